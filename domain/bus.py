@@ -1,0 +1,77 @@
+"""Dispatches each command to its one handler, with idempotency and retries of transient conflicts."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from domain.handlers import Handler
+from domain.model.commands import Command
+from domain.model.errors import Conflict
+from domain.ports import IdempotencyClaim, Outcome, TransientConflict, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class CommandContext:
+    """Who sent the command and under which idempotency key; idempotency keys are scoped per caller."""
+
+    caller: str = "anonymous"
+    idempotency_key: str | None = None
+
+
+def fingerprint(command: Command) -> str:
+    return hashlib.sha256(repr(command).encode()).hexdigest()
+
+
+class MessageBus:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        handlers: Mapping[type[Command], Handler],
+        *,
+        max_attempts: int = 12,
+        on_committed: Callable[[], None] | None = None,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._handlers = handlers
+        self._max_attempts = max_attempts
+        self._on_committed = on_committed
+
+    async def dispatch(self, command: Command, context: CommandContext | None = None) -> Outcome:
+        """Runs the command to an outcome or raises its DomainError; nothing is written on refusal."""
+        context = context or CommandContext()
+        handler = self._handlers[type(command)]
+        claim = None
+        if context.idempotency_key is not None:
+            claim = IdempotencyClaim(context.caller, context.idempotency_key, fingerprint(command))
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                outcome = await self._run_once(handler, command, claim)
+            except TransientConflict:
+                if attempt == self._max_attempts:
+                    break
+                log.info("command=%s attempt=%d retrying after a transient conflict", type(command).__name__, attempt)
+                await asyncio.sleep(random.uniform(0, 0.002 * 2 ** min(attempt, 7)))
+                continue
+            if self._on_committed is not None and outcome.consistency_token is not None:
+                self._on_committed()
+            return outcome
+        raise Conflict("the command met too many concurrent changes; try again")
+
+    async def _run_once(self, handler: Handler, command: Command, claim: IdempotencyClaim | None) -> Outcome:
+        async with self._uow_factory() as uow:
+            if claim is not None:
+                recalled = await uow.recall(claim)
+                if recalled is not None:
+                    stored_fingerprint, outcome = recalled
+                    if stored_fingerprint != claim.fingerprint:
+                        raise Conflict("this idempotencyKey was used for a different command", "idempotencyKey")
+                    return outcome
+                uow.claim(claim)
+            return await handler(command, uow)

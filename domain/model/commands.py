@@ -1,0 +1,95 @@
+"""Commands: what a caller asks the system to do, in the imperative. Raw input; the model validates it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class Command:
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateProduct(Command):
+    sku: str
+    name: str
+    price_amount: Decimal | str
+    price_currency: str
+    description: str | None = None
+    brand: str | None = None
+    category_path: tuple[str, ...] = ()
+    attributes: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpdateProductDetails(Command):
+    """None leaves a field as it is; an empty description or brand clears it."""
+
+    product_id: str
+    expected_version: int | None = None
+    name: str | None = None
+    description: str | None = None
+    brand: str | None = None
+    category_path: tuple[str, ...] | None = None
+    attributes: tuple[tuple[str, str], ...] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeProductPrice(Command):
+    product_id: str
+    price_amount: Decimal | str
+    price_currency: str
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DiscontinueProduct(Command):
+    product_id: str
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReceiveStock(Command):
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class AdjustStock(Command):
+    sku: str
+    delta: int
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderLineRequest:
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlaceOrder(Command):
+    customer_id: str
+    lines: tuple[OrderLineRequest, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PayOrder(Command):
+    order_id: str
+    amount: Decimal | str
+    currency: str
+    on_behalf_of_customer: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShipOrder(Command):
+    order_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CancelOrder(Command):
+    order_id: str
+    reason: str | None = None
+    on_behalf_of_customer: str | None = None

@@ -1,0 +1,52 @@
+"""Money as an exact decimal in one ISO 4217 currency."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from domain.model.currencies import MINOR_UNITS
+from domain.model.limits import PRICE_MAX
+from domain.model.validation import Checks
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+    @classmethod
+    def parse(cls, checks: Checks, field: str, amount: str | Decimal, currency: str) -> Money | None:
+        """Validates into `checks`; the amount is normalised to the currency's minor units ('19.9' -> '19.90')."""
+        code = currency.strip().upper()
+        if code not in MINOR_UNITS:
+            checks.fail(f"{field}.currency", f"'{currency}' is not an ISO 4217 currency code")
+            return None
+        try:
+            value = Decimal(amount) if isinstance(amount, str) else amount
+        except InvalidOperation:
+            value = Decimal("NaN")
+        if not value.is_finite():
+            checks.fail(f"{field}.amount", "must be a decimal number such as 19.99")
+            return None
+        minor_units = MINOR_UNITS[code]
+        quantum = Decimal(1).scaleb(-minor_units)
+        if value < 0:
+            checks.fail(f"{field}.amount", "must not be negative")
+        elif value > PRICE_MAX:
+            checks.fail(f"{field}.amount", f"must be at most {PRICE_MAX}")
+        elif value != value.quantize(quantum):
+            checks.fail(f"{field}.amount", f"{code} has {minor_units} decimal places at most")
+        else:
+            return cls(value.quantize(quantum), code)
+        return None
+
+    def times(self, quantity: int) -> Money:
+        return Money(self.amount * quantity, self.currency)
+
+    def plus(self, other: Money) -> Money:
+        assert other.currency == self.currency, "adding amounts of different currencies"
+        return Money(self.amount + other.amount, self.currency)
+
+    def as_dict(self) -> dict[str, str]:
+        return {"amount": str(self.amount), "currency": self.currency}

@@ -1,0 +1,50 @@
+"""The outbox as plain data: positions in it, the records the sync worker reads, and consistency tokens.
+
+A position orders the outbox as the sync worker reads it: by the writing transaction's id, then by the row's
+sequence number. On SQLite every transaction id is 0, so the sequence number alone orders it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+TOKEN_PREFIX = "c1"
+
+
+class InvalidToken(ValueError):
+    pass
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class OutboxPosition:
+    txid: int
+    sequence: int
+
+    def token(self) -> str:
+        return f"{TOKEN_PREFIX}.{self.txid}.{self.sequence}"
+
+    @classmethod
+    def parse_token(cls, token: str) -> OutboxPosition:
+        parts = token.split(".")
+        if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not all(part.isdigit() for part in parts[1:]):
+            raise InvalidToken(f"'{token[:80]}' is not a consistency token of this service")
+        return cls(int(parts[1]), int(parts[2]))
+
+
+START = OutboxPosition(0, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRecord:
+    position: OutboxPosition
+    aggregate_type: str
+    aggregate_id: str
+    aggregate_version: int
+    event_type: str
+    payload: dict[str, Any]
+    # The aggregate's whole state after this event; None on all but the last of a transaction's events for one
+    # aggregate, whose state covers the earlier ones.
+    state: dict[str, Any] | None
+    occurred_at: datetime

@@ -1,0 +1,79 @@
+"""What the handlers need from the outside world, as Protocols; storage implements them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from domain.model.aggregate import Aggregate
+from domain.model.catalog import Product
+from domain.model.orders import Order
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a successful command returns: which aggregate, at which version, and how to read it back."""
+
+    aggregate_id: str
+    version: int
+    consistency_token: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyClaim:
+    caller: str
+    key: str
+    fingerprint: str
+
+
+class TransientConflict(Exception):
+    """The store refused a transaction because of a concurrent one; running the command again may succeed."""
+
+
+class ProductRepository(Protocol):
+    async def get(self, product_id: str) -> Product | None: ...
+
+    async def get_by_sku(self, sku: str) -> Product | None: ...
+
+    async def lock_by_skus(self, skus: list[str]) -> dict[str, Product]:
+        """Loads and locks these products in one deterministic order, so concurrent orders cannot deadlock."""
+        ...
+
+    def add(self, product: Product) -> None: ...
+
+
+class OrderRepository(Protocol):
+    async def get(self, order_id: str) -> Order | None: ...
+
+    def add(self, order: Order) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    products: ProductRepository
+    orders: OrderRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    def now(self) -> datetime: ...
+
+    async def recall(self, claim: IdempotencyClaim) -> tuple[str, Outcome] | None:
+        """The fingerprint and outcome stored under this caller's key, if an earlier command succeeded with it."""
+        ...
+
+    def claim(self, claim: IdempotencyClaim) -> None:
+        """Stores the outcome under this key in the same transaction as the command's changes."""
+        ...
+
+    async def commit(self, primary: Aggregate) -> Outcome:
+        """Writes every changed aggregate and its new events to the outbox in one transaction."""
+        ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...

@@ -1,0 +1,170 @@
+"""Repositories: load aggregates from rows (locking them for the command) and remember what was loaded."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain.model.aggregate import Aggregate
+from domain.model.catalog import Product, ProductDetails, ProductStatus
+from domain.model.inventory import StockItem
+from domain.model.money import Money
+from domain.model.orders import Order, OrderLine, OrderStatus
+from domain.storage.tables import orders, products
+
+
+class Tracker:
+    """Every aggregate a unit of work touched, with the version it had when loaded (None when new)."""
+
+    def __init__(self) -> None:
+        self.loaded_versions: dict[tuple[str, str], int | None] = {}
+        self.aggregates: dict[tuple[str, str], Aggregate] = {}
+
+    def track(self, aggregate: Aggregate, *, new: bool) -> None:
+        identity = (aggregate.aggregate_type, aggregate.key)
+        if identity not in self.aggregates:
+            self.aggregates[identity] = aggregate
+            self.loaded_versions[identity] = None if new else aggregate.version
+
+    def known(self, aggregate_type: str, key: str) -> Aggregate | None:
+        return self.aggregates.get((aggregate_type, key))
+
+
+def product_from_row(row: Any) -> Product:
+    return Product(
+        id=row.id,
+        sku=row.sku,
+        details=ProductDetails(
+            name=row.name,
+            description=row.description,
+            brand=row.brand,
+            category_path=tuple(row.category_path),
+            attributes=tuple((name, value) for name, value in row.attributes),
+        ),
+        price=Money(Decimal(row.price_amount), row.price_currency),
+        status=ProductStatus(row.status),
+        stock=StockItem(row.on_hand, row.reserved),
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def product_to_row(product: Product) -> dict[str, Any]:
+    details = product.details
+    return {
+        "id": product.id,
+        "sku": product.sku,
+        "name": details.name,
+        "description": details.description,
+        "brand": details.brand,
+        "category_path": list(details.category_path),
+        "attributes": [list(pair) for pair in details.attributes],
+        "price_amount": str(product.price.amount),
+        "price_currency": product.price.currency,
+        "status": product.status.value,
+        "on_hand": product.stock.on_hand,
+        "reserved": product.stock.reserved,
+        "version": product.version,
+        "created_at": product.created_at,
+        "updated_at": product.updated_at,
+    }
+
+
+def order_from_row(row: Any) -> Order:
+    return Order(
+        id=row.id,
+        customer_id=row.customer_id,
+        status=OrderStatus(row.status),
+        lines=tuple(
+            OrderLine(
+                sku=line["sku"],
+                product_id=line["product_id"],
+                product_name=line["product_name"],
+                quantity=line["quantity"],
+                unit_price=Money(Decimal(line["unit_price"]["amount"]), line["unit_price"]["currency"]),
+            )
+            for line in row.lines
+        ),
+        version=row.version,
+        placed_at=row.placed_at,
+        updated_at=row.updated_at,
+    )
+
+
+def order_to_row(order: Order) -> dict[str, Any]:
+    lines = [
+        {
+            "sku": line.sku,
+            "product_id": line.product_id,
+            "product_name": line.product_name,
+            "quantity": line.quantity,
+            "unit_price": line.unit_price.as_dict(),
+        }
+        for line in order.lines
+    ]
+    return {
+        "id": order.id,
+        "customer_id": order.customer_id,
+        "status": order.status.value,
+        "lines": lines,
+        "version": order.version,
+        "placed_at": order.placed_at,
+        "updated_at": order.updated_at,
+    }
+
+
+class SqlProductRepository:
+    def __init__(self, connection: AsyncConnection, tracker: Tracker) -> None:
+        self._connection = connection
+        self._tracker = tracker
+
+    async def get(self, product_id: str) -> Product | None:
+        return await self._one(select(products).where(products.c.id == product_id))
+
+    async def get_by_sku(self, sku: str) -> Product | None:
+        return await self._one(select(products).where(products.c.sku == sku))
+
+    async def lock_by_skus(self, skus: list[str]) -> dict[str, Product]:
+        query = select(products).where(products.c.sku.in_(skus)).order_by(products.c.sku).with_for_update()
+        result = await self._connection.execute(query)
+        return {product.sku: product for product in map(self._loaded, result)}
+
+    def add(self, product: Product) -> None:
+        self._tracker.track(product, new=True)
+
+    async def _one(self, query: Select[Any]) -> Product | None:
+        row = (await self._connection.execute(query.with_for_update())).first()
+        return None if row is None else self._loaded(row)
+
+    def _loaded(self, row: Any) -> Product:
+        known = self._tracker.known(Product.aggregate_type, row.id)
+        if isinstance(known, Product):
+            return known
+        product = product_from_row(row)
+        self._tracker.track(product, new=False)
+        return product
+
+
+class SqlOrderRepository:
+    def __init__(self, connection: AsyncConnection, tracker: Tracker) -> None:
+        self._connection = connection
+        self._tracker = tracker
+
+    async def get(self, order_id: str) -> Order | None:
+        known = self._tracker.known(Order.aggregate_type, order_id)
+        if isinstance(known, Order):
+            return known
+        query = select(orders).where(orders.c.id == order_id).with_for_update()
+        row = (await self._connection.execute(query)).first()
+        if row is None:
+            return None
+        order = order_from_row(row)
+        self._tracker.track(order, new=False)
+        return order
+
+    def add(self, order: Order) -> None:
+        self._tracker.track(order, new=True)

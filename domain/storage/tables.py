@@ -1,0 +1,118 @@
+"""The write model's tables. Migrations in `migrations/` create them; this module is what the code queries."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# SQLite gives rowid-backed autoincrement only to a column declared exactly INTEGER.
+Sequence64 = BigInteger().with_variant(Integer(), "sqlite")
+
+products = Table(
+    "products",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("sku", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("description", Text),
+    Column("brand", String(100)),
+    Column("category_path", JSON, nullable=False),
+    Column("attributes", JSON, nullable=False),
+    Column("price_amount", String(32), nullable=False),
+    Column("price_currency", String(3), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("on_hand", Integer, nullable=False),
+    Column("reserved", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("reserved >= 0 AND on_hand >= reserved", name="stock_never_oversold"),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("customer_id", String(100), nullable=False, index=True),
+    Column("status", String(16), nullable=False),
+    Column("lines", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("placed_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("sequence", Sequence64, primary_key=True, autoincrement=True),
+    # PostgreSQL: the writing transaction's id (see migrations); SQLite: always 0, its writers are serialized.
+    Column("txid", BigInteger, nullable=False, server_default="0"),
+    Column("aggregate_type", String(32), nullable=False),
+    Column("aggregate_id", String(36), nullable=False),
+    Column("aggregate_version", Integer, nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("state", JSON),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Index("outbox_read_order", "txid", "sequence"),
+    Index("outbox_by_aggregate", "aggregate_type", "aggregate_id", "aggregate_version"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("caller", String(100), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("aggregate_id", String(36), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("consistency_token", String(80)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+sync_checkpoints = Table(
+    "sync_checkpoints",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("txid", BigInteger, nullable=False),
+    Column("sequence", BigInteger, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+sync_leases = Table(
+    "sync_leases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("owner", String(100), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+dead_letters = Table(
+    "dead_letters",
+    metadata,
+    Column("id", Sequence64, primary_key=True, autoincrement=True),
+    Column("subscription", String(64), nullable=False),
+    Column("txid", BigInteger, nullable=False),
+    Column("sequence", BigInteger, nullable=False),
+    Column("aggregate_type", String(32), nullable=False),
+    Column("aggregate_id", String(36), nullable=False),
+    Column("aggregate_version", Integer, nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("error", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("resolved_at", DateTime(timezone=True)),
+)

@@ -1,0 +1,70 @@
+"""Shared fixtures: real stores only. SQLite and PostgreSQL for the write model, a real Elasticsearch node."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from elasticsearch import AsyncElasticsearch
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from domain.storage.engine import create_async
+from domain.storage.migrate import upgrade
+from tests.support.postgres import PostgresForTests, start_session_postgres
+
+DATABASES = os.environ.get("CATALOG_TEST_DATABASES", "sqlite,postgres").split(",")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresForTests]:
+    cluster = start_session_postgres()
+    try:
+        yield cluster
+    finally:
+        cluster.close()
+
+
+@pytest.fixture(
+    params=[pytest.param(name, marks=[pytest.mark.postgres] if name == "postgres" else []) for name in DATABASES]
+)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, migrated database: a SQLite file, or a new database on the throwaway PostgreSQL cluster."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'catalog.db'}"
+    else:
+        url = request.getfixturevalue("postgres").new_database("test")
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_async(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def elasticsearch_url() -> Iterator[str]:
+    from tests.support import elasticsearch
+
+    yield elasticsearch.elasticsearch_url()
+    elasticsearch.stop_if_started()
+
+
+@pytest.fixture
+async def es_client(elasticsearch_url: str) -> AsyncIterator[AsyncElasticsearch]:
+    client = AsyncElasticsearch(elasticsearch_url, request_timeout=30)
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def index_prefix(es_client: AsyncElasticsearch) -> AsyncIterator[str]:
+    """A unique index prefix per test, so tests share the node without seeing each other's documents."""
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    yield prefix
+    await es_client.options(ignore_status=404).indices.delete(index=f"{prefix}-*", expand_wildcards="all")
