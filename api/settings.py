@@ -1,0 +1,39 @@
+"""All configuration, from CATALOG_* environment variables (or a .env file). Defaults run the embedded setup."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_cache_dir() -> Path:
+    return Path.home() / ".cache" / "catalog-service"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CATALOG_", env_file=".env", extra="ignore")
+
+    database_url: str = Field("sqlite:///catalog.db", description="sqlite:///PATH or postgresql://USER@HOST/DB")
+    elasticsearch_url: str | None = Field(None, description="Unset: use (and start) the managed local node")
+    elasticsearch_port: int = Field(9200, description="Port of the managed local node")
+    elasticsearch_heap: str = Field("512m", description="Heap of the managed local node (at most 1g)")
+    index_prefix: str = Field("catalog", pattern=r"^[a-z0-9][a-z0-9_-]{0,40}$", description="Prefix of every index")
+    cache_dir: Path = Field(default_factory=default_cache_dir, description="Downloads and the managed node's data")
+
+    jwt_secret: SecretStr | None = Field(None, description="HS256 secret; unset: a generated development secret")
+    jwt_public_key_file: Path | None = Field(None, description="PEM public key or JWKS file for RS256 tokens")
+    jwt_issuer: str | None = Field(None, description="Required `iss` claim, when set")
+    jwt_audience: str | None = Field(None, description="Required `aud` claim, when set")
+
+    consistency_timeout_seconds: float = Field(5.0, gt=0, le=60, description="How long a read waits for its token")
+    max_query_depth: int = Field(10, ge=2, description="Deepest GraphQL selection accepted")
+    max_query_tokens: int = Field(2000, ge=100, description="Largest GraphQL document accepted, in tokens")
+    introspection: bool = Field(True, description="Allow schema introspection (switch off in production)")
+    graphiql: bool = Field(True, description="Serve GraphiQL on GET /graphql")
+
+    sync_in_process: bool = Field(True, description="`catalog serve` also runs the sync worker")
+    sync_batch_size: int = Field(1000, ge=1, le=10_000, description="Most events per bulk request")
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
+    log_json: bool = Field(False, description="One JSON object per log line instead of key=value")

@@ -1,0 +1,73 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from domain.model.errors import InsufficientStock, InvalidState
+from domain.model.events import StockAdjusted, StockReceived, StockReserved
+from domain.model.inventory import StockItem
+from tests.unit.domain.test_products import create
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_available_is_on_hand_minus_reserved() -> None:
+    assert StockItem(on_hand=10, reserved=3).available == 7
+
+
+def test_receiving_stock_raises_on_hand() -> None:
+    product = create()
+    product.receive_stock(8, NOW)
+    assert product.stock == StockItem(8, 0)
+    assert isinstance(product.pending_events[-1], StockReceived)
+
+
+def test_adjusting_stock_below_what_is_reserved_is_refused() -> None:
+    product = create()
+    product.receive_stock(5, NOW)
+    product.reserve("order-1", 4, "lines.0", NOW)
+    with pytest.raises(InvalidState) as refused:
+        product.adjust_stock(-2, "damaged", NOW)
+    assert refused.value.problems[0].field == "delta"
+    assert product.stock == StockItem(5, 4)
+
+
+def test_adjusting_stock_records_the_reason() -> None:
+    product = create()
+    product.receive_stock(5, NOW)
+    product.adjust_stock(-1, "damaged in transit", NOW)
+    event = product.pending_events[-1]
+    assert isinstance(event, StockAdjusted)
+    assert (event.delta, event.reason) == (-1, "damaged in transit")
+
+
+def test_reserving_more_than_available_names_the_line() -> None:
+    product = create()
+    product.receive_stock(2, NOW)
+    with pytest.raises(InsufficientStock) as refused:
+        product.reserve("order-1", 3, "lines.1", NOW)
+    assert refused.value.problems[0].field == "lines.1.quantity"
+
+
+def test_reserving_a_discontinued_product_is_refused() -> None:
+    product = create()
+    product.receive_stock(2, NOW)
+    product.discontinue(None, NOW)
+    with pytest.raises(InvalidState):
+        product.reserve("order-1", 1, "lines.0", NOW)
+
+
+def test_shipping_removes_the_reservation_from_on_hand() -> None:
+    product = create()
+    product.receive_stock(5, NOW)
+    product.reserve("order-1", 2, "lines.0", NOW)
+    assert isinstance(product.pending_events[-1], StockReserved)
+    product.ship("order-1", 2, NOW)
+    assert product.stock == StockItem(3, 0)
+
+
+def test_releasing_returns_the_reservation() -> None:
+    product = create()
+    product.receive_stock(5, NOW)
+    product.reserve("order-1", 2, "lines.0", NOW)
+    product.release("order-1", 2, NOW)
+    assert product.stock == StockItem(5, 0)

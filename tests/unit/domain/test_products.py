@@ -1,0 +1,135 @@
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from domain.model.catalog import Product, ProductStatus
+from domain.model.commands import CreateProduct, UpdateProductDetails
+from domain.model.errors import Conflict, ErrorCode, InvalidState, ValidationFailed
+from domain.model.events import ProductCreated, ProductDetailsUpdated, ProductDiscontinued, ProductPriceChanged
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def create(**overrides: object) -> Product:
+    fields: dict[str, object] = {
+        "sku": "SOFA-1",
+        "name": "Blue sofa",
+        "price_amount": "499.90",
+        "price_currency": "EUR",
+        "category_path": ("Furniture", "Sofas"),
+        "attributes": (("color", "blue"),),
+    }
+    fields.update(overrides)
+    return Product.create(CreateProduct(**fields), NOW)  # type: ignore[arg-type]
+
+
+def problems_of(error: ValidationFailed) -> dict[str | None, str]:
+    return {problem.field: problem.message for problem in error.problems}
+
+
+def test_create_product_records_product_created_at_version_one() -> None:
+    product = create()
+    assert product.version == 1
+    assert product.status is ProductStatus.ACTIVE
+    [event] = product.pending_events
+    assert isinstance(event, ProductCreated)
+    assert event.sku == "SOFA-1"
+    assert event.price.amount == Decimal("499.90")
+
+
+def test_create_product_normalises_price_to_the_currency_minor_units() -> None:
+    assert str(create(price_amount="19.9", price_currency="eur").price.amount) == "19.90"
+    assert create(price_amount="1500", price_currency="JPY").price.currency == "JPY"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"sku": ""}, "sku"),
+        ({"sku": "has space"}, "sku"),
+        ({"sku": "X" * 65}, "sku"),
+        ({"name": "   "}, "name"),
+        ({"name": "n" * 201}, "name"),
+        ({"price_amount": "-1"}, "price.amount"),
+        ({"price_amount": "abc"}, "price.amount"),
+        ({"price_amount": "NaN"}, "price.amount"),
+        ({"price_amount": "1.999"}, "price.amount"),
+        ({"price_currency": "EURO"}, "price.currency"),
+        ({"category_path": ("Furniture", "")}, "categoryPath.1"),
+        ({"attributes": (("color", "blue"), ("color", "blue"))}, "attributes.1"),
+    ],
+)
+def test_create_product_refuses_invalid_input_naming_the_field(overrides: dict[str, object], field: str) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        create(**overrides)
+    assert field in problems_of(refused.value)
+    assert all(problem.code is ErrorCode.VALIDATION for problem in refused.value.problems)
+
+
+def test_create_product_reports_every_problem_at_once() -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        create(sku="", name="", price_currency="ZZZ")
+    assert set(problems_of(refused.value)) == {"sku", "name", "price.currency"}
+
+
+def test_update_details_changes_only_given_fields_and_names_them() -> None:
+    product = create(description="Soft")
+    product.update_details(UpdateProductDetails(product_id=product.id, name="Green sofa", brand="Acme"), NOW)
+    assert product.details.name == "Green sofa"
+    assert product.details.description == "Soft"
+    event = product.pending_events[-1]
+    assert isinstance(event, ProductDetailsUpdated)
+    assert set(event.changed_fields) == {"name", "brand"}
+
+
+def test_update_details_with_an_empty_description_clears_it() -> None:
+    product = create(description="Soft")
+    product.update_details(UpdateProductDetails(product_id=product.id, description=""), NOW)
+    assert product.details.description is None
+
+
+def test_update_details_that_change_nothing_record_no_event() -> None:
+    product = create()
+    product.update_details(UpdateProductDetails(product_id=product.id, name="Blue sofa"), NOW)
+    assert len(product.pending_events) == 1
+
+
+def test_update_details_refuses_an_empty_update() -> None:
+    product = create()
+    with pytest.raises(ValidationFailed):
+        product.update_details(UpdateProductDetails(product_id=product.id), NOW)
+
+
+def test_expected_version_mismatch_is_a_conflict_and_changes_nothing() -> None:
+    product = create()
+    with pytest.raises(Conflict) as refused:
+        product.change_price("10.00", "EUR", expected_version=7, now=NOW)
+    assert refused.value.problems[0].field == "expectedVersion"
+    assert product.price.amount == Decimal("499.90")
+    assert product.version == 1
+
+
+def test_change_price_records_old_and_new_price() -> None:
+    product = create()
+    product.change_price("450", "EUR", expected_version=1, now=NOW)
+    event = product.pending_events[-1]
+    assert isinstance(event, ProductPriceChanged)
+    assert (event.old_price.amount, event.new_price.amount) == (Decimal("499.90"), Decimal("450.00"))
+
+
+def test_discontinue_twice_is_an_invalid_state() -> None:
+    product = create()
+    product.discontinue(None, NOW)
+    assert isinstance(product.pending_events[-1], ProductDiscontinued)
+    with pytest.raises(InvalidState):
+        product.discontinue(None, NOW)
+
+
+def test_state_carries_everything_a_read_model_needs() -> None:
+    product = create()
+    product.receive_stock(5, NOW)
+    state = product.state()
+    assert state["price"] == {"amount": "499.90", "currency": "EUR"}
+    assert (state["on_hand"], state["reserved"], state["version"]) == (5, 0, 2)
+    assert state["attributes"] == [["color", "blue"]]
