@@ -51,8 +51,11 @@ class OrderRepository(Protocol):
 
 
 class UnitOfWork(Protocol):
-    products: ProductRepository
-    orders: OrderRepository
+    @property
+    def products(self) -> ProductRepository: ...
+
+    @property
+    def orders(self) -> OrderRepository: ...
 
     async def __aenter__(self) -> Self: ...
 
