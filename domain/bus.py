@@ -9,10 +9,9 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from domain.handlers import Handler
 from domain.model.commands import Command
 from domain.model.errors import Conflict
-from domain.ports import IdempotencyClaim, Outcome, TransientConflict, UnitOfWorkFactory
+from domain.ports import Handler, IdempotencyClaim, Outcome, TransientConflict, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 

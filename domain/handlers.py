@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
-
 from domain.model import limits
 from domain.model.catalog import Product, check_sku
 from domain.model.commands import (
@@ -24,9 +21,7 @@ from domain.model.errors import Duplicate, NotFound
 from domain.model.money import Money
 from domain.model.orders import Order, check_order_lines
 from domain.model.validation import Checks
-from domain.ports import Outcome, UnitOfWork
-
-Handler = Callable[[Any, UnitOfWork], Awaitable[Outcome]]
+from domain.ports import Handler, Outcome, UnitOfWork
 
 
 async def _product(uow: UnitOfWork, product_id: str) -> Product:

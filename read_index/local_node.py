@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import functools
 import importlib
 import json
 import logging
@@ -29,10 +30,10 @@ import sys
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import httpx
 
@@ -46,15 +47,23 @@ MIN_JAVA = 17
 
 _HEAP = re.compile(r"(\d+)([kmg])", re.IGNORECASE)
 _UNITS = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+_LOG_PREFIX = re.compile(r"^(\[[^\]]*\]\s*){4}")  # [time][level][logger] [node]
 _ARTIFACT = "org.elasticsearch.distribution.integ-test-zip:elasticsearch:{version}:zip"
-# What the integ-test-zip (modules: x-pack-core, x-pack-security, transport-netty4, apm) accepts; the
-# ML, watcher, geoip and monitoring plugins are not in it, so their switches would be unknown settings.
+# The integ-test-zip holds only the x-pack-core, x-pack-security, transport-netty4 and apm modules. The
+# switches below are the x-pack ones it accepts (x-pack-core defines them; most plugins they govern are
+# absent, so they are off twice). Settings of absent modules, such as xpack.ccr.enabled, xpack.sql.enabled,
+# xpack.transform.enabled or ingest.geoip.downloader.enabled, are unknown to it and would stop the boot.
 _FIXED_SETTINGS: dict[str, object] = {
     "cluster.name": CLUSTER_NAME,
     "network.host": "127.0.0.1",
     "discovery.type": "single-node",
     "xpack.security.enabled": False,
     "xpack.ml.enabled": False,
+    "xpack.watcher.enabled": False,
+    "xpack.graph.enabled": False,
+    "xpack.profiling.enabled": False,
+    "xpack.ent_search.enabled": False,
+    "xpack.apm_data.enabled": False,
     "action.destructive_requires_name": False,
     "cluster.routing.allocation.disk.threshold_enabled": False,
 }
@@ -62,6 +71,23 @@ _FIXED_SETTINGS: dict[str, object] = {
 
 class LocalNodeError(RuntimeError):
     """The local node could not be installed, started, reached or stopped; the message says why."""
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _reported_as_node_error(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Turn an unexpected OSError (permissions, a full disk) into the one exception callers handle."""
+
+    @functools.wraps(method)
+    def reporting(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return method(*args, **kwargs)
+        except OSError as error:
+            raise LocalNodeError(f"could not {method.__name__} Elasticsearch: {error}") from error
+
+    return reporting
 
 
 class LocalElasticsearch:
@@ -105,6 +131,7 @@ class LocalElasticsearch:
     def _state_file(self) -> Path:
         return self.node_dir / "state.json"
 
+    @_reported_as_node_error
     def install(self) -> Path:
         """Fetch and unpack the distribution once; concurrent callers wait for the first one."""
         if _is_installed(self.install_dir):
@@ -124,6 +151,7 @@ class LocalElasticsearch:
         log.info("installed Elasticsearch %s in %s", self.version, self.install_dir)
         return self.install_dir
 
+    @_reported_as_node_error
     def start(self, timeout: float = 120) -> str:
         """Return the URL of the running node, starting it (detached, in its own session) if needed."""
         if (url := self.status()) is not None:
@@ -150,9 +178,10 @@ class LocalElasticsearch:
         log.info("Elasticsearch %s is up at %s", self.version, self.url)
         return self.url
 
+    @_reported_as_node_error
     def stop(self, timeout: float = 60) -> None:
         """SIGTERM the node's process group, wait, then SIGKILL it; nothing to do if it is not running."""
-        pid = self._recorded_pid()
+        pid = self._recorded_pid() or self._pid_reported_by_node()
         if pid is not None:
             log.info("stopping Elasticsearch (pid %d)", pid)
             _signal_group(pid, signal.SIGTERM)
@@ -166,13 +195,17 @@ class LocalElasticsearch:
 
     def status(self) -> str | None:
         """The URL if this node (its data directory, its version) is running and answering, else None."""
-        info = _node_info(self.url)
+        return None if self._node_info() is None else self.url
+
+    def _node_info(self) -> dict[str, Any] | None:
+        """What ``GET /_nodes/_local`` says, if the node answering on our port is this one."""
+        info = _local_node_info(self.url)
         if info is None:
             return None
         data = info.get("settings", {}).get("path", {}).get("data")
         paths = data if isinstance(data, list) else [data]
         ours = str(self.node_dir / "data") in paths and info.get("version") == self.version
-        return self.url if ours else None
+        return info if ours else None
 
     def _launch(self, install_dir: Path, java_home: Path) -> None:
         owner = _service_user()
@@ -256,7 +289,7 @@ class LocalElasticsearch:
             pid = int(json.loads(self._state_file.read_text())["pid"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        _reap(pid)
+        self._reap(pid)
         try:
             if os.getpgid(pid) != pid:
                 return None
@@ -267,10 +300,26 @@ class LocalElasticsearch:
             return None
         return pid
 
+    def _pid_reported_by_node(self) -> int | None:
+        """The process group of our node as the node itself reports it: for a lost or stale state file."""
+        info = self._node_info()
+        try:
+            return os.getpgid(int(info["process"]["id"])) if info is not None else None
+        except (KeyError, TypeError, ValueError, ProcessLookupError):
+            return None
+
+    def _reap(self, pid: int) -> None:
+        """Collect ``pid`` if it is our exited child, so that it stops counting as alive."""
+        if self._process is not None and self._process.pid == pid:
+            self._process.poll()
+            return
+        with suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+
     def _wait_for_exit(self, pid: int, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            _reap(pid)
+            self._reap(pid)
             try:
                 os.killpg(pid, 0)
             except ProcessLookupError:
@@ -446,9 +495,9 @@ def _locked(path: Path) -> Iterator[None]:
         yield
 
 
-def _node_info(url: str) -> dict[str, Any] | None:
-    """This node's version and settings from ``GET /_nodes/_local``, or None if nothing answers."""
-    query = "filter_path=nodes.*.version,nodes.*.settings.path.data"
+def _local_node_info(url: str) -> dict[str, Any] | None:
+    """Version, data path and pid from ``GET /_nodes/_local`` (``GET /`` is not in this distribution)."""
+    query = "filter_path=nodes.*.version,nodes.*.settings.path.data,nodes.*.process.id"
     try:
         response = httpx.get(f"{url}/_nodes/_local?{query}", timeout=5)
         nodes = response.json().get("nodes", {}) if response.status_code == 200 else {}
@@ -469,12 +518,6 @@ def _signal_group(pid: int, signum: signal.Signals) -> None:
         os.killpg(pid, signum)
 
 
-def _reap(pid: int) -> None:
-    """Collect ``pid`` if it is our exited child, so it stops counting as alive."""
-    with suppress(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)
-
-
 def _write_atomically(path: Path, text: str) -> None:
     partial = path.with_name(f".{path.name}.{os.getpid()}")
     partial.write_text(text)
@@ -492,13 +535,14 @@ def _checked_heap(heap: str) -> str:
 
 
 def _last_error(log_file: Path) -> str:
-    """The last line of the log that names an error, shortened: a hint for the one-line message."""
+    """The first exception named in the log (else its last line), shortened: a hint for one-line messages."""
     try:
-        lines = log_file.read_text(errors="replace").splitlines()
+        lines = [line for line in log_file.read_text(errors="replace").splitlines() if line.strip()]
     except OSError:
         return "no log"
-    errors = [line for line in lines if re.search(r"ERROR|Exception|fatal", line) and not line.startswith("\t")]
-    return _tail("\n".join(errors or lines) or "no output")
+    causes = [line for line in lines if "Exception" in line and not line[:1].isspace()]
+    hint = causes[0] if causes else (lines[-1] if lines else "no output")
+    return _tail(_LOG_PREFIX.sub("", hint))
 
 
 def _tail(output: str, limit: int = 300) -> str:
