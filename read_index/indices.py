@@ -1,0 +1,198 @@
+"""Index names, mappings and settings, and the alias that lets a rebuild swap a whole read model atomically.
+
+Every name starts with a prefix (setting ``CATALOG_INDEX_PREFIX``, default ``catalog``), so several deployments
+or test runs share one cluster. Each read model is served through the alias ``<prefix>-<model>``, which points
+at exactly one concrete index ``<prefix>-<model>-v<MAPPING_VERSION>-<suffix>``: ``initial`` for the index
+`ensure_indices` creates, a UTC timestamp plus a random tag for the indices a rebuild creates.
+
+Mappings are ``dynamic: strict``, so a document that does not fit fails loudly instead of growing the mapping.
+The ``search`` object of a product holds text prepared by :mod:`read_index.analysis`; its fields use the
+``boolean`` similarity, so a hit's score is a function of the query and that document only (not of corpus
+statistics) and ``search_after`` cursors over relevance stay valid while other documents change.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from elasticsearch import AsyncElasticsearch, BadRequestError, NotFoundError
+
+MAPPING_VERSION = 1
+PRODUCTS = "products"
+ORDERS = "orders"
+READ_MODELS = (PRODUCTS, ORDERS)
+INITIAL_SUFFIX = "initial"
+
+_PREFIX = re.compile(r"[a-z0-9][a-z0-9_.+-]{0,100}")
+
+_KEYWORD: dict[str, Any] = {"type": "keyword"}
+_DATE: dict[str, Any] = {"type": "date"}
+_SHOWN_ONLY: dict[str, Any] = {"type": "keyword", "index": False, "doc_values": False}
+_SHOWN_ONLY_TEXT: dict[str, Any] = {"type": "text", "index": False}
+_MATCHED: dict[str, Any] = {"type": "text", "analyzer": "standard", "similarity": "boolean", "norms": False}
+_MATCHED_INTO_ALL: dict[str, Any] = {**_MATCHED, "copy_to": "search.all"}
+
+PRODUCT_MAPPING: dict[str, Any] = {
+    "dynamic": "strict",
+    "properties": {
+        "id": _KEYWORD,
+        "sku": {"type": "keyword", "fields": {"lower": {"type": "keyword", "normalizer": "lowercase"}}},
+        "name": _SHOWN_ONLY_TEXT,
+        "description": _SHOWN_ONLY_TEXT,
+        "brand": _KEYWORD,
+        "category_path": _KEYWORD,
+        "category_prefixes": _KEYWORD,
+        "attributes": {"type": "nested", "properties": {"name": _KEYWORD, "value": _KEYWORD}},
+        "price": {"properties": {"amount": _SHOWN_ONLY, "currency": _KEYWORD, "value": {"type": "double"}}},
+        "status": _KEYWORD,
+        "on_hand": {"type": "integer"},
+        "reserved": {"type": "integer"},
+        "available": {"type": "integer"},
+        "in_stock": {"type": "boolean"},
+        "version": {"type": "long"},
+        "created_at": _DATE,
+        "updated_at": _DATE,
+        "search": {
+            "properties": {
+                "name": _MATCHED_INTO_ALL,
+                "name_folded": _MATCHED,
+                "name_sort": _KEYWORD,
+                "brand": _MATCHED_INTO_ALL,
+                "category": _MATCHED_INTO_ALL,
+                "attributes": _MATCHED_INTO_ALL,
+                "description": _MATCHED_INTO_ALL,
+                "all": {**_MATCHED, "index_options": "docs"},
+            }
+        },
+    },
+}
+
+ORDER_MAPPING: dict[str, Any] = {
+    "dynamic": "strict",
+    "properties": {
+        "id": _KEYWORD,
+        "customer_id": _KEYWORD,
+        "status": _KEYWORD,
+        "lines": {"type": "object", "enabled": False},
+        "total": {"properties": {"amount": _SHOWN_ONLY, "currency": _KEYWORD}},
+        "version": {"type": "long"},
+        "placed_at": _DATE,
+        "updated_at": _DATE,
+    },
+}
+
+MAPPINGS: dict[str, dict[str, Any]] = {PRODUCTS: PRODUCT_MAPPING, ORDERS: ORDER_MAPPING}
+
+
+def alias_name(prefix: str, model: str) -> str:
+    """The name every reader and the sync worker use: ``<prefix>-<model>``."""
+    if not _PREFIX.fullmatch(prefix):
+        raise ValueError(f"'{prefix[:120]}' is not a usable index prefix (lowercase letters, digits, '_.+-')")
+    if model not in MAPPINGS:
+        raise ValueError(f"no read model '{model}'")
+    return f"{prefix}-{model}"
+
+
+def index_name(prefix: str, model: str, suffix: str) -> str:
+    return f"{alias_name(prefix, model)}-v{MAPPING_VERSION}-{suffix}"
+
+
+def index_settings(shards: int = 1, replicas: int = 0) -> dict[str, Any]:
+    """One shard and no replica suit the single local node; a cluster passes its own numbers."""
+    return {"number_of_shards": shards, "number_of_replicas": replicas, "refresh_interval": "1s"}
+
+
+async def ensure_indices(client: AsyncElasticsearch, prefix: str, shards: int = 1, replicas: int = 0) -> None:
+    """Creates each missing alias with its ``initial`` index; idempotent, and safe when processes race.
+
+    Racing processes all try to create the same ``initial`` index (with the alias, atomically); one wins and the
+    others find it existing. An alias that already points anywhere (say, at a rebuilt index) is left alone.
+    """
+    for model in READ_MODELS:
+        alias = alias_name(prefix, model)
+        if await client.indices.exists_alias(name=alias):
+            continue
+        initial = index_name(prefix, model, INITIAL_SUFFIX)
+        try:
+            await _create(client, initial, model, shards=shards, replicas=replicas, alias=alias)
+        except BadRequestError as error:
+            if error.error != "resource_already_exists_exception":
+                raise
+            await client.indices.put_alias(index=initial, name=alias)
+
+
+async def create_fresh_index(
+    client: AsyncElasticsearch, prefix: str, model: str, shards: int = 1, replicas: int = 0
+) -> str:
+    """A new, empty, unaliased index of the current mapping, for a rebuild to fill and then `swap_alias` to."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+    name = index_name(prefix, model, f"{stamp}-{secrets.token_hex(3)}")
+    await _create(client, name, model, shards=shards, replicas=replicas, alias=None)
+    return name
+
+
+async def current_index(client: AsyncElasticsearch, prefix: str, model: str) -> str | None:
+    """The concrete index the alias points at, or None when the alias does not exist."""
+    targets = await _alias_targets(client, alias_name(prefix, model))
+    return targets[0] if targets else None
+
+
+async def outdated_models(client: AsyncElasticsearch, prefix: str) -> list[str]:
+    """The read models whose alias points at an index of another mapping version: they need a rebuild."""
+    current = f"-v{MAPPING_VERSION}-"
+    outdated = []
+    for model in READ_MODELS:
+        index = await current_index(client, prefix, model)
+        if index is not None and not index.startswith(alias_name(prefix, model) + current):
+            outdated.append(model)
+    return outdated
+
+
+async def swap_alias(client: AsyncElasticsearch, prefix: str, model: str, new_index: str) -> str | None:
+    """Points the alias at `new_index` in one atomic step and returns the index it pointed at before.
+
+    The old index is kept (the caller deletes it once satisfied). Two racing swaps cannot both succeed: the
+    loser's ``remove`` names an index the alias no longer covers, which fails the whole update.
+    """
+    alias = alias_name(prefix, model)
+    previous = [index for index in await _alias_targets(client, alias) if index != new_index]
+    actions: list[dict[str, Any]] = [{"remove": {"index": index, "alias": alias}} for index in previous]
+    actions.append({"add": {"index": new_index, "alias": alias}})
+    await client.indices.update_aliases(actions=actions)
+    return previous[0] if previous else None
+
+
+async def refresh(client: AsyncElasticsearch, prefix: str) -> None:
+    """Makes every acknowledged write searchable now (tests; the index refreshes itself every second)."""
+    await client.indices.refresh(index=",".join(alias_name(prefix, model) for model in READ_MODELS))
+
+
+async def delete_indices(client: AsyncElasticsearch, prefix: str) -> None:
+    """Deletes every index of this prefix, by explicit name (a cluster may refuse wildcard deletes)."""
+    patterns = ",".join(f"{alias_name(prefix, model)}-v*" for model in READ_MODELS)
+    resolved = await client.indices.resolve_index(name=patterns, expand_wildcards="all")
+    names = [index["name"] for index in resolved["indices"]]
+    if names:
+        await client.options(ignore_status=404).indices.delete(index=",".join(names))
+
+
+async def _create(
+    client: AsyncElasticsearch, name: str, model: str, *, shards: int, replicas: int, alias: str | None
+) -> None:
+    await client.indices.create(
+        index=name,
+        settings=index_settings(shards, replicas),
+        mappings=MAPPINGS[model],
+        aliases={alias: {}} if alias else None,
+    )
+
+
+async def _alias_targets(client: AsyncElasticsearch, alias: str) -> list[str]:
+    try:
+        response = await client.indices.get_alias(name=alias)
+    except NotFoundError:
+        return []
+    return sorted(response.body)

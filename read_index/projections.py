@@ -1,0 +1,63 @@
+"""Outbox records -> index operations: one projection per aggregate type, registered in `PROJECTIONS`.
+
+Each record carries its aggregate's whole state after the event, so a projection needs no lookups and every
+operation is versioned with the aggregate's version: the index keeps the newest state whatever the order or
+number of deliveries. Adding a read model means adding a projection here; the worker stays generic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from domain.model.events import ORDER, PRODUCT
+from domain.outbox import OutboxRecord
+from read_index.documents import order_document, product_document
+from read_index.indices import ORDERS, PRODUCTS
+
+
+@dataclass(frozen=True, slots=True)
+class IndexOp:
+    """Put `document` (or delete, when None) under `doc_id` in `read_model`, unless a newer version is there."""
+
+    read_model: str
+    doc_id: str
+    version: int
+    document: dict[str, Any] | None
+
+
+def project_product(record: OutboxRecord) -> list[IndexOp]:
+    if record.state is None:
+        return []
+    return [IndexOp(PRODUCTS, record.aggregate_id, record.aggregate_version, product_document(record.state))]
+
+
+def project_order(record: OutboxRecord) -> list[IndexOp]:
+    if record.state is None:
+        return []
+    return [IndexOp(ORDERS, record.aggregate_id, record.aggregate_version, order_document(record.state))]
+
+
+PROJECTIONS: dict[str, Callable[[OutboxRecord], list[IndexOp]]] = {
+    PRODUCT: project_product,
+    ORDER: project_order,
+}
+
+
+def project(records: Iterable[OutboxRecord]) -> list[IndexOp]:
+    """The operations of a batch, keeping only the highest version per document (in order of first mention).
+
+    Records of an aggregate type no read model projects yield nothing.
+    """
+    newest: dict[tuple[str, str], IndexOp] = {}
+    for record in records:
+        projection = PROJECTIONS.get(record.aggregate_type)
+        if projection is None:
+            continue
+        for op in projection(record):
+            key = (op.read_model, op.doc_id)
+            current = newest.get(key)
+            if current is None or op.version > current.version:
+                newest[key] = op
+    return list(newest.values())

@@ -1,0 +1,164 @@
+"""The read side: each call sends one Elasticsearch request and returns plain data.
+
+Documents come back as the index holds them (snake_case keys, money as ``{"amount": "19.99", "currency"}``),
+without the fields that exist only for searching. The GraphQL layer wraps them; nothing here computes for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from elasticsearch import AsyncElasticsearch, NotFoundError
+
+from read_index import cursors
+from read_index.analysis import fold, words
+from read_index.facets import Facets
+from read_index.indices import ORDERS, PRODUCTS, alias_name
+from read_index.search import PRODUCT_SOURCE, SearchRequest, check_first, prepare
+from read_index.wire import get_json, path_part, post_json
+
+Document = dict[str, Any]
+_SEARCH_FILTER_PATH = "hits.total.value,hits.hits._source,hits.hits.sort,aggregations"
+_PAGE_FILTER_PATH = "hits.total.value,hits.hits._source,hits.hits.sort"
+_HITS_FILTER_PATH = "hits.hits._source"
+_MAX_ID_BYTES = 512  # Elasticsearch's limit; a longer id cannot name a document
+_MAX_PREFIX_LENGTH = 200
+_STOCK_SOURCE = ["sku", "on_hand", "reserved", "available"]
+_SUGGESTION_SOURCE = ["id", "sku", "name"]
+_ORDER_SORT = [{"placed_at": "desc"}, {"id": "asc"}]
+_ORDER_CURSOR = (cursors.NUMBER, cursors.TEXT)
+
+
+@dataclass(frozen=True, slots=True)
+class ProductPage:
+    edges: list[tuple[str, Document]]
+    has_next_page: bool
+    end_cursor: str | None
+    total_count: int
+    facets: Facets
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPage:
+    edges: list[tuple[str, Document]]
+    has_next_page: bool
+    end_cursor: str | None
+    total_count: int
+
+
+class CatalogReader:
+    def __init__(self, client: AsyncElasticsearch, prefix: str) -> None:
+        self._client = client
+        self._products = alias_name(prefix, PRODUCTS)
+        self._orders = alias_name(prefix, ORDERS)
+
+    async def product(self, id: str) -> Document | None:
+        """By id, in real time (no refresh needed); discontinued products included."""
+        return await self._get(self._products, id, PRODUCT_SOURCE)
+
+    async def product_by_sku(self, sku: str) -> Document | None:
+        """By exact sku; discontinued products included."""
+        return await self._first_by_term(self._products, "sku", sku, PRODUCT_SOURCE)
+
+    async def stock_level(self, sku: str) -> Document | None:
+        """``{sku, on_hand, reserved, available}`` of a sku."""
+        return await self._first_by_term(self._products, "sku", sku, _STOCK_SOURCE)
+
+    async def search_products(self, request: SearchRequest) -> ProductPage:
+        prepared = prepare(request)
+        params = {"filter_path": _SEARCH_FILTER_PATH}
+        response = await post_json(self._client, f"/{self._products}/_search", prepared.body, params)
+        edges, has_next = _edges(response, request.first, request.sort, prepared.scope)
+        return ProductPage(
+            edges=edges,
+            has_next_page=has_next,
+            end_cursor=edges[-1][0] if edges else None,
+            total_count=response["hits"]["total"]["value"],
+            facets=prepared.selection.facets(response["aggregations"]),
+        )
+
+    async def suggest_products(self, prefix: str, first: int = 10) -> list[Document]:
+        """``{product_id, id, sku, name}`` of active products whose name has words starting with the typed ones
+        (the last may be partial); names that begin with the typed text come first, then by name.
+        """
+        check_first(first)
+        typed = prefix[:_MAX_PREFIX_LENGTH]
+        typed_words = words(typed)
+        if not typed_words:
+            return []
+        body = _suggestion_body(typed, typed_words, first)
+        response = await post_json(self._client, f"/{self._products}/_search", body, {"filter_path": _HITS_FILTER_PATH})
+        return [{"product_id": hit["_source"]["id"], **hit["_source"]} for hit in _hits(response)]
+
+    async def order(self, id: str) -> Document | None:
+        return await self._get(self._orders, id, None)
+
+    async def orders(self, customer_id: str | None, status: str | None, first: int, after: str | None) -> OrderPage:
+        """Newest first (by placement time, then id), optionally of one customer and in one status."""
+        check_first(first)
+        filters: list[dict[str, Any]] = []
+        if customer_id is not None:
+            filters.append({"term": {"customer_id": customer_id}})
+        if status is not None:
+            filters.append({"term": {"status": status}})
+        scope = cursors.scope_of(customer_id, status)
+        body: dict[str, Any] = {
+            "query": {"bool": {"filter": filters}},
+            "sort": _ORDER_SORT,
+            "size": first + 1,
+            "track_total_hits": True,
+        }
+        if after is not None:
+            body["search_after"] = cursors.decode(after, ORDERS, scope, _ORDER_CURSOR)
+        response = await post_json(self._client, f"/{self._orders}/_search", body, {"filter_path": _PAGE_FILTER_PATH})
+        edges, has_next = _edges(response, first, ORDERS, scope)
+        return OrderPage(edges, has_next, edges[-1][0] if edges else None, response["hits"]["total"]["value"])
+
+    async def _get(self, index: str, id: str, source: list[str] | None) -> Document | None:
+        if not id or len(id.encode()) > _MAX_ID_BYTES:
+            return None
+        params = {"_source_includes": ",".join(source)} if source else None
+        try:
+            response = await get_json(self._client, f"/{index}/_doc/{path_part(id)}", params)
+        except NotFoundError as error:
+            if isinstance(error.body, dict) and error.body.get("found") is False:
+                return None
+            raise
+        document: Document = response["_source"]
+        return document
+
+    async def _first_by_term(self, index: str, field: str, value: str, source: list[str]) -> Document | None:
+        body = {"query": {"bool": {"filter": [{"term": {field: value}}]}}, "size": 1, "_source": source}
+        response = await post_json(self._client, f"/{index}/_search", body, {"filter_path": _HITS_FILTER_PATH})
+        hits = _hits(response)
+        return hits[0]["_source"] if hits else None
+
+
+def _suggestion_body(typed: str, typed_words: list[str], first: int) -> dict[str, Any]:
+    as_you_type = {"query": " ".join(typed_words), "operator": "and"}
+    return {
+        "query": {
+            "bool": {
+                "must": [{"match_bool_prefix": {"search.name_folded": as_you_type}}],
+                "should": [{"prefix": {"search.name_sort": {"value": fold(typed), "boost": 10.0}}}],
+                "filter": [{"term": {"status": "ACTIVE"}}],
+            }
+        },
+        "sort": [{"_score": "desc"}, {"search.name_sort": "asc"}, {"id": "asc"}],
+        "size": first,
+        "_source": _SUGGESTION_SOURCE,
+    }
+
+
+def _hits(response: dict[str, Any]) -> list[dict[str, Any]]:
+    """The hits of a response trimmed by ``filter_path``, which drops ``hits`` altogether when there are none."""
+    hits: list[dict[str, Any]] = response.get("hits", {}).get("hits", [])
+    return hits
+
+
+def _edges(response: dict[str, Any], first: int, kind: str, scope: str) -> tuple[list[tuple[str, Document]], bool]:
+    """One page of (cursor, document) edges; the request asked for one hit more, to know whether more follow."""
+    hits = _hits(response)
+    edges = [(cursors.encode(kind, scope, hit["sort"]), hit["_source"]) for hit in hits[:first]]
+    return edges, len(hits) > first

@@ -1,0 +1,200 @@
+"""Product search requests: their arguments, their validation, and the one Elasticsearch body each becomes.
+
+Relevance: every word must appear (typos forgiven, ``fuzziness: AUTO``; with four or more words one in four may
+be missing) in the name, brand, categories, attribute values or description; the score weighs where the words
+matched (name most), adds an exact phrase on the name, and ranks an exact sku (case-insensitive) first. The
+user's text only ever becomes ``match``-family and ``term`` queries, so no character of it is query syntax.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from read_index import cursors
+from read_index.analysis import stem, words
+from read_index.errors import InvalidArgument
+from read_index.facets import Selection
+
+MAX_FIRST = 100
+MAX_QUERY_LENGTH = 256
+MAX_QUERY_WORDS = 32
+MAX_WORD_LENGTH = 40  # longer "words" are pasted noise; a fuzzy automaton over them costs seconds
+MAX_SKU_LENGTH = 64
+MAX_FILTER_VALUES = 100
+SKU_BOOST = 10_000.0
+TEXT_FIELDS = [
+    "search.name^5",
+    "search.brand^3",
+    "search.category^2",
+    "search.attributes^1.5",
+    "search.description^0.5",
+]
+PRODUCT_SOURCE = [
+    "id", "sku", "name", "description", "brand", "category_path", "attributes", "price.amount", "price.currency",
+    "status", "on_hand", "reserved", "available", "in_stock", "version", "created_at", "updated_at",
+]  # fmt: skip
+
+
+class ProductSort(StrEnum):
+    RELEVANCE = "RELEVANCE"
+    PRICE_ASC = "PRICE_ASC"
+    PRICE_DESC = "PRICE_DESC"
+    NEWEST = "NEWEST"
+    NAME_ASC = "NAME_ASC"
+
+
+# Each sort ends with the id, so equal keys still order the same way on every page.
+SORTS: dict[ProductSort, list[dict[str, str]]] = {
+    ProductSort.RELEVANCE: [{"_score": "desc"}, {"id": "asc"}],
+    ProductSort.PRICE_ASC: [{"price.value": "asc"}, {"id": "asc"}],
+    ProductSort.PRICE_DESC: [{"price.value": "desc"}, {"id": "asc"}],
+    ProductSort.NEWEST: [{"created_at": "desc"}, {"id": "asc"}],
+    ProductSort.NAME_ASC: [{"search.name_sort": "asc"}, {"id": "asc"}],
+}
+CURSOR_SHAPES: dict[ProductSort, tuple[str, ...]] = {
+    sort: (cursors.TEXT if sort is ProductSort.NAME_ASC else cursors.NUMBER, cursors.TEXT) for sort in ProductSort
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AttributeFilter:
+    name: str
+    values: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ProductFilter:
+    """Empty lists select nothing (no filter); several filters for one attribute name pool their values."""
+
+    category_path: list[str] | None = None
+    brands: list[str] | None = None
+    price_min: Decimal | None = None
+    price_max: Decimal | None = None
+    in_stock: bool | None = None
+    attributes: list[AttributeFilter] = field(default_factory=list)
+    include_discontinued: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    query: str | None = None
+    filter: ProductFilter = field(default_factory=ProductFilter)
+    sort: ProductSort = ProductSort.RELEVANCE
+    first: int = 20
+    after: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedSearch:
+    """What a search sends, and what reading its answer needs: the facet selection and the cursor scope."""
+
+    body: dict[str, Any]
+    selection: Selection
+    scope: str
+
+
+def check_first(first: int) -> None:
+    if not 0 < first <= MAX_FIRST:
+        raise InvalidArgument("first", f"must be between 1 and {MAX_FIRST}")
+
+
+def prepare(request: SearchRequest) -> PreparedSearch:
+    check_first(request.first)
+    selection, conditions = _selection(request.filter)
+    query_words = _query_words(request.query)
+    scope = cursors.scope_of(query_words, (request.query or "").strip().lower(), conditions)
+    body: dict[str, Any] = {
+        "query": {"bool": {"must": _text_query(request.query, query_words), "filter": _base_filter(request.filter)}},
+        "aggs": selection.aggregations(),
+        "sort": SORTS[request.sort],
+        "size": request.first + 1,
+        "track_total_hits": True,
+        "_source": PRODUCT_SOURCE,
+    }
+    post_filter = selection.post_filter()
+    if post_filter is not None:
+        body["post_filter"] = post_filter
+    if request.after is not None:
+        body["search_after"] = cursors.decode(request.after, request.sort, scope, CURSOR_SHAPES[request.sort])
+    return PreparedSearch(body, selection, scope)
+
+
+def _query_words(query: str | None) -> list[str]:
+    if not query:
+        return []
+    return [word[:MAX_WORD_LENGTH] for word in words(query[:MAX_QUERY_LENGTH])[:MAX_QUERY_WORDS]]
+
+
+def _text_query(query: str | None, query_words: list[str]) -> list[dict[str, Any]]:
+    if query is None or not query.strip():
+        return []
+    clauses: list[dict[str, Any]] = []
+    if query_words:
+        stems = " ".join(stem(word) for word in query_words)
+        matched = {"query": stems, "fuzziness": "AUTO", "prefix_length": 1}
+        clauses.append(
+            {
+                "bool": {
+                    "filter": [{"match": {"search.all": {**matched, "minimum_should_match": "-25%"}}}],
+                    "should": [
+                        {"multi_match": {**matched, "fields": TEXT_FIELDS, "type": "best_fields", "tie_breaker": 0.3}},
+                        {"match_phrase": {"search.name_folded": {"query": " ".join(query_words), "boost": 4.0}}},
+                    ],
+                }
+            }
+        )
+    sku = query.strip()
+    if len(sku) <= MAX_SKU_LENGTH:
+        clauses.append({"constant_score": {"filter": {"term": {"sku.lower": sku}}, "boost": SKU_BOOST}})
+    return [{"bool": {"should": clauses, "minimum_should_match": 1}}] if clauses else [{"match_none": {}}]
+
+
+def _base_filter(product_filter: ProductFilter) -> list[dict[str, Any]]:
+    """The filters every facet honours too: availability and stock."""
+    clauses: list[dict[str, Any]] = []
+    if not product_filter.include_discontinued:
+        clauses.append({"term": {"status": "ACTIVE"}})
+    if product_filter.in_stock is not None:
+        clauses.append({"term": {"in_stock": product_filter.in_stock}})
+    return clauses
+
+
+def _selection(product_filter: ProductFilter) -> tuple[Selection, list[Any]]:
+    """The facet selection of a filter, checked, and the filter's canonical form for the cursor scope."""
+    category_path = _bounded("filter.categoryPath", product_filter.category_path or [])
+    brands = _bounded("filter.brands", product_filter.brands or [])
+    price_min = _price("filter.priceMin", product_filter.price_min)
+    price_max = _price("filter.priceMax", product_filter.price_max)
+    if price_min is not None and price_max is not None and price_min > price_max:
+        raise InvalidArgument("filter.priceMin", "must not exceed filter.priceMax")
+    attributes: dict[str, list[str]] = {}
+    _bounded("filter.attributes", product_filter.attributes)
+    for i, attribute in enumerate(product_filter.attributes):
+        values = _bounded(f"filter.attributes.{i}.values", attribute.values)
+        if values:
+            attributes.setdefault(attribute.name, []).extend(values)
+    conditions = [
+        category_path,
+        sorted(brands),
+        str(price_min) if price_min is not None else None,
+        str(price_max) if price_max is not None else None,
+        product_filter.in_stock,
+        sorted((name, sorted(values)) for name, values in attributes.items()),
+        product_filter.include_discontinued,
+    ]
+    return Selection.of(category_path, brands, price_min, price_max, attributes), conditions
+
+
+def _bounded(field_name: str, values: list[Any]) -> list[Any]:
+    if len(values) > MAX_FILTER_VALUES:
+        raise InvalidArgument(field_name, f"must have at most {MAX_FILTER_VALUES} items")
+    return values
+
+
+def _price(field_name: str, value: Decimal | None) -> Decimal | None:
+    if value is not None and (not value.is_finite() or value < 0):
+        raise InvalidArgument(field_name, "must be a non-negative decimal number")
+    return value

@@ -1,0 +1,87 @@
+"""Index lifecycle: aliases over versioned indices, created once however many processes race."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from elasticsearch import AsyncElasticsearch
+
+from read_index.indices import (
+    MAPPING_VERSION,
+    READ_MODELS,
+    alias_name,
+    create_fresh_index,
+    current_index,
+    delete_indices,
+    ensure_indices,
+    outdated_models,
+    swap_alias,
+)
+from read_index.projections import project
+from read_index.queries import CatalogReader
+from read_index.writer import apply
+from tests.integration.read_index.states import product_state, record
+
+pytestmark = pytest.mark.elasticsearch
+
+
+async def test_racing_processes_create_each_alias_once(es_client: AsyncElasticsearch, index_prefix: str) -> None:
+    await asyncio.gather(*(ensure_indices(es_client, index_prefix) for _ in range(6)))
+    await ensure_indices(es_client, index_prefix)
+
+    for model in READ_MODELS:
+        aliases = await es_client.indices.get_alias(name=alias_name(index_prefix, model))
+        assert list(aliases.body) == [f"{index_prefix}-{model}-v{MAPPING_VERSION}-initial"]
+
+
+async def test_a_swap_moves_readers_to_the_new_index_and_returns_the_old(
+    es_client: AsyncElasticsearch, index_prefix: str
+) -> None:
+    await ensure_indices(es_client, index_prefix)
+    old = await current_index(es_client, index_prefix, "products")
+    fresh = await create_fresh_index(es_client, index_prefix, "products")
+    state = product_state("Stool")
+    await apply(es_client, index_prefix, project([record("product", state)]), indices={"products": fresh})
+
+    replaced = await swap_alias(es_client, index_prefix, "products", fresh)
+
+    assert replaced == old
+    assert await current_index(es_client, index_prefix, "products") == fresh
+    assert await CatalogReader(es_client, index_prefix).product(state["id"]) is not None
+    assert await swap_alias(es_client, index_prefix, "products", fresh) is None
+
+
+async def test_an_alias_over_an_older_mapping_version_needs_a_rebuild(
+    es_client: AsyncElasticsearch, index_prefix: str
+) -> None:
+    await ensure_indices(es_client, index_prefix)
+    older = f"{index_prefix}-orders-v0-initial"
+    await es_client.indices.create(index=older)
+
+    assert await outdated_models(es_client, index_prefix) == []
+    await swap_alias(es_client, index_prefix, "orders", older)
+    assert await outdated_models(es_client, index_prefix) == ["orders"]
+
+
+async def test_delete_indices_removes_every_index_of_the_prefix_only(
+    es_client: AsyncElasticsearch, index_prefix: str
+) -> None:
+    neighbour = f"{index_prefix}x"
+    await ensure_indices(es_client, index_prefix)
+    await ensure_indices(es_client, neighbour)
+    await create_fresh_index(es_client, index_prefix, "orders")
+    try:
+        await delete_indices(es_client, index_prefix)
+
+        assert [await current_index(es_client, index_prefix, model) for model in READ_MODELS] == [None, None]
+        assert not (await es_client.indices.resolve_index(name=f"{index_prefix}-*"))["indices"]
+        assert await current_index(es_client, neighbour, "products") is not None
+    finally:
+        await delete_indices(es_client, neighbour)
+
+
+@pytest.mark.parametrize("prefix", ["", "UPPER", "-dash", "a b", "a/b", "a*"])
+def test_an_unusable_prefix_is_refused(prefix: str) -> None:
+    with pytest.raises(ValueError, match="prefix"):
+        alias_name(prefix, "products")

@@ -1,0 +1,52 @@
+"""Outbox records become versioned index operations, newest per document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from read_index.documents import CATEGORY_SEPARATOR, product_document
+from read_index.projections import IndexOp, project
+from tests.integration.read_index.states import order_state, product_state, record
+
+
+def test_a_batch_keeps_the_newest_version_of_each_document() -> None:
+    base = product_state("Lamp")
+    states = [{**base, "version": version} for version in (2, 3, 1)]
+
+    ops = project([record("product", state) for state in states])
+
+    assert [(op.read_model, op.doc_id, op.version) for op in ops] == [("products", base["id"], 3)]
+
+
+def test_records_without_state_and_of_unknown_aggregates_project_nothing() -> None:
+    order = order_state("alice", placed_minutes=0)
+
+    ops = project(
+        [
+            record("order", None, id="o-1", version=1),
+            record("invoice", {"id": "i", "version": 1}),
+            record("order", order),
+        ]
+    )
+
+    assert ops == [IndexOp("orders", order["id"], 1, order)]
+
+
+def test_a_product_document_adds_what_searching_needs() -> None:
+    state: dict[str, Any] = product_state(
+        "Crème Sofas",
+        category_path=["Furniture", "Sofas"],
+        attributes=[("color", "Red")],
+        price="1999.90",
+        on_hand=3,
+        reserved=3,
+    )
+
+    document = product_document(state)
+
+    assert document["category_prefixes"] == ["Furniture", f"Furniture{CATEGORY_SEPARATOR}Sofas"]
+    assert document["attributes"] == [{"name": "color", "value": "Red"}]
+    assert document["price"] == {"amount": "1999.90", "currency": "EUR", "value": 1999.9}
+    assert (document["available"], document["in_stock"]) == (0, False)
+    assert document["search"]["name"] == "creme sofa"
+    assert document["search"]["name_sort"] == "creme sofas"
