@@ -7,16 +7,17 @@ The managed local node is Elasticsearch's integ-test distribution, which has no 
 of each query the same way: accents folded, case folded, words split, plurals stemmed. Because both sides go
 through the same function, matching is exact whatever the engine's distribution.
 
-The stemmer folds plurals only, in the spirit of Harman's S-stemmer (Lucene's *minimal English*), but also
-strips the ``s`` of "shoes" and "trees": in product search, folding plurals ("chairs" -> "chair", "batteries" ->
-"battery", "glasses" -> "glass") finds what shoppers mean, while an aggressive stemmer (Porter: "running" ->
-"run", "organic" -> "organ") mostly costs precision. Fuzzy matching covers the rest ("boxes" -> "boxe" ~ "box").
+The stemmer is Snowball's English stemmer (Porter2, from PyStemmer), the algorithm family of Elasticsearch's
+``english`` analyzer: "chairs", "running" and "batteries" match "chair", "run" and "battery".
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
+
+import Stemmer
 
 _WORD = re.compile(r"[^\W_]+")
 _POSSESSIVE = re.compile(r"['\u2019]s\b")
@@ -30,15 +31,14 @@ def fold(text: str) -> str:
     return _SPACES.sub(" ", bare.casefold()).strip()
 
 
+@lru_cache(maxsize=1)
+def _english() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
 def stem(word: str) -> str:
-    """The plural stem of one folded word."""
-    if len(word) < 3 or word[-1] != "s" or word[-2] in "ius":
-        return word
-    if word.endswith("sses"):
-        return word[:-2]
-    if word.endswith("ies") and len(word) > 4 and word[-4] not in "ae":
-        return word[:-3] + "y"
-    return word[:-1]
+    """The English stem of one folded word."""
+    return str(_english().stemWord(word))
 
 
 def words(text: str) -> list[str]:

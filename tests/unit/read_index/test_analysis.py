@@ -8,24 +8,23 @@ from read_index.analysis import fold, stem, stemmed, words
 
 
 @pytest.mark.parametrize(
-    ("word", "expected"),
+    ("form", "base"),
     [
         ("chairs", "chair"),
         ("sofas", "sofa"),
         ("batteries", "battery"),
         ("glasses", "glass"),
-        ("glass", "glass"),
-        ("bus", "bus"),
         ("shoes", "shoe"),
-        ("trees", "tree"),
-        ("series", "sery"),
-        ("analysis", "analysis"),
-        ("is", "is"),
-        ("chair", "chair"),
+        ("running", "run"),
+        ("lamps", "lamp"),
     ],
 )
-def test_stem_folds_plurals_only(word: str, expected: str) -> None:
-    assert stem(word) == expected
+def test_word_forms_share_their_stem(form: str, base: str) -> None:
+    assert stem(form) == stem(base)
+
+
+def test_different_words_keep_different_stems() -> None:
+    assert stem("table") != stem("tablet")
 
 
 def test_fold_drops_accents_case_and_extra_spaces() -> None:
@@ -37,7 +36,7 @@ def test_words_split_on_punctuation_and_drop_possessives() -> None:
 
 
 def test_stemmed_text_is_what_documents_and_queries_share() -> None:
-    assert stemmed("Oak Dining Chairs") == stemmed("oak dining chair") == "oak dining chair"
+    assert stemmed("Oak Dining Chairs") == stemmed("oak dining chair") == "oak dine chair"
 
 
 def test_text_without_words_stems_to_nothing() -> None:
