@@ -1,0 +1,56 @@
+"""The worker's Prometheus metrics, registered on the registry the caller passes (no global side effects).
+
+The API mounts its registry on `/metrics`; a standalone `catalog sync --metrics-port P` serves its own.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from domain.outbox import OutboxPosition
+from sync.status import SyncStatus
+
+
+class SyncMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.events = Counter(
+            "catalog_sync_events", "Outbox records (those carrying state) delivered to Elasticsearch", registry=registry
+        )
+        self.operations = Counter(
+            "catalog_sync_operations", "Index operations acknowledged by Elasticsearch", registry=registry
+        )
+        self.batches = Counter("catalog_sync_batches", "Batches delivered (one _bulk request each)", registry=registry)
+        self.retries = Counter(
+            "catalog_sync_retries", "Retries after a failure, by store", ["store"], registry=registry
+        )
+        self.dead_lettered = Counter(
+            "catalog_sync_dead_lettered", "Outbox records this process moved to the dead letters", registry=registry
+        )
+        self.bulk_seconds = Histogram(
+            "catalog_sync_bulk_seconds",
+            "Time to deliver one batch, retries included",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+            registry=registry,
+        )
+        self.checkpoint_txid = Gauge("catalog_sync_checkpoint_txid", "Checkpoint: transaction id", registry=registry)
+        self.checkpoint_sequence = Gauge(
+            "catalog_sync_checkpoint_sequence", "Checkpoint: outbox sequence", registry=registry
+        )
+        self.head_sequence = Gauge("catalog_sync_head_sequence", "Last committed outbox sequence", registry=registry)
+        self.events_behind = Gauge("catalog_sync_events_behind", "Committed records not yet applied", registry=registry)
+        self.seconds_behind = Gauge(
+            "catalog_sync_seconds_behind", "Age of the oldest record not yet applied", registry=registry
+        )
+        self.dead_letters = Gauge("catalog_sync_dead_letters", "Unresolved dead letters", registry=registry)
+        self.lease_held = Gauge("catalog_sync_lease_held", "1 while this worker holds the lease", registry=registry)
+
+    def checkpointed(self, position: OutboxPosition) -> None:
+        self.checkpoint_txid.set(position.txid)
+        self.checkpoint_sequence.set(position.sequence)
+
+    def observe(self, status: SyncStatus) -> None:
+        self.checkpointed(status.checkpoint)
+        self.head_sequence.set(status.head.sequence)
+        self.events_behind.set(status.events_behind)
+        self.seconds_behind.set(status.seconds_behind)
+        self.dead_letters.set(status.dead_letters)

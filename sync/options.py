@@ -1,0 +1,44 @@
+"""How one sync worker behaves: batch bounds, polling, the lease, retries. Defaults suit the embedded setup."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SUBSCRIPTION = "read-models"
+
+
+@dataclass(frozen=True, slots=True)
+class SyncOptions:
+    subscription: str = SUBSCRIPTION
+    """Names the checkpoint, the lease and the applied-position document."""
+    batch_size: int = 1000
+    """Most outbox records per batch, hence per `_bulk` request."""
+    max_batch_bytes: int = 8 * 1024 * 1024
+    """Most bytes of aggregate state per batch; a batch closes at whichever bound comes first."""
+    bulks_in_flight: int = 2
+    """`_bulk` requests sent before the oldest is acknowledged; batches are still committed strictly in order."""
+    linger_seconds: float = 0.0
+    """How long a batch that is not full waits for more records. 0: ship at once (lowest latency; while a bulk
+    is in flight the next batch fills by itself)."""
+    poll_seconds: float = 0.1
+    """When idle, how often the outbox is looked at; `SyncWorker.wake()` cuts the wait short."""
+    lease_seconds: float = 15.0
+    """A lease not renewed for this long may be taken over by a standby worker; renewed every third of it."""
+    max_attempts: int = 5
+    """Tries of an operation Elasticsearch refuses as invalid before its record goes to the dead letters."""
+    backoff_base_seconds: float = 0.1
+    backoff_cap_seconds: float = 30.0
+    status_seconds: float = 5.0
+    """How often the backlog gauges (events and seconds behind, dead letters) are recomputed."""
+    searchable: bool = False
+    """Record the applied position only once the documents are searchable (refreshing the touched indices when
+    the worker is tailing, at most once a second while catching up). Off by default: the API's consistency gate
+    refreshes on demand when a search waits for a token, which costs less than refreshing after every batch."""
+
+    def __post_init__(self) -> None:
+        if min(self.batch_size, self.max_batch_bytes, self.max_attempts, self.bulks_in_flight) < 1:
+            raise ValueError("batch_size, max_batch_bytes, max_attempts and bulks_in_flight must be positive")
+        if self.poll_seconds <= 0 or self.lease_seconds <= 0 or self.backoff_base_seconds <= 0:
+            raise ValueError("poll_seconds, lease_seconds and backoff_base_seconds must be positive")
+        if self.backoff_cap_seconds < self.backoff_base_seconds:
+            raise ValueError("backoff_cap_seconds must be at least backoff_base_seconds")

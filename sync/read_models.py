@@ -1,0 +1,35 @@
+"""Which write-model aggregates feed which read model, and an aggregate's current state as index operations.
+
+A rebuild and a verification read the write model's tables, not the outbox; the projections still make the
+documents, from the same state the outbox would carry, so both paths produce identical documents.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from domain.model.events import ORDER, PRODUCT
+from domain.outbox import START, OutboxRecord
+from domain.storage.outbox_store import AggregateState
+from read_index.indices import ORDERS, PRODUCTS
+from read_index.projections import PROJECTIONS, IndexOp
+
+SOURCES: dict[str, str] = {PRODUCTS: PRODUCT, ORDERS: ORDER}
+"""read model -> the aggregate type its documents come from (a document's id is its aggregate's id)."""
+
+SNAPSHOT_EVENT = "Snapshot"
+
+
+def snapshot_ops(aggregate: AggregateState) -> list[IndexOp]:
+    """The operations that put this aggregate's current state into its read model(s)."""
+    record = OutboxRecord(
+        position=START,
+        aggregate_type=aggregate.aggregate_type,
+        aggregate_id=aggregate.aggregate_id,
+        aggregate_version=aggregate.version,
+        event_type=SNAPSHOT_EVENT,
+        payload={},
+        state=aggregate.state,
+        occurred_at=datetime.now(UTC),
+    )
+    return PROJECTIONS[aggregate.aggregate_type](record)

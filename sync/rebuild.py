@@ -1,0 +1,222 @@
+"""Rebuilds read models into fresh indices while the live worker keeps the current ones up to date, then swaps
+the aliases atomically. No change is lost at the swap; see docs/sync.md ("Rebuilding an index") for why.
+
+1. Note the outbox *horizon* H0: every record at or below it is committed and visible, and every transaction
+   still running or yet to come writes above it.
+2. Copy the write model's tables into new indices, page by page (keyset pagination by id: memory stays flat).
+   Each row is its aggregate's current state, projected exactly as the outbox's state would be.
+3. Replay the outbox from H0 up to its head into the new indices: every change committed during the copy.
+4. Swap each alias to its new index, atomically (one `_aliases` request per read model).
+5. Replay again, from where step 3 stopped up to the head after the swap: changes the live worker applied to the
+   old index between step 3 and the swap. From the swap on, the live worker writes to the new index.
+
+External versioning makes the copy and both replays commute with the live worker's writes: whoever delivers
+last, each document ends at its aggregate's highest version.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+from elasticsearch import AsyncElasticsearch
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from domain.outbox import OutboxPosition
+from domain.storage import outbox_store
+from domain.storage.outbox_store import AggregateState
+from read_index.indices import READ_MODELS, create_fresh_index, ensure_indices, index_settings, swap_alias
+from read_index.projections import IndexOp
+from sync.delivery import Delivered, Deliverer
+from sync.options import SyncOptions
+from sync.outbox_reader import Batch
+from sync.pipeline import Applied, Pipeline
+from sync.read_models import SOURCES, snapshot_ops
+from sync.retry import Outage
+
+log = logging.getLogger(__name__)
+
+COPY = "copy"
+REPLAY = "replay"
+REPLAY_AFTER_SWAP = "replay after swap"
+
+
+@dataclass(frozen=True, slots=True)
+class RebuildProgress:
+    phase: str
+    read_model: str | None
+    done: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class RebuiltIndex:
+    read_model: str
+    index: str
+    previous: str | None
+    copied: int
+
+
+@dataclass(slots=True)
+class RebuildReport:
+    indices: list[RebuiltIndex] = field(default_factory=list)
+    replayed: int = 0
+    refused: int = 0
+    """Documents Elasticsearch refused (their records are the live worker's dead letters)."""
+    start: OutboxPosition | None = None
+    end: OutboxPosition | None = None
+
+
+Progress = Callable[[RebuildProgress], None]
+
+
+class Rebuild:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        client: AsyncElasticsearch,
+        prefix: str,
+        read_models: Sequence[str] = READ_MODELS,
+        *,
+        options: SyncOptions | None = None,
+        keep_old: bool = False,
+        on_progress: Progress | None = None,
+        before_swap: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        """`before_swap` runs just before the aliases swap (tests commit writes at that worst moment)."""
+        unknown = set(read_models) - set(SOURCES)
+        if unknown:
+            raise ValueError(f"no read model {', '.join(sorted(unknown))}; choose among {', '.join(SOURCES)}")
+        self._engine = engine
+        self._client = client
+        self._prefix = prefix
+        self._models = list(dict.fromkeys(read_models))
+        self._options = options or SyncOptions()
+        self._keep_old = keep_old
+        self._on_progress = on_progress
+        self._before_swap = before_swap
+        self._halt = asyncio.Event()  # never set: a rebuild waits out outages (interrupt it with Ctrl-C)
+        self._outage = Outage("elasticsearch")
+        self.report = RebuildReport()
+
+    async def run(self) -> RebuildReport:
+        await ensure_indices(self._client, self._prefix)
+        async with self._engine.connect() as connection:
+            start = await outbox_store.horizon(connection)
+        self.report.start = start
+        targets = {model: await create_fresh_index(self._client, self._prefix, model) for model in self._models}
+        log.info("event=rebuild_started read_models=%s horizon=%s", ",".join(self._models), start.token())
+        deliverer = self._deliverer(targets)
+        copied = {model: await self._copy(model, targets[model], deliverer) for model in self._models}
+        replayed_to = await self._replay(start, deliverer, REPLAY)
+        await self._client.indices.refresh(index=",".join(targets.values()))
+        if self._before_swap is not None:
+            await self._before_swap()
+        previous = {model: await swap_alias(self._client, self._prefix, model, targets[model]) for model in targets}
+        log.info("event=aliases_swapped indices=%s", ",".join(targets.values()))
+        self.report.end = await self._replay(replayed_to, deliverer, REPLAY_AFTER_SWAP)
+        self.report.indices = [RebuiltIndex(m, targets[m], previous[m], copied[m]) for m in self._models]
+        if not self._keep_old:
+            old = [index for index in previous.values() if index is not None]
+            if old:
+                await self._client.options(ignore_status=404).indices.delete(index=",".join(old))
+        log.info(
+            "event=rebuild_finished replayed=%d refused=%d position=%s",
+            self.report.replayed,
+            self.report.refused,
+            self.report.end.token(),
+        )
+        return self.report
+
+    def _deliverer(self, targets: dict[str, str]) -> Deliverer:
+        return Deliverer(
+            self._client,
+            self._prefix,
+            max_attempts=self._options.max_attempts,
+            backoff_base=self._options.backoff_base_seconds,
+            backoff_cap=self._options.backoff_cap_seconds,
+            outage=self._outage,
+            indices=targets,
+        )
+
+    async def _copy(self, model: str, index: str, deliverer: Deliverer) -> int:
+        """Streams the model's source table into `index`; the next page is read while a bulk is in flight."""
+        source = SOURCES[model]
+        async with self._engine.connect() as connection:
+            total = await outbox_store.count_aggregates(connection, source)
+        await self._client.indices.put_settings(index=index, settings={"refresh_interval": "-1"})
+        done = 0
+        self._progress(COPY, model, done, total)
+        reading = asyncio.create_task(self._page(source, None))
+        while page := await reading:
+            reading = asyncio.create_task(self._page(source, page[-1].aggregate_id))
+            ops: list[IndexOp] = [op for aggregate in page for op in snapshot_ops(aggregate) if op.read_model == model]
+            self._count_refused(await deliverer.deliver(ops, self._halt))
+            done += len(page)
+            self._progress(COPY, model, done, max(total, done))
+        interval = index_settings()["refresh_interval"]
+        await self._client.indices.put_settings(index=index, settings={"refresh_interval": interval})
+        return done
+
+    async def _page(self, source: str, after: str | None) -> list[AggregateState]:
+        async with self._engine.connect() as connection:
+            return await outbox_store.read_states(connection, source, after, self._options.batch_size)
+
+    async def _replay(self, start: OutboxPosition, deliverer: Deliverer, phase: str) -> OutboxPosition:
+        """Applies outbox records after `start`, for the rebuilt models only, up to the head as of now."""
+        async with self._engine.connect() as connection:
+            until = await outbox_store.head(connection)
+            total = (await outbox_store.backlog(connection, start)).events
+        pipeline = Pipeline(self._engine, deliverer, self._options, db_outage=Outage("database"), models=self._models)
+        done = 0
+        self._progress(phase, None, done, total)
+
+        async def settle(batch: Batch, delivered: Delivered) -> None:
+            nonlocal done
+            self._count_refused(delivered)
+            done += len(batch.records)
+            self.report.replayed += len(batch.records)
+            self._progress(phase, None, done, max(total, done))
+
+        async def commit(applied: list[Applied], final: bool) -> None:
+            return None
+
+        return await pipeline.run(start, self._halt, until=until, settle=settle, commit=commit)
+
+    def _count_refused(self, delivered: Delivered) -> None:
+        for refused in delivered.refused:
+            log.error(
+                "event=rebuild_refused document=%s/%s error=%r", refused.op.read_model, refused.op.doc_id, refused.error
+            )
+        self.report.refused += len(delivered.refused)
+
+    def _progress(self, phase: str, model: str | None, done: int, total: int) -> None:
+        if self._on_progress is not None:
+            self._on_progress(RebuildProgress(phase, model, done, total))
+
+
+async def rebuild(
+    engine: AsyncEngine,
+    client: AsyncElasticsearch,
+    prefix: str,
+    read_models: Sequence[str] = READ_MODELS,
+    *,
+    options: SyncOptions | None = None,
+    keep_old: bool = False,
+    on_progress: Progress | None = None,
+    before_swap: Callable[[], Awaitable[None]] | None = None,
+) -> RebuildReport:
+    """See the module's docstring."""
+    job = Rebuild(
+        engine,
+        client,
+        prefix,
+        read_models,
+        options=options,
+        keep_old=keep_old,
+        on_progress=on_progress,
+        before_swap=before_swap,
+    )
+    return await job.run()

@@ -1,0 +1,117 @@
+"""Capped exponential backoff with jitter, and one log line per outage instead of one per retry."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from typing import TypeVar
+
+from elastic_transport import TransportError
+from elasticsearch import ApiError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+DATABASE_ERRORS: tuple[type[BaseException], ...] = (DBAPIError, PoolTimeout, OSError)
+ELASTICSEARCH_ERRORS: tuple[type[BaseException], ...] = (ApiError, TransportError)
+
+
+class Interrupted(Exception):
+    """The worker was told to stop (or lost its lease) while waiting; the unfinished batch is left for later."""
+
+
+class Backoff:
+    """Delays of base * 2**n, capped, each drawn from [delay/2, delay] so that workers do not retry in step."""
+
+    def __init__(self, base: float, cap: float) -> None:
+        self._base = base
+        self._cap = cap
+        self.attempts = 0
+
+    def next_delay(self) -> float:
+        delay = min(self._cap, self._base * 2 ** min(self.attempts, 32))
+        self.attempts += 1
+        return random.uniform(delay / 2, delay)
+
+
+async def pause(seconds: float, halt: asyncio.Event) -> None:
+    """Sleeps, but raises `Interrupted` as soon as `halt` is set."""
+    if halt.is_set():
+        raise Interrupted
+    with suppress(TimeoutError):
+        await asyncio.wait_for(halt.wait(), seconds)
+    if halt.is_set():
+        raise Interrupted
+
+
+class Outage:
+    """Tracks whether a store answers. Logs one warning when it stops and one line when it answers again."""
+
+    def __init__(self, store: str) -> None:
+        self.store = store
+        self.since: float | None = None
+        self.retries = 0
+
+    @property
+    def ongoing(self) -> bool:
+        return self.since is not None
+
+    def failed(self, error: BaseException | str) -> None:
+        self.retries += 1
+        if self.since is None:
+            self.since = time.monotonic()
+            log.warning(
+                "event=store_unavailable store=%s error=%r action=retrying with capped exponential backoff",
+                self.store,
+                _short(error),
+            )
+
+    def recovered(self) -> None:
+        if self.since is not None:
+            log.warning(
+                "event=store_available store=%s outage_seconds=%.1f retries=%d action=catching up",
+                self.store,
+                time.monotonic() - self.since,
+                self.retries,
+            )
+        self.since = None
+        self.retries = 0
+
+
+def _short(error: BaseException | str, limit: int = 300) -> str:
+    text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+async def retrying(
+    call: Callable[[], Awaitable[T]],
+    *,
+    errors: tuple[type[BaseException], ...],
+    outage: Outage,
+    halt: asyncio.Event,
+    base: float,
+    cap: float,
+    on_retry: Callable[[], None] | None = None,
+) -> T:
+    """Runs `call` until it succeeds, backing off after each of `errors`; the first try happens even when halted
+    (a final checkpoint write on the way out), later ones raise `Interrupted` once `halt` is set."""
+    backoff = Backoff(base, cap)
+    while True:
+        try:
+            result = await call()
+        except errors as error:
+            outage.failed(error)
+            if on_retry is not None:
+                on_retry()
+            await pause(backoff.next_delay(), halt)
+        else:
+            outage.recovered()
+            return result

@@ -1,0 +1,58 @@
+"""Several workers against one deployment: one holds the lease and works, the others stand by and take over."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from elasticsearch import AsyncElasticsearch
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from domain.bus import MessageBus
+from tests.integration.sync.conftest import WorkerFactory, assert_verified_clean, wait_until_caught_up
+from tests.integration.sync.workload import Catalog, churn, create_products
+
+pytestmark = pytest.mark.elasticsearch
+
+
+async def test_two_workers_converge_with_one_holding_the_lease_at_a_time(
+    *,
+    bus: MessageBus,
+    engine: AsyncEngine,
+    es_client: AsyncElasticsearch,
+    index_prefix: str,
+    new_worker: WorkerFactory,
+) -> None:
+    workers = [new_worker(lease_seconds=3.0), new_worker(lease_seconds=3.0)]
+    stops = [asyncio.Event(), asyncio.Event()]
+    runs = [asyncio.create_task(worker.run(stop)) for worker, stop in zip(workers, stops, strict=True)]
+    holders: list[int] = []
+
+    async def watch() -> None:
+        while True:
+            holders.append(sum(worker.holds_lease for worker in workers))
+            await asyncio.sleep(0.01)
+
+    watcher = asyncio.create_task(watch())
+    try:
+        catalog = Catalog()
+        await create_products(bus, catalog, 20)
+        await churn(bus, catalog, 60)
+        await wait_until_caught_up(engine)
+        working = [worker.metrics.events._value.get() > 0 for worker in workers]
+        assert sorted(working) == [False, True]  # the standby did nothing
+        leader = working.index(True)
+        standby = 1 - leader
+
+        stops[leader].set()  # the leader stops gracefully and releases the lease: the standby takes over
+        await runs[leader]
+        await churn(bus, catalog, 40, seed=8)
+        await wait_until_caught_up(engine, seconds=20)
+        assert workers[standby].metrics.events._value.get() > 0
+    finally:
+        watcher.cancel()
+        for stop in stops:
+            stop.set()
+        await asyncio.gather(*runs)
+    assert max(holders) == 1  # never two holders at once
+    await assert_verified_clean(engine, es_client, index_prefix)
