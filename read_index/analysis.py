@@ -26,6 +26,8 @@ _SPACES = re.compile(r"\s+")
 
 def fold(text: str) -> str:
     """Accents removed, case folded, runs of white space made one space: 'Crème  Brûlée' -> 'creme brulee'."""
+    if text.isascii():  # most catalog text: nothing to decompose, and far cheaper than NFKD
+        return _SPACES.sub(" ", text.lower()).strip()
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(char for char in decomposed if not unicodedata.combining(char))
     return _SPACES.sub(" ", bare.casefold()).strip()
@@ -48,4 +50,15 @@ def words(text: str) -> list[str]:
 
 def stemmed(text: str) -> str:
     """The text as the ``search.*`` fields hold it and as queries against them are written."""
-    return " ".join(stem(word) for word in words(text))
+    return stemmed_words(words(text))
+
+
+def stemmed_words(folded_words: list[str]) -> str:
+    """``stemmed`` for words already split by :func:`words`."""
+    return " ".join(_english().stemWords(folded_words))
+
+
+@lru_cache(maxsize=1 << 16)
+def stemmed_label(text: str) -> str:
+    """``stemmed`` for the short texts a catalog repeats (brands, categories, attribute values), remembered."""
+    return stemmed(text)

@@ -65,7 +65,7 @@ outbox = Table(
     Column("aggregate_version", Integer, nullable=False),
     Column("event_type", String(64), nullable=False),
     Column("payload", JSON, nullable=False),
-    Column("state", JSON),
+    Column("state", JSON(none_as_null=True)),
     Column("occurred_at", DateTime(timezone=True), nullable=False),
     Index("outbox_read_order", "txid", "sequence"),
     Index("outbox_by_aggregate", "aggregate_type", "aggregate_id", "aggregate_version"),
