@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     consistency_timeout_seconds: float = Field(5.0, gt=0, le=60, description="How long a read waits for its token")
     max_query_depth: int = Field(10, ge=2, description="Deepest GraphQL selection accepted")
     max_query_tokens: int = Field(2000, ge=100, description="Largest GraphQL document accepted, in tokens")
+    max_query_cost: int = Field(20_000, ge=100, description="Most values a query may ask for (fields x page sizes)")
+    max_query_aliases: int = Field(30, ge=1, description="Most aliased fields in one GraphQL document")
+    max_request_bytes: int = Field(1 << 20, ge=1024, description="Largest HTTP request body accepted, in bytes")
     introspection: bool = Field(True, description="Allow schema introspection (switch off in production)")
     graphiql: bool = Field(True, description="Serve GraphiQL on GET /graphql")
 

@@ -1,0 +1,279 @@
+"""The composition root: the only module that knows every concrete class. It builds the object graph once per
+process, from the settings, and closes it in reverse order on exit. Nothing here runs at import time.
+
+    async with services(settings) as built:
+        ...  # built.bus, built.reader, built.authenticator, built.consistency, built.registry, ...
+
+Start-up problems a user can fix (Elasticsearch unreachable, database unreachable, bad key file) raise
+`StartupError` with one line naming what failed, never a traceback; the CLI prints it and exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+from elastic_transport import TransportError
+from elasticsearch import ApiError, AsyncElasticsearch, OrjsonSerializer
+from prometheus_client import CollectorRegistry
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api.auth import Authenticator, TokenConfigurationError, authenticator_from_settings
+from api.consistency import ConsistencyGate
+from api.settings import Settings
+from domain.bus import MessageBus
+from domain.handlers import COMMAND_HANDLERS
+from domain.outbox import START, OutboxPosition
+from domain.storage.engine import UnsupportedDatabase, create_async, is_sqlite
+from domain.storage.migrate import pending, upgrade
+from domain.storage.unit_of_work import SqlUnitOfWorkFactory
+from read_index import indices
+from read_index.local_node import LocalElasticsearch, LocalNodeError
+from read_index.queries import CatalogReader
+from sync.applied_position import applied_position, ensure_state_index, state_index
+from sync.options import SyncOptions
+from sync.worker import SyncWorker
+
+log = logging.getLogger(__name__)
+
+ES_REQUEST_TIMEOUT_SECONDS = 10.0
+ES_STARTUP_TIMEOUT_SECONDS = 5.0
+ES_MAX_RETRIES = 2
+ES_CONNECTIONS = 64
+WORKER_STOP_SECONDS = 10.0
+
+
+class StartupError(Exception):
+    """A problem the operator can fix, in one line that names what failed (and never a secret)."""
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    engine: AsyncEngine
+    bus: MessageBus
+    elasticsearch: AsyncElasticsearch
+    elasticsearch_url: str
+    reader: CatalogReader
+    authenticator: Authenticator
+    consistency: ConsistencyGate
+    registry: CollectorRegistry
+    worker: SyncWorker | None
+
+    async def readiness(self) -> dict[str, bool]:
+        """Whether the database and Elasticsearch answer now."""
+        database, search = await asyncio.gather(_database_answers(self.engine), _elasticsearch_answers(self))
+        return {"database": database, "elasticsearch": search}
+
+
+@asynccontextmanager
+async def services(settings: Settings, *, run_worker: bool | None = None) -> AsyncIterator[Services]:
+    """Everything the API needs, ready; the in-process sync worker runs when `settings.sync_in_process` (or
+    `run_worker`) says so. Closed in reverse order on exit."""
+    async with AsyncExitStack() as stack:
+        authenticator = _authenticator(settings)
+        url = await elasticsearch_url(settings)
+        client = elasticsearch_client(url)
+        stack.push_async_callback(client.close)
+        await _check_elasticsearch(client, url)
+        await migrate(settings.database_url)
+        engine = create_async(settings.database_url)
+        stack.push_async_callback(engine.dispose)
+        await _create_indices(client, settings.index_prefix, url)
+        registry = CollectorRegistry()
+        worker = None
+        if settings.sync_in_process if run_worker is None else run_worker:
+            worker_engine = create_async(settings.database_url, pool_size=5, sqlite_immediate=False)
+            stack.push_async_callback(worker_engine.dispose)
+            worker = SyncWorker(
+                worker_engine,
+                client,
+                settings.index_prefix,
+                SyncOptions(batch_size=settings.sync_batch_size),
+                registry=registry,
+            )
+            await stack.enter_async_context(_running(worker))
+        bus = MessageBus(
+            SqlUnitOfWorkFactory(engine, serialize_writes=is_sqlite(settings.database_url)),
+            COMMAND_HANDLERS,
+            on_committed=worker.wake if worker is not None else None,
+        )
+        yield Services(
+            settings=settings,
+            engine=engine,
+            bus=bus,
+            elasticsearch=client,
+            elasticsearch_url=url,
+            reader=CatalogReader(client, settings.index_prefix),
+            authenticator=authenticator,
+            consistency=_consistency_gate(client, settings),
+            registry=registry,
+            worker=worker,
+        )
+
+
+async def elasticsearch_url(settings: Settings) -> str:
+    """CATALOG_ELASTICSEARCH_URL, or else the managed local node's, started if it is not running."""
+    if settings.elasticsearch_url:
+        return settings.elasticsearch_url
+    node = LocalElasticsearch(settings.cache_dir, port=settings.elasticsearch_port, heap=settings.elasticsearch_heap)
+    try:
+        return await asyncio.to_thread(node.start)
+    except LocalNodeError as error:
+        raise StartupError(
+            f"cannot start the managed Elasticsearch on port {settings.elasticsearch_port}: {error}"
+        ) from None
+
+
+def elasticsearch_client(url: str) -> AsyncElasticsearch:
+    return AsyncElasticsearch(
+        url,
+        serializer=OrjsonSerializer(),
+        request_timeout=ES_REQUEST_TIMEOUT_SECONDS,
+        max_retries=ES_MAX_RETRIES,
+        retry_on_timeout=True,
+        connections_per_node=ES_CONNECTIONS,
+    )
+
+
+async def migrate(database_url: str) -> list[str]:
+    """Applies pending migrations; returns the revisions applied (oldest first)."""
+    try:
+        todo = await asyncio.to_thread(pending, database_url)
+        if todo:
+            await asyncio.to_thread(upgrade, database_url)
+    except UnsupportedDatabase as error:
+        raise StartupError(str(error)) from None
+    except (SQLAlchemyError, OSError) as error:
+        reason = getattr(error, "orig", None) or error
+        raise StartupError(
+            f"cannot migrate the database at {redacted_database_url(database_url)}: {_one_line(reason)}"
+        ) from None
+    for revision in todo:
+        log.info("event=migration_applied revision=%s", revision)
+    return todo
+
+
+def redacted_database_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def redacted_url(url: str) -> str:
+    """The URL without credentials, for messages."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def _authenticator(settings: Settings) -> Authenticator:
+    try:
+        return authenticator_from_settings(settings)
+    except TokenConfigurationError as error:
+        raise StartupError(str(error)) from None
+
+
+async def _check_elasticsearch(client: AsyncElasticsearch, url: str) -> None:
+    """Cluster health rather than `GET /`, which the managed node's distribution does not serve."""
+    try:
+        await client.options(request_timeout=ES_STARTUP_TIMEOUT_SECONDS, max_retries=0).cluster.health()
+    except (TransportError, ApiError, OSError) as error:
+        raise StartupError(f"Elasticsearch is not reachable at {redacted_url(url)}: {_one_line(error)}") from None
+
+
+async def _create_indices(client: AsyncElasticsearch, prefix: str, url: str) -> None:
+    """The read models' indices and the sync state's, and waits until their shards can serve (a search on a
+    brand-new index fails until then)."""
+    try:
+        await indices.ensure_indices(client, prefix)
+        await ensure_state_index(client, prefix)
+        names = [indices.alias_name(prefix, model) for model in indices.READ_MODELS] + [state_index(prefix)]
+        await client.cluster.health(index=",".join(names), wait_for_status="yellow", timeout="30s")
+    except (TransportError, ApiError) as error:
+        raise StartupError(f"cannot create the indices at {redacted_url(url)}: {_one_line(error)}") from None
+
+
+def _consistency_gate(client: AsyncElasticsearch, settings: Settings) -> ConsistencyGate:
+    prefix = settings.index_prefix
+
+    async def applied() -> OutboxPosition:
+        """What the worker has applied; a moment of unavailability (no shard yet, a blip) counts as not yet."""
+        try:
+            return await applied_position(client, prefix)
+        except TransportError:
+            return START
+        except ApiError as error:
+            if error.meta.status == 503:
+                return START
+            raise
+
+    async def refresh() -> None:
+        await indices.refresh(client, prefix)
+
+    return ConsistencyGate(applied, refresh, timeout_seconds=settings.consistency_timeout_seconds)
+
+
+@asynccontextmanager
+async def _running(worker: SyncWorker) -> AsyncIterator[None]:
+    """Runs the worker as a task; on exit asks it to stop, waits a bounded time, then cancels it."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop), name="sync-worker")
+    task.add_done_callback(_log_worker_exit(stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        worker.wake()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), WORKER_STOP_SECONDS)
+        except TimeoutError:
+            log.warning("event=sync_worker_stop_timeout seconds=%s action=cancelling", WORKER_STOP_SECONDS)
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+        except Exception:  # the done callback has logged it
+            log.debug("event=sync_worker_stopped_with_error")
+
+
+def _log_worker_exit(stop: asyncio.Event) -> Callable[[asyncio.Task[None]], None]:
+    def done(task: asyncio.Task[None]) -> None:
+        if task.cancelled() or stop.is_set():
+            return
+        error = task.exception()
+        if error is not None:
+            log.error("event=sync_worker_failed error=%r", _one_line(error), exc_info=error)
+
+    return done
+
+
+async def _database_answers(engine: AsyncEngine) -> bool:
+    try:
+        async with asyncio.timeout(2), engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception as error:  # any failure means not ready
+        log.warning("event=not_ready store=database error=%r", _one_line(error))
+        return False
+    return True
+
+
+async def _elasticsearch_answers(built: Services) -> bool:
+    """Cluster health rather than a ping: the managed node's distribution does not serve `HEAD /`."""
+    try:
+        health = await built.elasticsearch.options(request_timeout=2, max_retries=0).cluster.health()
+    except Exception as error:  # any failure means not ready
+        log.warning("event=not_ready store=elasticsearch error=%r", _one_line(error))
+        return False
+    return health.get("status") in ("green", "yellow")
+
+
+def _one_line(error: object) -> str:
+    return " ".join(str(error).split())[:300] or type(error).__name__

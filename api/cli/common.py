@@ -1,0 +1,50 @@
+"""What every `catalog` command shares: the settings, logging, and one-line errors instead of tracebacks."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+from pydantic import ValidationError
+
+from api.bootstrap import StartupError
+from api.logs import configure_logging
+from api.settings import Settings
+
+EXIT_STARTUP = 2
+
+
+def settings_from_environment() -> Settings:
+    """The CATALOG_* settings, logging configured; a bad value is one line per problem and exit 2."""
+    try:
+        settings = Settings()  # type: ignore[call-arg]  # every field has a default; see api/settings.py
+    except ValidationError as error:
+        for problem in error.errors():
+            name = "CATALOG_" + "_".join(str(part) for part in problem["loc"]).upper()
+            click.echo(f"error: {name}: {problem['msg']}", err=True)
+        sys.exit(EXIT_STARTUP)
+    configure_logging(settings)
+    return settings
+
+
+@contextmanager
+def startup_errors_as_exit() -> Iterator[None]:
+    try:
+        yield
+    except StartupError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_STARTUP)
+
+
+def environment_help() -> str:
+    """The CATALOG_* variables with their meaning and default, for the epilog of every command's --help."""
+    lines = ["\b", "Environment (also read from a .env file):"]
+    for name, field in Settings.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        shown = "" if default is None else f" [default: {default}]"
+        if name == "jwt_secret":
+            shown = ""
+        lines.append(f"  CATALOG_{name.upper():<28} {field.description or ''}{shown}")
+    return "\n".join(lines)

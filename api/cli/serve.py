@@ -1,0 +1,48 @@
+"""`catalog serve`: the GraphQL API under uvicorn, with the sync worker in-process unless switched off."""
+
+from __future__ import annotations
+
+import asyncio
+
+import click
+import uvicorn
+
+from api.app import create_app
+from api.bootstrap import services
+from api.cli.common import settings_from_environment, startup_errors_as_exit
+from api.settings import Settings
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+def serve(host: str, port: int) -> None:
+    """Serve the GraphQL API (and GraphiQL) after applying pending migrations.
+
+    Uses CATALOG_ELASTICSEARCH_URL, or else the managed local Elasticsearch, started if needed. Runs the sync
+    worker in the same process unless CATALOG_SYNC_IN_PROCESS=false (then run `catalog sync` beside it).
+    """
+    settings = settings_from_environment()
+    with startup_errors_as_exit():
+        _run(_serve(settings, host, port))
+
+
+async def _serve(settings: Settings, host: str, port: int) -> None:
+    async with services(settings) as built:
+        app = create_app(settings, prebuilt=built)
+        config = uvicorn.Config(app, host=host, port=port, access_log=False, log_config=None, lifespan="on")
+        server = uvicorn.Server(config)
+        shown_host = f"[{host}]" if ":" in host else host
+        label = "GraphiQL" if settings.graphiql else "GraphQL"
+        click.echo(f"{label}: http://{shown_host}:{port}/graphql", err=False)
+        await server.serve()
+
+
+def _run(main: object) -> None:
+    """On uvloop when it is installed (uvicorn[standard] brings it): faster sockets and scheduling."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)  # type: ignore[arg-type]
+        return
+    uvloop.run(main)  # type: ignore[arg-type]

@@ -1,0 +1,172 @@
+"""`catalog sync`: the sync worker standalone (`--once` to catch up and exit), and `catalog sync status`.
+
+`runtime()` gives the sync, deadletter, reindex and verify commands an engine and an Elasticsearch client, built
+with the composition root's own helpers (the client as `catalog serve` has it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import click
+from elasticsearch import AsyncElasticsearch
+from prometheus_client import CollectorRegistry, start_http_server
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api.bootstrap import StartupError, elasticsearch_client, elasticsearch_url
+from api.cli.common import settings_from_environment, startup_errors_as_exit
+from api.settings import Settings
+from domain.outbox import OutboxPosition
+from domain.storage.engine import UnsupportedDatabase, create_async
+from sync.options import SyncOptions
+from sync.status import SyncStatus, read_status
+from sync.worker import SyncWorker
+
+log = logging.getLogger("catalog.sync")
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    client: AsyncElasticsearch
+
+    @property
+    def prefix(self) -> str:
+        return self.settings.index_prefix
+
+
+@asynccontextmanager
+async def database(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    """A read-mostly engine (SQLite: deferred transactions, so the worker's reads never block writers)."""
+    with startup_errors_as_exit():
+        try:
+            engine = create_async(settings.database_url, pool_size=5, sqlite_immediate=False)
+        except UnsupportedDatabase as error:
+            raise StartupError(str(error)) from None
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
+async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    """The engine and the Elasticsearch client (the managed local node, started, when no URL is configured)."""
+    async with database(settings) as engine:
+        with startup_errors_as_exit():
+            client = elasticsearch_client(await elasticsearch_url(settings))
+        try:
+            yield Runtime(settings, engine, client)
+        finally:
+            await client.close()
+
+
+def _install_stop_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+
+    def on_signal(signum: int) -> None:
+        if stop.is_set():
+            log.warning("event=forced_exit signal=%s", signal.Signals(signum).name)
+            os._exit(128 + signum)
+        log.info(
+            "event=stopping signal=%s action=finishing the current batch (again to force)", signal.Signals(signum).name
+        )
+        stop.set()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, on_signal, signum)
+
+
+async def _run_worker(
+    settings: Settings, once: bool, metrics_port: int | None, options: SyncOptions, owner: str | None
+) -> None:
+    async with runtime(settings) as rt:
+        registry = CollectorRegistry()
+        if metrics_port is not None:
+            start_http_server(metrics_port, registry=registry)
+            log.info("event=metrics_served port=%d path=/metrics", metrics_port)
+        worker = SyncWorker(rt.engine, rt.client, rt.prefix, options, owner=owner, registry=registry)
+        stop = asyncio.Event()
+        _install_stop_signals(stop)
+        if not once:
+            await worker.run(stop)
+            return
+        runner = asyncio.create_task(worker.run_until_caught_up())
+        stopper = asyncio.create_task(stop.wait())
+        await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        stopper.cancel()
+        if not runner.done():
+            runner.cancel()
+        position = (await asyncio.gather(runner, return_exceptions=True))[0]
+        if isinstance(position, OutboxPosition):
+            click.echo(f"caught up at {position.token()}")
+
+
+@click.group(invoke_without_command=True)
+@click.option("--once", is_flag=True, help="Apply everything committed so far, then exit.")
+@click.option("--metrics-port", type=click.IntRange(1, 65535), help="Serve Prometheus metrics on this port.")
+@click.option("--batch-size", type=click.IntRange(1, 10_000), help="Most events per bulk (default: settings).")
+@click.option("--lease-seconds", type=click.FloatRange(min=0.5), default=15.0, show_default=True)
+@click.option("--poll-seconds", type=click.FloatRange(min=0.01), default=0.1, show_default=True)
+@click.option("--owner", help="This worker's name in the lease (default: host:pid:random).")
+@click.pass_context
+def sync(  # noqa: PLR0917 (one parameter per option: click's way)
+    ctx: click.Context,
+    once: bool,
+    metrics_port: int | None,
+    batch_size: int | None,
+    lease_seconds: float,
+    poll_seconds: float,
+    owner: str | None,
+) -> None:
+    """Keep the Elasticsearch read models in step with the outbox (Ctrl-C stops after the current batch).
+
+    Several `catalog sync` processes may run at once: one holds the lease and works, the others stand by.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = settings_from_environment()
+    batch = batch_size or settings.sync_batch_size
+    options = SyncOptions(batch_size=batch, lease_seconds=lease_seconds, poll_seconds=poll_seconds)
+    asyncio.run(_run_worker(settings, once, metrics_port, options, owner))
+
+
+def _print_status(status: SyncStatus) -> None:
+    lease = "none" if status.lease_owner is None else f"{status.lease_owner} until {status.lease_expires_at:%H:%M:%S}"
+    rows = [
+        ("subscription", status.subscription),
+        ("checkpoint", status.checkpoint.token()),
+        ("head", status.head.token()),
+        ("behind", f"{status.events_behind} events, {status.seconds_behind:.1f} s"),
+        ("dead letters", str(status.dead_letters)),
+        ("lease", lease),
+    ]
+    for name, value in rows:
+        click.echo(f"{name:<13} {value}")
+
+
+async def _status(settings: Settings) -> SyncStatus:
+    async with database(settings) as engine:
+        return await read_status(engine)
+
+
+@sync.command()
+@click.option(
+    "--max-lag-seconds", type=click.FloatRange(min=0), help="Exit 1 when the oldest unapplied event is older."
+)
+@click.option("--max-lag-events", type=click.IntRange(min=0), help="Exit 1 when more events are unapplied.")
+def status(max_lag_seconds: float | None, max_lag_events: int | None) -> None:
+    """Print checkpoint, head, backlog and dead letters; a health check with the thresholds (exit 1: lagging)."""
+    current = asyncio.run(_status(settings_from_environment()))
+    _print_status(current)
+    if current.lagging(max_events=max_lag_events, max_seconds=max_lag_seconds):
+        click.echo("lagging: behind by more than the thresholds", err=True)
+        sys.exit(1)

@@ -1,0 +1,122 @@
+"""Product read types. They wrap the plain dicts the CatalogReader returns (snake_case keys) and compute nothing.
+
+Every field below a root resolver is plain: the default resolver reads it straight from those dicts,
+synchronously (see api.schema.execution). `stock` is shaped by the root resolvers from the document's figures.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import strawberry
+
+from api.schema.scalars import DateTimeText, DecimalText
+
+
+@strawberry.type
+class Money:
+    amount: DecimalText
+    currency: str
+
+
+@strawberry.type
+class Attribute:
+    name: str
+    value: str
+
+
+@strawberry.enum
+class ProductStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    DISCONTINUED = "DISCONTINUED"
+
+
+@strawberry.type
+class StockLevel:
+    sku: str
+    on_hand: int
+    reserved: int
+    available: int
+
+
+@strawberry.type
+class Product:
+    id: strawberry.ID
+    sku: str
+    name: str
+    description: str | None
+    brand: str | None
+    category_path: list[str]
+    price: Money
+    attributes: list[Attribute]
+    status: ProductStatus
+    stock: StockLevel
+    in_stock: bool
+    version: int
+    created_at: DateTimeText
+    updated_at: DateTimeText
+
+
+@strawberry.enum
+class ProductSort(StrEnum):
+    RELEVANCE = "RELEVANCE"
+    PRICE_ASC = "PRICE_ASC"
+    PRICE_DESC = "PRICE_DESC"
+    NEWEST = "NEWEST"
+    NAME_ASC = "NAME_ASC"
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class ProductEdge:
+    cursor: str
+    node: Product
+
+
+@strawberry.type
+class FacetValue:
+    value: str
+    count: int
+
+
+@strawberry.type
+class PriceRangeFacet:
+    min: DecimalText | None
+    max: DecimalText | None
+    count: int
+
+
+@strawberry.type
+class AttributeFacet:
+    name: str
+    values: list[FacetValue]
+
+
+@strawberry.type(
+    description="Counts for the current query; each facet ignores its own filter and applies all the others."
+)
+class ProductFacets:
+    categories: list[FacetValue]
+    brands: list[FacetValue]
+    price_ranges: list[PriceRangeFacet]
+    attributes: list[AttributeFacet]
+
+
+@strawberry.type
+class ProductConnection:
+    edges: list[ProductEdge]
+    page_info: PageInfo
+    total_count: int
+    facets: ProductFacets
+
+
+@strawberry.type
+class ProductSuggestion:
+    product_id: strawberry.ID
+    sku: str
+    name: str

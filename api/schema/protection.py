@@ -1,0 +1,103 @@
+"""What keeps a query from costing too much: size, depth, aliases, cost, introspection; and the document cache.
+
+`Protection.check` parses a query text with a token limit and validates it with graphql's rules, strawberry's,
+and the limits below (the rules of strawberry's MaxTokensLimiter, QueryDepthLimiter, MaxAliasesLimiter and
+DisableIntrospection, and our cost rule). The outcome is cached by text (bounded, least recently used out), so
+the repeated queries of a storefront are parsed and validated once. The HTTP endpoint calls it directly;
+`GuardedDocuments` gives `schema.execute` the same checks. Each refusal is an error without a path, which the
+HTTP edge types as VALIDATION.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterator
+
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    NoSchemaIntrospectionCustomRule,
+    parse,
+    specified_rules,
+    validate,
+)
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
+from strawberry.schema.schema import validate_document
+
+from api.schema.limits import cost_limit_rule
+from api.settings import Settings
+
+CACHE_SIZE = 1024
+
+
+class Checked:
+    """A query text's document (None when it does not parse) and its errors (empty when it may run)."""
+
+    __slots__ = ("document", "errors")
+
+    def __init__(self, document: DocumentNode | None, errors: list[GraphQLError]) -> None:
+        self.document = document
+        self.errors = errors
+
+
+class Protection:
+    """The limits of one schema, built once, and its cache of checked documents."""
+
+    def __init__(self, settings: Settings, cache_size: int = CACHE_SIZE) -> None:
+        limits: list[type[ASTValidationRule]] = [
+            max_depth_rule(settings.max_query_depth, None),
+            max_aliases_rule(settings.max_query_aliases),
+            cost_limit_rule(settings.max_query_cost),
+        ]
+        if not settings.introspection:
+            limits.append(NoSchemaIntrospectionCustomRule)
+        self.limits = tuple(limits)
+        self.max_tokens = settings.max_query_tokens
+        self._cache_size = cache_size
+        self._checked: OrderedDict[str, Checked] = OrderedDict()
+
+    def check(self, schema: GraphQLSchema, query: str) -> Checked:
+        checked = self._checked.get(query)
+        if checked is not None:
+            self._checked.move_to_end(query)
+            return checked
+        try:
+            document = parse(query, max_tokens=self.max_tokens)
+        except GraphQLError as error:
+            checked = Checked(None, [error])
+        else:
+            checked = Checked(document, self._validate(schema, document))
+        self._checked[query] = checked
+        if len(self._checked) > self._cache_size:
+            self._checked.popitem(last=False)
+        return checked
+
+    def _validate(self, schema: GraphQLSchema, document: DocumentNode) -> list[GraphQLError]:
+        """The limits are measured on valid documents only (the depth rule assumes known fragments)."""
+        errors = validate_document(schema, document, tuple(specified_rules))
+        return errors or validate(schema, document, self.limits)
+
+    def extension(self) -> SchemaExtension:
+        """A per-request extension for `schema.execute` (strawberry calls this factory)."""
+        return GuardedDocuments(self)
+
+
+class GuardedDocuments(SchemaExtension):
+    def __init__(self, protection: Protection) -> None:
+        super().__init__()
+        self._protection = protection
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.query is not None:
+            checked = self._protection.check(context.schema._schema, context.query)
+            if checked.document is None:  # strawberry parses it again and reports the same error
+                context.parse_options["max_tokens"] = self._protection.max_tokens
+            else:
+                context.graphql_document = checked.document
+                context.pre_execution_errors = checked.errors
+        yield

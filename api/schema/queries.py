@@ -1,0 +1,167 @@
+"""Queries: read from the CatalogReader only (the search index, never SQL), after any consistency wait.
+
+Refusals propagate as exceptions (AccessDenied, the reader's ReadError, QueryRefused); the edge turns each
+into a GraphQL error with its `extensions.code` (see `api.schema.errors.describe`).
+
+Root resolvers are the only async ones; they return plain dicts and dataclasses that the types read directly.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any, cast
+
+import strawberry
+
+from api.auth import check_order_readable, readable_orders
+from api.consistency import NotYetConsistent
+from api.schema.context import RequestContext
+from api.schema.errors import QueryRefused
+from api.schema.inputs import ProductFilter
+from api.schema.orders import Order, OrderConnection, OrderStatus
+from api.schema.products import Product, ProductConnection, ProductSort, ProductSuggestion, StockLevel
+from api.schema.scalars import DecimalText
+from domain.model.errors import ErrorCode
+from domain.outbox import InvalidToken
+from read_index import search
+from read_index.queries import OrderPage, ProductPage
+
+Info = strawberry.Info[RequestContext, None]
+STOCK_FIELDS = ("sku", "on_hand", "reserved", "available")
+
+
+async def _consistent(info: Info, token: str | None, *, search: bool) -> None:
+    try:
+        await info.context.backends.consistency.wait(token, search=search)
+    except InvalidToken as error:
+        raise QueryRefused(ErrorCode.VALIDATION, str(error), "consistencyToken") from None
+    except NotYetConsistent as error:
+        raise QueryRefused(ErrorCode.CONFLICT, str(error), "consistencyToken") from None
+
+
+def _amount(text: DecimalText | None) -> Decimal | None:
+    """Not a number becomes NaN, which the reader refuses with the field's path, as any other bad bound."""
+    if text is None:
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return Decimal("NaN")
+
+
+def _search_request(
+    query: str | None, product_filter: ProductFilter | None, sort: ProductSort, first: int, after: str | None
+) -> search.SearchRequest:
+    chosen = product_filter or ProductFilter()
+    return search.SearchRequest(
+        query=query,
+        filter=search.ProductFilter(
+            category_path=chosen.category_path,
+            brands=chosen.brands,
+            price_min=_amount(chosen.price_min),
+            price_max=_amount(chosen.price_max),
+            in_stock=chosen.in_stock,
+            attributes=[search.AttributeFilter(f.name, f.values) for f in chosen.attributes or ()],
+            include_discontinued=bool(chosen.include_discontinued),
+        ),
+        sort=search.ProductSort(sort.value),
+        first=first,
+        after=after,
+    )
+
+
+def _product(document: dict[str, Any] | None) -> Product | None:
+    """A product document with its stock figures grouped as the contract's StockLevel."""
+    if document is not None:
+        document["stock"] = {key: document[key] for key in STOCK_FIELDS}
+    return cast(Product | None, document)
+
+
+def _product_connection(page: ProductPage) -> ProductConnection:
+    shaped = {
+        "edges": [{"cursor": cursor, "node": _product(node)} for cursor, node in page.edges],
+        "page_info": {"has_next_page": page.has_next_page, "end_cursor": page.end_cursor},
+        "total_count": page.total_count,
+        "facets": page.facets,
+    }
+    return cast(ProductConnection, shaped)
+
+
+def _order_connection(page: OrderPage) -> OrderConnection:
+    shaped = {
+        "edges": [{"cursor": cursor, "node": node} for cursor, node in page.edges],
+        "page_info": {"has_next_page": page.has_next_page, "end_cursor": page.end_cursor},
+        "total_count": page.total_count,
+    }
+    return cast(OrderConnection, shaped)
+
+
+async def _order(info: Info, id: strawberry.ID, consistency_token: str | None = None) -> Order | None:
+    caller = info.context.caller()
+    readable_orders(caller, None)
+    await _consistent(info, consistency_token, search=False)
+    order = await info.context.backends.reader.order(id)
+    if order is not None:
+        check_order_readable(caller, order["customer_id"])
+    return cast(Order | None, order)
+
+
+async def _orders(  # noqa: PLR0917 - one parameter per GraphQL argument
+    info: Info,
+    customer_id: strawberry.ID | None = None,
+    status: OrderStatus | None = None,
+    first: int | None = 20,
+    after: str | None = None,
+    consistency_token: str | None = None,
+) -> OrderConnection:
+    customer = readable_orders(info.context.caller(), customer_id)
+    await _consistent(info, consistency_token, search=True)
+    page = await info.context.backends.reader.orders(
+        customer, status.value if status else None, 20 if first is None else first, after
+    )
+    return _order_connection(page)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    async def product(self, info: Info, id: strawberry.ID, consistency_token: str | None = None) -> Product | None:
+        await _consistent(info, consistency_token, search=False)
+        return _product(await info.context.backends.reader.product(id))
+
+    @strawberry.field
+    async def product_by_sku(self, info: Info, sku: str, consistency_token: str | None = None) -> Product | None:
+        await _consistent(info, consistency_token, search=True)
+        return _product(await info.context.backends.reader.product_by_sku(sku))
+
+    @strawberry.field
+    async def search_products(  # noqa: PLR0917 - one parameter per GraphQL argument
+        self,
+        info: Info,
+        query: str | None = None,
+        filter: ProductFilter | None = None,
+        sort: ProductSort | None = ProductSort.RELEVANCE,
+        first: int | None = 20,
+        after: str | None = None,
+        consistency_token: str | None = None,
+    ) -> ProductConnection:
+        await _consistent(info, consistency_token, search=True)
+        request = _search_request(query, filter, sort or ProductSort.RELEVANCE, 20 if first is None else first, after)
+        return _product_connection(await info.context.backends.reader.search_products(request))
+
+    @strawberry.field
+    async def suggest_products(self, info: Info, prefix: str, first: int | None = 10) -> list[ProductSuggestion]:
+        suggestions = await info.context.backends.reader.suggest_products(prefix, 10 if first is None else first)
+        return [cast(ProductSuggestion, {**s, "product_id": s["id"]}) for s in suggestions]
+
+    @strawberry.field
+    async def stock_level(self, info: Info, sku: str, consistency_token: str | None = None) -> StockLevel | None:
+        await _consistent(info, consistency_token, search=True)
+        return cast(StockLevel | None, await info.context.backends.reader.stock_level(sku))
+
+    order: Order | None = strawberry.field(
+        resolver=_order, description="Own order for a customer token; any order for a token with orders:read."
+    )
+    orders: OrderConnection = strawberry.field(
+        resolver=_orders, description="A customer token sees only its own orders; customerId is then optional."
+    )

@@ -1,0 +1,92 @@
+"""A real `catalog serve` process on a free port, on a temporary SQLite file and the test Elasticsearch node."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+SECRET = "end-to-end-test-secret-long-enough-for-hs256"
+CATALOG = str(Path(sys.executable).with_name("catalog"))
+READY_SECONDS = 120
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    env: dict[str, str]
+    log: Path
+
+    def token(self, *scopes: str, customer: str | None = None) -> str:
+        args = [CATALOG, "token", *(f"--scope={scope}" for scope in scopes)]
+        if customer:
+            args.append(f"--customer={customer}")
+        done = subprocess.run(args, env=self.env, capture_output=True, text=True, timeout=60, check=True)
+        return done.stdout.strip()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def catalog_env(tmp: Path, elasticsearch_url: str, prefix: str) -> dict[str, str]:
+    inherited = {name: value for name, value in os.environ.items() if not name.startswith("CATALOG_")}
+    return {
+        **inherited,
+        "CATALOG_DATABASE_URL": f"sqlite:///{tmp / 'catalog.db'}",
+        "CATALOG_ELASTICSEARCH_URL": elasticsearch_url,
+        "CATALOG_INDEX_PREFIX": prefix,
+        "CATALOG_JWT_SECRET": SECRET,
+        "CATALOG_CACHE_DIR": str(tmp / "cache"),
+    }
+
+
+@pytest.fixture(scope="module")
+def server(elasticsearch_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    tmp = tmp_path_factory.mktemp("serve")
+    prefix = f"e2e-{uuid.uuid4().hex[:12]}"
+    env = catalog_env(tmp, elasticsearch_url, prefix)
+    port = free_port()
+    log = tmp / "serve.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [CATALOG, "serve", "--port", str(port)], env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(url, process, log)
+        yield Server(url, env, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        httpx.delete(f"{elasticsearch_url}/{prefix}-*", params={"expand_wildcards": "all"}, timeout=30)
+
+
+def wait_until_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + READY_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"catalog serve exited with {process.returncode}:\n{log.read_text()[-4000:]}")
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"catalog serve was not ready within {READY_SECONDS} s:\n{log.read_text()[-4000:]}")

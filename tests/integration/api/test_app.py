@@ -1,0 +1,82 @@
+"""The HTTP surface besides GraphQL: health, readiness, metrics, GraphiQL, and the access log."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from pathlib import Path
+
+import pytest
+from elasticsearch import AsyncElasticsearch
+
+from api.bootstrap import Services
+from api.logs import ACCESS_LOGGER
+from domain.storage.engine import create_async
+from tests.integration.api.conftest import Api, open_api, product_input, settings_for
+
+pytestmark = pytest.mark.elasticsearch
+
+
+async def test_healthz_says_the_process_is_up(api: Api) -> None:
+    response = await api.http.get("/healthz")
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+
+
+async def test_readyz_says_the_database_and_elasticsearch_answer(api: Api) -> None:
+    response = await api.http.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready", "database": True, "elasticsearch": True}
+
+
+async def test_readyz_is_503_when_the_stores_do_not_answer(
+    database_url: str, elasticsearch_url: str, index_prefix: str, tmp_path: Path
+) -> None:
+    dead_search = AsyncElasticsearch("http://127.0.0.1:9", max_retries=0, request_timeout=1)
+    dead_database = create_async(f"sqlite:///{tmp_path}/missing/dir/catalog.db")
+
+    def swap(built: Services) -> Services:
+        return dataclasses.replace(built, elasticsearch=dead_search, engine=dead_database)
+
+    try:
+        async with open_api(settings_for(database_url, elasticsearch_url, index_prefix, tmp_path), swap=swap) as api:
+            response = await api.http.get("/readyz")
+    finally:
+        await dead_search.close()
+        await dead_database.dispose()
+    assert response.status_code == 503
+    assert response.json() == {"status": "not ready", "database": False, "elasticsearch": False}
+
+
+async def test_metrics_expose_http_and_sync_worker_figures(api: Api) -> None:
+    await api.http.get("/healthz")
+    await api.command("createProduct", product_input())
+    response = await api.http.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    text = response.text
+    assert 'catalog_http_requests_total{route="/graphql",status="200"}' in text
+    assert "catalog_http_request_seconds_bucket" in text
+    assert "catalog_sync_events_total" in text
+
+
+async def test_graphiql_is_served_to_browsers(api: Api) -> None:
+    page = await api.http.get("/graphql", headers={"accept": "text/html"})
+    assert page.status_code == 200
+    assert "graphiql" in page.text.lower()
+    other = await api.http.get("/graphql", headers={"accept": "application/json"})
+    assert other.status_code == 405
+
+
+async def test_each_request_is_one_json_access_line_without_the_token(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = api.token()
+    with caplog.at_level(logging.INFO, logger=ACCESS_LOGGER):
+        await api.post("query Probe { __typename }", token=token)
+    lines = [record.getMessage() for record in caplog.records if record.name == ACCESS_LOGGER]
+    assert len(lines) == 1
+    line = json.loads(lines[0])
+    assert (line["method"], line["path"], line["status"], line["operation"]) == ("POST", "/graphql", 200, None)
+    assert line["ms"] >= 0
+    assert token not in caplog.text

@@ -1,0 +1,73 @@
+"""The `catalog` command's own subcommands, through click's runner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jwt
+import pytest
+from click.testing import CliRunner
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from api.cli import main
+
+SECRET = "a-cli-test-secret-that-is-long-enough-for-hs256"
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    monkeypatch.setenv("CATALOG_CACHE_DIR", str(tmp_path / "cache"))
+    return CliRunner()
+
+
+def test_help_lists_the_commands_and_the_environment(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for command in ("serve", "migrate", "token", "sync", "elasticsearch", "deadletter", "reindex", "verify"):
+        assert command in result.output
+    assert "CATALOG_DATABASE_URL" in result.output
+    assert "CATALOG_JWT_SECRET" in result.output
+    for words in (["serve"], ["token"], ["migrate"], ["sync"], ["elasticsearch", "start"]):
+        assert "CATALOG_ELASTICSEARCH_URL" in runner.invoke(main, [*words, "--help"]).output, words
+
+
+def test_serve_help_names_the_defaults(runner: CliRunner) -> None:
+    output = runner.invoke(main, ["serve", "--help"]).output
+    assert "127.0.0.1" in output
+    assert "8000" in output
+
+
+def test_token_prints_a_token_with_the_scopes_and_customer(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CATALOG_JWT_SECRET", SECRET)
+    result = runner.invoke(main, ["token", "--scope", "orders:place", "--customer", "carol", "--ttl", "60"])
+    assert result.exit_code == 0, result.output
+    claims = jwt.decode(result.output.strip(), SECRET, algorithms=["HS256"])
+    assert (claims["sub"], claims["scope"], claims["exp"] - claims["iat"]) == ("carol", "orders:place", 60)
+
+
+def test_token_refuses_clearly_when_only_a_public_key_is_configured(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+    pem = tmp_path / "public.pem"
+    pem.write_bytes(key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    monkeypatch.setenv("CATALOG_JWT_PUBLIC_KEY_FILE", str(pem))
+    monkeypatch.delenv("CATALOG_JWT_SECRET", raising=False)
+    result = runner.invoke(main, ["token", "--scope", "catalog:write"])
+    assert result.exit_code == 2
+    assert "public key" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_token_refuses_unknown_scopes(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["token", "--scope", "everything"])
+    assert result.exit_code == 2
+
+
+def test_a_bad_setting_is_one_line_per_problem(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CATALOG_INDEX_PREFIX", "Not Valid!")
+    result = runner.invoke(main, ["token", "--scope", "catalog:write"])
+    assert result.exit_code == 2
+    assert "CATALOG_INDEX_PREFIX" in result.output

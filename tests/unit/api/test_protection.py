@@ -1,0 +1,80 @@
+"""Query limits: each refusal is an error the edge types as VALIDATION, before anything runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from api.schema.context import RequestContext
+from api.schema.schema import ServedSchema
+from api.settings import Settings
+from tests.unit.api.fakes import FakeBackends
+
+
+async def run(served: ServedSchema, query: str, **variables: Any) -> list[str]:
+    result = await served.execute(query, variables, RequestContext(FakeBackends()), None)  # type: ignore[arg-type]
+    return [error.message for error in result.errors or ()]
+
+
+@pytest.fixture(scope="module")
+def served() -> ServedSchema:
+    return ServedSchema(
+        Settings.model_validate(
+            {"max_query_depth": 5, "max_query_tokens": 200, "max_query_aliases": 3, "max_query_cost": 500}
+        )
+    )
+
+
+async def test_a_query_within_the_limits_runs(served: ServedSchema) -> None:
+    assert await run(served, "{ searchProducts(first: 5) { totalCount edges { node { id name } } } }") == []
+
+
+async def test_a_query_too_deep_is_refused() -> None:
+    shallow = ServedSchema(Settings.model_validate({"max_query_depth": 3}))
+    assert await run(shallow, "{ searchProducts { edges { node { id } } } }") == []
+    errors = await run(shallow, "{ searchProducts { edges { node { price { amount } } } } }")
+    assert any("exceeds maximum operation depth of 3" in message for message in errors)
+
+
+async def test_a_document_with_too_many_tokens_is_refused(served: ServedSchema) -> None:
+    huge = "{ " + " ".join(f"a{i}: __typename" for i in range(100)) + " }"
+    errors = await run(served, huge)
+    assert any("tokens" in message for message in errors)
+
+
+async def test_too_many_aliases_are_refused(served: ServedSchema) -> None:
+    errors = await run(served, '{ a: product(id: "1") { id } b: product(id: "2") { id } c: product(id: "3") { id }'
+                               ' d: product(id: "4") { id } }')  # fmt: skip
+    assert any("aliases" in message for message in errors)
+
+
+async def test_a_query_that_could_return_too_much_is_refused(served: ServedSchema) -> None:
+    errors = await run(served, "{ searchProducts(first: 100) { edges { node { id name sku brand } } } }")
+    assert any("more than the limit" in message for message in errors)
+
+
+async def test_page_sizes_in_variables_count_at_their_largest(served: ServedSchema) -> None:
+    query = "query($n: Int) { searchProducts(first: $n) { edges { node { id name sku brand } } } }"
+    assert any("more than the limit" in message for message in await run(served, query, n=1))
+    with_default = "query($n: Int = 5) { searchProducts(first: $n) { edges { node { id name sku brand } } } }"
+    assert await run(served, with_default) == []
+
+
+async def test_fragment_cycles_and_unknown_fragments_are_refused_not_crashed(served: ServedSchema) -> None:
+    assert await run(served, "{ ...Missing }")
+    assert await run(served, "fragment A on Query { ...B } fragment B on Query { ...A } { ...A }")
+
+
+async def test_introspection_can_be_switched_off() -> None:
+    closed = ServedSchema(Settings.model_validate({"introspection": False}))
+    errors = await run(closed, "{ __schema { types { name } } }")
+    assert any("introspection" in message.lower() for message in errors)
+    opened = ServedSchema(Settings.model_validate({}))
+    assert await run(opened, "{ __schema { queryType { name } } }") == []
+
+
+async def test_checks_are_cached_by_query_text(served: ServedSchema) -> None:
+    query = "{ searchProducts(first: 2) { totalCount } }"
+    first = served.protection.check(served.graphql, query)
+    assert served.protection.check(served.graphql, query) is first
