@@ -72,7 +72,6 @@ class SyncWorker:
         self._es_outage = Outage("elasticsearch")
         self._recorder = AppliedPositionRecorder(client, prefix, self.options.subscription)
         self._prepared = False
-        self._state_index: asyncio.Task[bool] | None = None
         self._holds_lease = False
         self._standby_logged = False
         self._unrefreshed: set[str] = set()
@@ -235,13 +234,6 @@ class SyncWorker:
         await self._record_applied(end, halt)
 
     async def _record_applied(self, position: OutboxPosition, halt: asyncio.Event) -> None:
-        if self._state_index is not None:
-            try:
-                await self._state_index
-            except BaseException:
-                self._state_index = None  # not created (interrupted, refused): the next `_prepare` tries again
-                self._prepared = False
-                raise
         await self._elasticsearch(lambda: self._recorder.record(position), halt)
 
     # --- the lease -----------------------------------------------------------------------------------------
@@ -304,10 +296,7 @@ class SyncWorker:
             return
 
         await self._elasticsearch(lambda: ensure_indices(self._client, self._prefix), halt)
-        if self._state_index is None:  # needed only by the first commit: created while the first batches run
-            self._state_index = asyncio.create_task(
-                self._elasticsearch(lambda: ensure_state_index(self._client, self._prefix), halt)
-            )
+        await self._elasticsearch(lambda: ensure_state_index(self._client, self._prefix), halt)
         self._prepared = True
 
     async def _database(

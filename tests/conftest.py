@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.storage.engine import create_async
 from domain.storage.migrate import upgrade
+from tests.support.elasticsearch import elasticsearch_url as managed_elasticsearch_url
+from tests.support.elasticsearch import stop_if_started
 from tests.support.postgres import PostgresForTests, start_session_postgres
 
 DATABASES = os.environ.get("CATALOG_TEST_DATABASES", "sqlite,postgres").split(",")
@@ -49,10 +51,8 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture(scope="session")
 def elasticsearch_url() -> Iterator[str]:
-    from tests.support import elasticsearch
-
-    yield elasticsearch.elasticsearch_url()
-    elasticsearch.stop_if_started()
+    yield managed_elasticsearch_url()
+    stop_if_started()
 
 
 @pytest.fixture
