@@ -1,0 +1,97 @@
+"""The limits: the same work done the shortest way, with the plain libraries and none of our code on the path.
+
+- reads: elasticsearch-py sending the request body our reader builds, to the same alias;
+- index writes: ``helpers.async_bulk`` of the same final documents, ids and external versions;
+- SQL writes: SQLAlchemy Core inserts of the same rows and outbox rows, one transaction per command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from elasticsearch import AsyncElasticsearch, helpers
+from sqlalchemy import Engine, select
+
+from domain.model.events import PRODUCT
+from domain.storage.tables import outbox
+from read_index.documents import product_document
+from read_index.indices import MAPPINGS, PRODUCTS, index_settings
+
+SEARCH_FILTER_PATH = "hits.total.value,hits.hits._source,hits.hits.sort,aggregations"
+_JSON = {"accept": "application/json", "content-type": "application/json"}
+
+
+@dataclass(frozen=True, slots=True)
+class VersionedDoc:
+    id: str
+    version: int
+    document: dict[str, Any]
+
+
+async def search(client: AsyncElasticsearch, index: str, body: dict[str, Any]) -> Any:
+    response = await client.perform_request(
+        "POST",
+        f"/{index}/_search",
+        params={"filter_path": SEARCH_FILTER_PATH},
+        headers=_JSON,
+        body=orjson.dumps(body),
+    )
+    return response.body
+
+
+async def get_source(client: AsyncElasticsearch, index: str, doc_id: str, source: list[str]) -> Any:
+    response = await client.get(index=index, id=doc_id, source_includes=source)
+    return response.body["_source"]
+
+
+async def create_products_index(client: AsyncElasticsearch, name: str, *, refresh_interval: str = "1s") -> None:
+    """A fresh index with the service's own mapping and settings (refresh interval set explicitly)."""
+    settings = {**index_settings(), "refresh_interval": refresh_interval}
+    await client.indices.create(index=name, settings=settings, mappings=MAPPINGS[PRODUCTS])
+
+
+def final_documents(engine: Engine) -> list[VersionedDoc]:
+    """The newest state of every product in the outbox, as its index document (computed outside any timing)."""
+    newest: dict[str, tuple[int, dict[str, Any]]] = {}
+    query = (
+        select(outbox.c.aggregate_id, outbox.c.aggregate_version, outbox.c.state)
+        .where(outbox.c.aggregate_type == PRODUCT, outbox.c.state.is_not(None))
+        .order_by(outbox.c.sequence)
+    )
+    with engine.connect() as connection:
+        for aggregate_id, version, state in connection.execute(query.execution_options(yield_per=5000)):
+            current = newest.get(aggregate_id)
+            if current is None or version > current[0]:
+                newest[aggregate_id] = (version, state)
+    return [VersionedDoc(key, version, product_document(state)) for key, (version, state) in newest.items()]
+
+
+async def _actions(index: str, docs: Iterable[VersionedDoc]) -> AsyncIterator[dict[str, Any]]:
+    for doc in docs:
+        yield {
+            "_index": index,
+            "_id": doc.id,
+            "version": doc.version,
+            "version_type": "external",
+            "_source": doc.document,
+        }
+
+
+async def bulk(client: AsyncElasticsearch, index: str, docs: list[VersionedDoc], chunk_size: int = 1000) -> int:
+    """Indexes `docs` with helpers.async_bulk; returns how many were acknowledged (409s count: newer exists)."""
+    ok, errors = await helpers.async_bulk(
+        client,
+        _actions(index, docs),
+        chunk_size=chunk_size,
+        max_chunk_bytes=50 * 1024 * 1024,
+        raise_on_error=False,
+        refresh=False,
+    )
+    failures: list[dict[str, Any]] = errors if isinstance(errors, list) else []
+    conflicts = sum(1 for error in failures if next(iter(error.values())).get("status") == 409)
+    if len(failures) != conflicts:
+        raise RuntimeError(f"raw bulk failed for {len(failures) - conflicts} documents: {failures[:1]}")
+    return int(ok) + conflicts

@@ -1,0 +1,33 @@
+"""The benchmark's quick mode, end to end: it proves the suite runs and reports every scenario, not how fast
+anything is (benchmarks are not tests; nothing here asserts a timing)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.run import ALL_SCENARIOS
+
+pytestmark = [pytest.mark.e2e, pytest.mark.elasticsearch]
+
+QUICK = ["--quick", "--products", "400", "--seconds", "0.2", "--repetitions", "1", "--disorder-events", "400"]
+
+
+def test_quick_mode_reports_a_ratio_for_every_scenario(elasticsearch_url: str, tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    command = [sys.executable, "-m", "bench", *QUICK, "--elasticsearch-url", elasticsearch_url, "--out", str(out)]
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+
+    assert finished.returncode == 0, finished.stdout[-2000:] + finished.stderr[-2000:]
+    results = json.loads(out.read_text())
+    assert results["skipped"] == [], results["details"].get("tracebacks")
+    reported = {row["scenario"] for row in results["rows"]}
+    assert reported == set(ALL_SCENARIOS)
+    for scenario in ALL_SCENARIOS:
+        ratios = [row["ratio"] for row in results["rows"] if row["scenario"] == scenario]
+        assert any(ratio is not None for ratio in ratios), f"{scenario} reported no ratio"
+    assert "catalog benchmark" in finished.stdout
