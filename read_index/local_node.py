@@ -69,6 +69,9 @@ _FIXED_SETTINGS: dict[str, object] = {
 }
 
 
+TRANSPORT_PORT_OFFSET = 1000
+
+
 class LocalNodeError(RuntimeError):
     """The local node could not be installed, started, reached or stopped; the message says why."""
 
@@ -257,6 +260,9 @@ class LocalElasticsearch:
             **_FIXED_SETTINGS,
             "node.name": f"{CLUSTER_NAME}-{self.port}",
             "http.port": self.port,
+            # Pinned beside the HTTP port: the default transport range (9300-9399) would take the HTTP port of
+            # another managed node started on 9300 or above.
+            "transport.port": self.port + TRANSPORT_PORT_OFFSET,
             "path.data": str(self.node_dir / "data"),
             "path.logs": str(self.node_dir / "logs"),
         }
