@@ -1,125 +1,170 @@
-"""`python -m bench.bus_only [N]`: the SQLite write path without HTTP, to locate the write-path gap.
+"""`python -m bench.bus_only [N] [--postgres] [--concurrency C]`: the write path without HTTP, to locate the gap.
 
-Runs N createProduct commands through the real `MessageBus` and `SqlUnitOfWork` three ways, on fresh SQLite
-files: as the service does (async engine, aiosqlite), with the unit of work on a synchronous pysqlite connection
-driven from the event loop (a sketch of the proposed fix: SQLite calls take microseconds, a thread hop per call
-costs far more), and the raw Core inserts of the same rows. Prints commands/s and CPU per command.
+Runs N createProduct commands, then N placeOrder commands (1 to 3 lines), through the real `MessageBus` and
+`SqlUnitOfWorkFactory`, against the raw Core statements of the same rows, on fresh databases; C commands in
+flight at a time (default 1). On SQLite it also runs the bus on aiosqlite, one thread hop per SQL call, as the
+service did before the writer thread (`engine.SqliteWriter`). Prints commands/s and CPU per command of this
+process (and, with --postgres, of the PostgreSQL server).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
-import sys
+import random
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import orjson
-from sqlalchemy import Connection, Engine, create_engine
+from sqlalchemy import Engine, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench import catalog
-from bench.rows import insert_rows, product_rows
+from bench.rows import Rows, insert_rows, product_rows
+from bench.scenarios.write import RawOrder, RawWriter, _order_lines
+from bench.services import Postgres
 from domain.bus import MessageBus
 from domain.handlers import COMMAND_HANDLERS
+from domain.model.commands import OrderLineRequest, PlaceOrder, ReceiveStock
 from domain.storage import engine as engines
 from domain.storage.migrate import upgrade
+from domain.storage.tables import products
 from domain.storage.unit_of_work import SqlUnitOfWorkFactory
 
 WARMUP = 200
+SEEDED = 500
+Step = Callable[[int], Awaitable[None]]
 
 
-class _LoopConnection:
-    """The slice of AsyncConnection the unit of work and repositories use, over a synchronous connection."""
+async def _timed(label: str, count: int, concurrency: int, step: Step, server: Callable[[], float]) -> None:
+    async def worker(indices: range) -> None:
+        for i in indices:
+            await step(i)
 
-    def __init__(self, connection: Connection) -> None:
-        self._connection = connection
-        self.dialect = connection.dialect
+    async def burst(start: int, stop: int) -> None:
+        await asyncio.gather(*(worker(range(start + k, stop, concurrency)) for k in range(concurrency)))
 
-    async def begin(self) -> None:
-        self._connection.begin()
-
-    async def execute(self, statement: Any, parameters: Any = None) -> Any:
-        return self._connection.execute(statement, parameters)
-
-    async def commit(self) -> None:
-        self._connection.commit()
-
-    async def close(self) -> None:
-        self._connection.close()
+    await burst(0, WARMUP)
+    wall, cpu, server_cpu = time.perf_counter(), time.process_time(), server()
+    await burst(WARMUP, WARMUP + count)
+    wall, cpu, server_cpu = time.perf_counter() - wall, time.process_time() - cpu, server() - server_cpu
+    server_note = f"  server {server_cpu / count * 1000:5.2f} ms" if server_cpu else ""
+    print(f"{label:<58} {count / wall:7.0f}/s  CPU {cpu / count * 1000:5.2f} ms each{server_note}", flush=True)
 
 
-class _LoopEngine:
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+class Backend:
+    def __init__(self, new_url: Callable[[str], str], server_cpu: Callable[[], float]) -> None:
+        self.new_url = new_url
+        self.server_cpu = server_cpu
+        self._databases = 0
 
-    async def connect(self) -> _LoopConnection:
-        return _LoopConnection(self._engine.connect())
-
-
-def _sync_engine(url: str) -> Engine:
-    engine = create_engine(
-        engines._with_driver(url, engines.SYNC_DRIVERS),
-        json_serializer=engines._json_dumps,
-        json_deserializer=orjson.loads,
-    )
-    engines._tune_sqlite(engine, immediate=True)
-    return engine
+    def database(self) -> str:
+        self._databases += 1
+        url = self.new_url(f"bus{self._databases}")
+        upgrade(url)
+        return url
 
 
-async def _timed(label: str, count: int, step: Callable[[int], Awaitable[None]]) -> None:
-    for i in range(WARMUP):
-        await step(i)
-    wall, cpu = time.perf_counter(), time.process_time()
-    for i in range(WARMUP, WARMUP + count):
-        await step(i)
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    print(f"{label:<48} {count / wall:8.0f} commands/s  {cpu / count * 1000:6.2f} ms CPU each")
+async def _seed_stock(bus: MessageBus, count: int) -> list[str]:
+    skus = []
+    for command in catalog.products(0, count, sku_prefix="SEED"):
+        await bus.dispatch(command)
+        await bus.dispatch(ReceiveStock(sku=command.sku, quantity=1_000_000))
+        skus.append(command.sku)
+    return skus
 
 
-async def main(count: int) -> None:
-    with tempfile.TemporaryDirectory(prefix="catalog-bus-") as scratch:
-        await _compare(Path(scratch), count)
-
-
-async def _compare(directory: Path, count: int) -> None:
+async def _ours(label: str, backend: Backend, count: int, concurrency: int, *, serialize: bool) -> None:
+    url = backend.database()
+    engine: AsyncEngine = engines.create_async(url)
+    factory = SqlUnitOfWorkFactory(engine, serialize_writes=serialize)
+    bus = MessageBus(factory, COMMAND_HANDLERS)
     commands = list(catalog.products(0, count + WARMUP, sku_prefix="BUS"))
+    skus = await _seed_stock(bus, SEEDED)
+    rng = random.Random(7)
+    orders = [
+        PlaceOrder(
+            customer_id="c1", lines=tuple(OrderLineRequest(sku=s, quantity=q) for s, q in _order_lines(rng, skus))
+        )
+        for _ in range(count + WARMUP)
+    ]
 
-    url = f"sqlite:///{directory / 'async.db'}"
-    upgrade(url)
-    async_engine = engines.create_async(url)
-    bus = MessageBus(SqlUnitOfWorkFactory(async_engine, serialize_writes=True), COMMAND_HANDLERS)
-
-    async def as_served(i: int) -> None:
+    async def create(i: int) -> None:
         await bus.dispatch(commands[i])
 
-    await _timed("bus, async engine (aiosqlite), as served", count, as_served)
-    await async_engine.dispose()
+    async def place(i: int) -> None:
+        await bus.dispatch(orders[i])
 
-    url = f"sqlite:///{directory / 'loop.db'}"
-    upgrade(url)
-    loop_engine = _sync_engine(url)
-    factory = SqlUnitOfWorkFactory(_LoopEngine(loop_engine), serialize_writes=True)  # type: ignore[arg-type]
-    loop_bus = MessageBus(factory, COMMAND_HANDLERS)
+    await _timed(f"createProduct, {label}", count, concurrency, create, backend.server_cpu)
+    await _timed(f"placeOrder, {label}", count, concurrency, place, backend.server_cpu)
+    factory.close()
+    await engine.dispose()
 
-    async def on_loop(i: int) -> None:
-        await loop_bus.dispatch(commands[i])
 
-    await _timed("bus, pysqlite connection on the event loop", count, on_loop)
-    loop_engine.dispose()
+async def _raw(backend: Backend, count: int, concurrency: int) -> None:
+    url = backend.database()
+    seed = engines.create_sync(url)
+    insert_rows(seed, product_rows(catalog.products(0, SEEDED, sku_prefix="SEED")))
+    with seed.connect() as connection:
+        known = {row.sku: row for row in connection.execute(select(products))}
+    seed.dispose()
+    raw = RawWriter(url, known)
+    rows: list[Rows] = raw.create_rows(list(catalog.products(0, count + WARMUP, sku_prefix="RAW")))
+    rng = random.Random(7)
+    orders: list[RawOrder] = [raw.order_rows(_order_lines(rng, list(known))) for _ in range(count + WARMUP)]
+    sync_engine: Engine | None = raw.sync_engine
 
-    url = f"sqlite:///{directory / 'raw.db'}"
-    upgrade(url)
-    raw_engine = engines.create_sync(url)
-    rows = [product_rows([command], stock=0) for command in commands]
+    async def create(i: int) -> None:
+        if sync_engine is None:
+            await raw.insert_async(rows[i])
+        else:
+            raw.insert_sync(rows[i])
 
-    async def raw(i: int) -> None:
-        insert_rows(raw_engine, rows[i])
+    async def place(i: int) -> None:
+        if sync_engine is None:
+            await raw.place_async(orders[i])
+        else:
+            raw.place_sync(orders[i])
 
-    await _timed("raw Core inserts of the same rows (the limit)", count, raw)
-    raw_engine.dispose()
+    limit_concurrency = concurrency if sync_engine is None else 1
+    await _timed("createProduct, raw Core (the limit)", count, limit_concurrency, create, backend.server_cpu)
+    await _timed("placeOrder, raw Core (the limit)", count, limit_concurrency, place, backend.server_cpu)
+    await raw.close()
+
+
+async def _compare(backend: Backend, count: int, concurrency: int, sqlite: bool) -> None:
+    await _ours("bus, as served", backend, count, concurrency, serialize=sqlite)
+    if sqlite:
+        await _ours("bus on aiosqlite, a thread hop per SQL call", backend, count, concurrency, serialize=False)
+    await _raw(backend, count, concurrency)
+
+
+async def main(count: int, concurrency: int, postgres: bool) -> None:
+    if postgres:
+        cluster = Postgres()
+        cluster.start()
+        try:
+            backend = Backend(cluster.new_database, cluster.cpu_seconds)
+            await _compare(backend, count, concurrency, sqlite=False)
+        finally:
+            cluster.stop()
+        return
+    with tempfile.TemporaryDirectory(prefix="catalog-bus-") as scratch:
+        directory = Path(scratch)
+        backend = Backend(lambda name: f"sqlite:///{directory / name}.db", lambda: 0.0)
+        await _compare(backend, count, concurrency, sqlite=True)
+
+
+def _arguments() -> Any:
+    parser = argparse.ArgumentParser(prog="python -m bench.bus_only", description=__doc__)
+    parser.add_argument("count", type=int, nargs="?", default=2_000, help="commands of each kind (default 2000)")
+    parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL cluster instead of SQLite")
+    parser.add_argument("--concurrency", type=int, default=1, help="commands in flight at a time (default 1)")
+    return parser.parse_args()
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 2_000))
+    arguments = _arguments()
+    asyncio.run(main(arguments.count, arguments.concurrency, arguments.postgres))

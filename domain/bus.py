@@ -8,10 +8,11 @@ import logging
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 
 from domain.model.commands import Command
-from domain.model.errors import Conflict
-from domain.ports import Handler, IdempotencyClaim, Outcome, TransientConflict, UnitOfWorkFactory
+from domain.model.errors import Conflict, DomainError
+from domain.ports import Handler, IdempotencyClaim, Outcome, TransientConflict, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +52,20 @@ class MessageBus:
             claim = IdempotencyClaim(context.caller, context.idempotency_key, fingerprint(command))
         for attempt in range(1, self._max_attempts + 1):
             try:
-                outcome = await self._run_once(handler, command, claim)
+                outcome = await self._uow_factory.run(partial(self._run_once, handler, command, claim))
             except TransientConflict:
                 if attempt == self._max_attempts:
                     break
                 log.info("command=%s attempt=%d retrying after a transient conflict", type(command).__name__, attempt)
                 await asyncio.sleep(random.uniform(0, 0.002 * 2 ** min(attempt, 7)))
                 continue
+            except DomainError:
+                if claim is None:
+                    raise
+                recalled = await self._uow_factory.run(partial(self._recall_alone, claim))
+                if recalled is None:
+                    raise
+                outcome = recalled
             if self._on_committed is not None and outcome.consistency_token is not None:
                 self._on_committed()
             return outcome
@@ -66,11 +74,25 @@ class MessageBus:
     async def _run_once(self, handler: Handler, command: Command, claim: IdempotencyClaim | None) -> Outcome:
         async with self._uow_factory() as uow:
             if claim is not None:
-                recalled = await uow.recall(claim)
+                recalled = await _recall(uow, claim)
                 if recalled is not None:
-                    stored_fingerprint, outcome = recalled
-                    if stored_fingerprint != claim.fingerprint:
-                        raise Conflict("this idempotencyKey was used for a different command", "idempotencyKey")
-                    return outcome
+                    return recalled
                 uow.claim(claim)
             return await handler(command, uow)
+
+    async def _recall_alone(self, claim: IdempotencyClaim) -> Outcome | None:
+        """A refusal under an idempotency key may be a racing twin's success seen from the loser's side (the sku
+        it created, the stock it reserved): if the twin stored its outcome meanwhile, that outcome is the answer;
+        otherwise the refusal stands."""
+        async with self._uow_factory() as uow:
+            return await _recall(uow, claim)
+
+
+async def _recall(uow: UnitOfWork, claim: IdempotencyClaim) -> Outcome | None:
+    recalled = await uow.recall(claim)
+    if recalled is None:
+        return None
+    stored_fingerprint, outcome = recalled
+    if stored_fingerprint != claim.fingerprint:
+        raise Conflict("this idempotencyKey was used for a different command", "idempotencyKey")
+    return outcome

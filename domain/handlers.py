@@ -21,7 +21,7 @@ from domain.model.errors import Duplicate, NotFound
 from domain.model.money import Money
 from domain.model.orders import Order, check_order_lines
 from domain.model.validation import Checks
-from domain.ports import Handler, Outcome, UnitOfWork
+from domain.ports import Handler, Outcome, SkuTaken, UnitOfWork
 
 
 async def _product(uow: UnitOfWork, product_id: str) -> Product:
@@ -46,11 +46,13 @@ async def _order(uow: UnitOfWork, order_id: str) -> Order:
 
 
 async def create_product(command: CreateProduct, uow: UnitOfWork) -> Outcome:
+    """The sku's UNIQUE constraint finds a duplicate as the product is written: no lookup before it."""
     product = Product.create(command, uow.now())
-    if await uow.products.get_by_sku(product.sku) is not None:
-        raise Duplicate(f"a product with sku {product.sku} exists already", "sku")
     uow.products.add(product)
-    return await uow.commit(product)
+    try:
+        return await uow.commit(product)
+    except SkuTaken:
+        raise Duplicate(f"a product with sku {product.sku} exists already", "sku") from None
 
 
 async def update_product_details(command: UpdateProductDetails, uow: UnitOfWork) -> Outcome:

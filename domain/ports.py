@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol, Self, TypeVar
 
 from domain.model.aggregate import Aggregate
 from domain.model.catalog import Product
 from domain.model.orders import Order
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +33,14 @@ class IdempotencyClaim:
 
 class TransientConflict(Exception):
     """The store refused a transaction because of a concurrent one; running the command again may succeed."""
+
+
+class SkuTaken(Exception):
+    """The store refused a new product because another product has its sku."""
+
+    def __init__(self, sku: str) -> None:
+        super().__init__(f"sku {sku} is taken")
+        self.sku = sku
 
 
 class ProductRepository(Protocol):
@@ -75,12 +85,18 @@ class UnitOfWork(Protocol):
         ...
 
     async def commit(self, primary: Aggregate) -> Outcome:
-        """Writes every changed aggregate and its new events to the outbox in one transaction."""
+        """Writes every changed aggregate and its new events to the outbox in one transaction; raises SkuTaken
+        when a new product's sku belongs to another product."""
         ...
 
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...
+
+    async def run(self, attempt: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        """Runs one attempt of a command (its units of work) where the store runs its transactions best: on
+        SQLite, its single writer thread, so an attempt costs one thread hop instead of one per SQL statement."""
+        ...
 
 
 Handler = Callable[[Any, UnitOfWork], Awaitable[Outcome]]

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Select, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import CursorResult, Executable, bindparam, select
 
 from domain.model.aggregate import Aggregate
 from domain.model.catalog import Product, ProductDetails, ProductStatus
@@ -14,6 +13,26 @@ from domain.model.inventory import StockItem
 from domain.model.money import Money
 from domain.model.orders import Order, OrderLine, OrderStatus
 from domain.storage.tables import orders, products
+
+
+class SqlConnection(Protocol):
+    """What repositories and the unit of work need of a connection: AsyncConnection, or on SQLite's writer thread
+    a synchronous connection behind the same awaitable methods (`engine.BlockingConnection`)."""
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]: ...
+
+
+# Built once: a statement object with bound parameters is compiled once and found in SQLAlchemy's compiled cache
+# by identity, where a statement rebuilt per call pays for its cache key every time.
+_PRODUCT_BY_ID = select(products).where(products.c.id == bindparam("id")).with_for_update()
+_PRODUCT_BY_SKU = select(products).where(products.c.sku == bindparam("sku")).with_for_update()
+_PRODUCTS_BY_SKUS = (
+    select(products)
+    .where(products.c.sku.in_(bindparam("skus", expanding=True)))
+    .order_by(products.c.sku)
+    .with_for_update()
+)
+_ORDER_BY_ID = select(orders).where(orders.c.id == bindparam("id")).with_for_update()
 
 
 class Tracker:
@@ -118,27 +137,24 @@ def order_to_row(order: Order) -> dict[str, Any]:
 
 
 class SqlProductRepository:
-    def __init__(self, connection: AsyncConnection, tracker: Tracker) -> None:
+    def __init__(self, connection: SqlConnection, tracker: Tracker) -> None:
         self._connection = connection
         self._tracker = tracker
 
     async def get(self, product_id: str) -> Product | None:
-        return await self._one(select(products).where(products.c.id == product_id))
+        row = (await self._connection.execute(_PRODUCT_BY_ID, {"id": product_id})).first()
+        return None if row is None else self._loaded(row)
 
     async def get_by_sku(self, sku: str) -> Product | None:
-        return await self._one(select(products).where(products.c.sku == sku))
+        row = (await self._connection.execute(_PRODUCT_BY_SKU, {"sku": sku})).first()
+        return None if row is None else self._loaded(row)
 
     async def lock_by_skus(self, skus: list[str]) -> dict[str, Product]:
-        query = select(products).where(products.c.sku.in_(skus)).order_by(products.c.sku).with_for_update()
-        result = await self._connection.execute(query)
+        result = await self._connection.execute(_PRODUCTS_BY_SKUS, {"skus": skus})
         return {product.sku: product for product in map(self._loaded, result)}
 
     def add(self, product: Product) -> None:
         self._tracker.track(product, new=True)
-
-    async def _one(self, query: Select[Any]) -> Product | None:
-        row = (await self._connection.execute(query.with_for_update())).first()
-        return None if row is None else self._loaded(row)
 
     def _loaded(self, row: Any) -> Product:
         known = self._tracker.known(Product.aggregate_type, row.id)
@@ -150,7 +166,7 @@ class SqlProductRepository:
 
 
 class SqlOrderRepository:
-    def __init__(self, connection: AsyncConnection, tracker: Tracker) -> None:
+    def __init__(self, connection: SqlConnection, tracker: Tracker) -> None:
         self._connection = connection
         self._tracker = tracker
 
@@ -158,8 +174,7 @@ class SqlOrderRepository:
         known = self._tracker.known(Order.aggregate_type, order_id)
         if isinstance(known, Order):
             return known
-        query = select(orders).where(orders.c.id == order_id).with_for_update()
-        row = (await self._connection.execute(query)).first()
+        row = (await self._connection.execute(_ORDER_BY_ID, {"id": order_id})).first()
         if row is None:
             return None
         order = order_from_row(row)

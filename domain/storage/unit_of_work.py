@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import weakref
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Protocol, Self, TypeVar
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.model.aggregate import Aggregate
 from domain.model.catalog import Product
 from domain.model.orders import Order
 from domain.model.plain import plain
 from domain.outbox import OutboxPosition
-from domain.ports import IdempotencyClaim, Outcome, TransientConflict
-from domain.storage.errors import is_transient
+from domain.ports import IdempotencyClaim, Outcome, SkuTaken, TransientConflict
+from domain.storage.engine import SqliteWriter, is_sqlite_file
+from domain.storage.errors import is_sku_taken, is_transient
 from domain.storage.repositories import (
+    SqlConnection,
     SqlOrderRepository,
     SqlProductRepository,
     Tracker,
@@ -29,13 +32,35 @@ from domain.storage.repositories import (
 from domain.storage.tables import idempotency_keys, orders, outbox, products
 
 Clock = Callable[[], datetime]
+T = TypeVar("T")
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class Transaction(SqlConnection, Protocol):
+    def begin(self) -> Awaitable[Any]: ...
+
+    async def commit(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+Connect = Callable[[], Awaitable[Transaction]]
+
 _TABLES = {Product.aggregate_type: (products, product_to_row), Order.aggregate_type: (orders, order_to_row)}
+# Built once, executed with parameters: compiled once (see repositories.py).
+_INSERTS = {kind: insert(table) for kind, (table, _) in _TABLES.items()}
+_VERSION_CHECKED_UPDATES = {
+    kind: update(table).where(table.c.id == bindparam("loaded_id"), table.c.version == bindparam("loaded_version"))
+    for kind, (table, _) in _TABLES.items()
+}
+_APPEND = insert(outbox).returning(outbox.c.txid, outbox.c.sequence)
+_REMEMBER = insert(idempotency_keys)
+_RECALL = select(idempotency_keys).where(
+    idempotency_keys.c.caller == bindparam("caller"), idempotency_keys.c.key == bindparam("key")
+)
 
 
 class SqlUnitOfWork:
@@ -45,19 +70,20 @@ class SqlUnitOfWork:
     products: SqlProductRepository
     orders: SqlOrderRepository
 
-    def __init__(self, engine: AsyncEngine, *, clock: Clock = utc_now, write_lock: asyncio.Lock | None = None) -> None:
-        self._engine = engine
+    def __init__(self, connect: Connect, *, clock: Clock = utc_now, write_lock: asyncio.Lock | None = None) -> None:
+        self._connect = connect
         self._clock = clock
         self._write_lock = write_lock
-        self._connection: AsyncConnection | None = None
+        self._connection: Transaction | None = None
         self._claim: IdempotencyClaim | None = None
         self._tracker = Tracker()
+        self._committing = False
 
     async def __aenter__(self) -> Self:
         if self._write_lock is not None:
             await self._write_lock.acquire()
         try:
-            self._connection = await self._engine.connect()
+            self._connection = await self._connect()
             await self._connection.begin()
         except BaseException:
             await self._release()
@@ -70,8 +96,14 @@ class SqlUnitOfWork:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self._release()
-        if isinstance(exc, DBAPIError) and is_transient(exc):
+        if isinstance(exc, DBAPIError) and (is_transient(exc) or self._lost_before_commit(exc)):
             raise TransientConflict(str(exc.orig)) from exc
+
+    def _lost_before_commit(self, error: DBAPIError) -> bool:
+        """The connection died (a pooled connection the server closed) before COMMIT was sent: nothing was
+        written, so the attempt can run again. A connection lost during COMMIT leaves the outcome unknown: not
+        retried."""
+        return error.connection_invalidated and not self._committing
 
     async def _release(self) -> None:
         try:
@@ -86,10 +118,8 @@ class SqlUnitOfWork:
         return self._clock()
 
     async def recall(self, claim: IdempotencyClaim) -> tuple[str, Outcome] | None:
-        query = select(idempotency_keys).where(
-            idempotency_keys.c.caller == claim.caller, idempotency_keys.c.key == claim.key
-        )
-        row = (await self._active().execute(query)).first()
+        result = await self._active().execute(_RECALL, {"caller": claim.caller, "key": claim.key})
+        row = result.first()
         if row is None:
             return None
         return row.fingerprint, Outcome(row.aggregate_id, row.version, row.consistency_token)
@@ -103,23 +133,23 @@ class SqlUnitOfWork:
         token = last_position.token() if last_position is not None else None
         outcome = Outcome(primary.key, primary.version, token)
         if self._claim is not None:
-            await connection.execute(
-                insert(idempotency_keys).values(
-                    caller=self._claim.caller,
-                    key=self._claim.key,
-                    fingerprint=self._claim.fingerprint,
-                    aggregate_id=outcome.aggregate_id,
-                    version=outcome.version,
-                    consistency_token=outcome.consistency_token,
-                    created_at=self.now(),
-                )
-            )
+            remembered = {
+                "caller": self._claim.caller,
+                "key": self._claim.key,
+                "fingerprint": self._claim.fingerprint,
+                "aggregate_id": outcome.aggregate_id,
+                "version": outcome.version,
+                "consistency_token": outcome.consistency_token,
+                "created_at": self.now(),
+            }
+            await connection.execute(_REMEMBER, remembered)
+        self._committing = True
         await connection.commit()
         for aggregate in self._tracker.aggregates.values():
             aggregate.pending_events.clear()
         return outcome
 
-    async def _write_changes(self, connection: AsyncConnection) -> OutboxPosition | None:
+    async def _write_changes(self, connection: SqlConnection) -> OutboxPosition | None:
         rows: list[dict[str, Any]] = []
         for identity, aggregate in self._tracker.aggregates.items():
             if not aggregate.pending_events:
@@ -141,32 +171,57 @@ class SqlUnitOfWork:
             )
         if not rows:
             return None
-        appended = await connection.execute(insert(outbox).returning(outbox.c.txid, outbox.c.sequence), rows)
-        return max(OutboxPosition(txid, sequence) for txid, sequence in appended)
+        appended = await connection.execute(_APPEND, rows)
+        return max(OutboxPosition(row.txid, row.sequence) for row in appended)
 
-    async def _save(self, connection: AsyncConnection, aggregate: Aggregate, loaded_version: int | None) -> None:
-        table, to_row = _TABLES[aggregate.aggregate_type]
-        row = to_row(aggregate)  # type: ignore[operator]
+    async def _save(self, connection: SqlConnection, aggregate: Aggregate, loaded_version: int | None) -> None:
+        kind = aggregate.aggregate_type
+        row = _TABLES[kind][1](aggregate)  # type: ignore[operator]
         if loaded_version is None:
-            await connection.execute(insert(table).values(row))
+            try:
+                await connection.execute(_INSERTS[kind], row)
+            except IntegrityError as error:
+                if isinstance(aggregate, Product) and is_sku_taken(error):
+                    raise SkuTaken(aggregate.sku) from error
+                raise
             return
-        result = await connection.execute(
-            update(table).where(table.c.id == aggregate.key, table.c.version == loaded_version).values(row)
-        )
+        row["loaded_id"] = row.pop("id")
+        row["loaded_version"] = loaded_version
+        result = await connection.execute(_VERSION_CHECKED_UPDATES[kind], row)
         if result.rowcount != 1:
-            raise TransientConflict(f"{aggregate.aggregate_type} {aggregate.key} changed concurrently")
+            raise TransientConflict(f"{kind} {aggregate.key} changed concurrently")
 
-    def _active(self) -> AsyncConnection:
+    def _active(self) -> Transaction:
         if self._connection is None:
             raise RuntimeError("the unit of work is used outside its `async with` block")
         return self._connection
 
 
 class SqlUnitOfWorkFactory:
+    """Units of work on `engine`. With `serialize_writes` on a SQLite file, every attempt runs on one writer thread
+    with a synchronous connection (`SqliteWriter`, started on first use; `close()` stops it, and so does garbage
+    collection); otherwise on `engine`, queued on an in-process lock when `serialize_writes`."""
+
     def __init__(self, engine: AsyncEngine, *, serialize_writes: bool, clock: Clock = utc_now) -> None:
         self._engine = engine
         self._clock = clock
-        self._write_lock = asyncio.Lock() if serialize_writes else None
+        self._use_writer = serialize_writes and is_sqlite_file(engine.url)
+        self._write_lock = asyncio.Lock() if serialize_writes and not self._use_writer else None
+        self._writer: SqliteWriter | None = None
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._engine, clock=self._clock, write_lock=self._write_lock)
+        if self._writer is not None and self._writer.is_current_thread():
+            return SqlUnitOfWork(self._writer.connect, clock=self._clock)
+        return SqlUnitOfWork(self._engine.connect, clock=self._clock, write_lock=self._write_lock)
+
+    async def run(self, attempt: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        if not self._use_writer:
+            return await attempt()
+        if self._writer is None:
+            self._writer = SqliteWriter(self._engine.url)
+            weakref.finalize(self, self._writer.close)
+        return await self._writer.run(attempt)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()

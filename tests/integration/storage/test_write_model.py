@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.bus import CommandContext, MessageBus
@@ -190,3 +192,43 @@ async def test_outbox_positions_order_every_event_of_a_command_before_its_token(
     assert positions == sorted(positions)
     assert max(positions) == token
     assert {row.event_type for row in rows[-3:]} == {"OrderPlaced", "StockReserved"}
+
+
+async def test_racing_creates_with_one_idempotency_key_return_the_first_outcome(
+    bus: MessageBus, engine: AsyncEngine
+) -> None:
+    context = CommandContext(caller="tool-1", idempotency_key="create-sofa")
+    outcomes = await asyncio.gather(*(bus.dispatch(sofa(), context) for _ in range(6)))
+    assert len(set(outcomes)) == 1
+    assert await count(engine, products) == 1
+    assert await count(engine, outbox) == 1
+
+
+async def test_a_duplicate_sku_is_refused_by_its_constraint_with_its_field(
+    bus: MessageBus, engine: AsyncEngine
+) -> None:
+    await bus.dispatch(sofa())
+    with pytest.raises(Duplicate) as refused:
+        await bus.dispatch(sofa(name="Another"), CommandContext(caller="tool-1", idempotency_key="other"))
+    assert refused.value.problems[0].field == "sku"
+    again = await bus.dispatch(sofa("SOFA-2"), CommandContext(caller="tool-1", idempotency_key="other"))
+    assert again.version == 1
+    assert await count(engine, outbox) == 2
+
+
+@pytest.mark.postgres
+async def test_a_command_on_a_connection_the_server_closed_runs_again(
+    bus: MessageBus, engine: AsyncEngine, database_url: str
+) -> None:
+    if is_sqlite(database_url):
+        pytest.skip("SQLite has no server to close a connection")
+    await bus.dispatch(sofa("BEFORE"))  # leaves an idle connection in the pool
+    conninfo = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as admin:
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    outcome = await bus.dispatch(sofa("AFTER"))
+    assert outcome.version == 1
+    assert await count(engine, products) == 2
