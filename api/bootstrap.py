@@ -37,6 +37,7 @@ from domain.storage.unit_of_work import SqlUnitOfWorkFactory
 from read_index import indices
 from read_index.local_node import LocalElasticsearch, LocalNodeError
 from read_index.queries import CatalogReader
+from read_index.wire import LeanConnections
 from sync.applied_position import applied_position, ensure_state_index, state_index
 from sync.options import SyncOptions
 from sync.worker import SyncWorker
@@ -87,6 +88,9 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
         engine = create_async(settings.database_url)
         stack.push_async_callback(engine.dispose)
         await _create_indices(client, settings.index_prefix, url)
+        lean = LeanConnections.for_url(url, timeout=ES_REQUEST_TIMEOUT_SECONDS, limit=ES_CONNECTIONS)
+        if lean is not None:
+            stack.push_async_callback(lean.close)
         registry = CollectorRegistry()
         worker = None
         if settings.sync_in_process if run_worker is None else run_worker:
@@ -111,7 +115,7 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
             bus=bus,
             elasticsearch=client,
             elasticsearch_url=url,
-            reader=CatalogReader(client, settings.index_prefix),
+            reader=CatalogReader(client, settings.index_prefix, lean),
             authenticator=authenticator,
             consistency=_consistency_gate(client, settings),
             registry=registry,

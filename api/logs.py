@@ -1,7 +1,9 @@
 """Structured logs: one event per line, key=value (default) or JSON (`CATALOG_LOG_JSON=true`).
 
-Access lines are always one JSON object each, on the `catalog.access` logger. No line carries a token or a
-secret: the access log records neither headers nor bodies.
+Access lines are always one JSON object each, on the `catalog.access` logger, at INFO: they follow
+`CATALOG_LOG_LEVEL` like every other line, so WARNING (or ERROR) switches them off, and with them a timestamp,
+a JSON dump and a write to stderr per request. No line carries a token or a secret: the access log records
+neither headers nor bodies.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def configure_logging(settings: Settings) -> None:
     access_handler.setFormatter(logging.Formatter("%(message)s"))
     access.handlers[:] = [access_handler]
     access.propagate = False
-    access.setLevel(logging.INFO)
+    access.setLevel(settings.log_level.upper())
     for noisy in ("elastic_transport", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 

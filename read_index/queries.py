@@ -9,14 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from elasticsearch import AsyncElasticsearch, NotFoundError
+from elasticsearch import AsyncElasticsearch
 
 from read_index import cursors
 from read_index.analysis import fold, words
 from read_index.facets import Facets
 from read_index.indices import ORDERS, PRODUCTS, alias_name
 from read_index.search import PRODUCT_SOURCE, SearchRequest, check_first, prepare
-from read_index.wire import get_json, path_part, post_json
+from read_index.wire import LeanConnections, Reads, path_part, target
 
 Document = dict[str, Any]
 _SEARCH_FILTER_PATH = "hits.total.value,hits.hits._source,hits.hits.sort,aggregations"
@@ -48,27 +48,34 @@ class OrderPage:
 
 
 class CatalogReader:
-    def __init__(self, client: AsyncElasticsearch, prefix: str) -> None:
-        self._client = client
+    """Reads through `client`, or through `lean` connections to the same node where given (see `wire.Reads`)."""
+
+    def __init__(self, client: AsyncElasticsearch, prefix: str, lean: LeanConnections | None = None) -> None:
+        self._reads = Reads(client, lean)
         self._products = alias_name(prefix, PRODUCTS)
         self._orders = alias_name(prefix, ORDERS)
+        products_search = f"/{self._products}/_search"
+        self._search_target = target(products_search, {"filter_path": _SEARCH_FILTER_PATH})
+        self._products_hits_target = target(products_search, {"filter_path": _HITS_FILTER_PATH})
+        self._orders_page_target = target(f"/{self._orders}/_search", {"filter_path": _PAGE_FILTER_PATH})
+        self._product_get = (f"/{self._products}/_doc/", target("", {"_source_includes": ",".join(PRODUCT_SOURCE)}))
+        self._order_get = (f"/{self._orders}/_doc/", "")
 
     async def product(self, id: str) -> Document | None:
         """By id, in real time (no refresh needed); discontinued products included."""
-        return await self._get(self._products, id, PRODUCT_SOURCE)
+        return await self._get(self._product_get, id)
 
     async def product_by_sku(self, sku: str) -> Document | None:
         """By exact sku; discontinued products included."""
-        return await self._first_by_term(self._products, "sku", sku, PRODUCT_SOURCE)
+        return await self._first_by_term("sku", sku, PRODUCT_SOURCE)
 
     async def stock_level(self, sku: str) -> Document | None:
         """``{sku, on_hand, reserved, available}`` of a sku."""
-        return await self._first_by_term(self._products, "sku", sku, _STOCK_SOURCE)
+        return await self._first_by_term("sku", sku, _STOCK_SOURCE)
 
     async def search_products(self, request: SearchRequest) -> ProductPage:
         prepared = prepare(request)
-        params = {"filter_path": _SEARCH_FILTER_PATH}
-        response = await post_json(self._client, f"/{self._products}/_search", prepared.body, params)
+        response = await self._reads.search(self._search_target, prepared.body)
         edges, has_next = _edges(response, request.first, request.sort, prepared.scope)
         return ProductPage(
             edges=edges,
@@ -88,11 +95,11 @@ class CatalogReader:
         if not typed_words:
             return []
         body = _suggestion_body(typed, typed_words, first)
-        response = await post_json(self._client, f"/{self._products}/_search", body, {"filter_path": _HITS_FILTER_PATH})
+        response = await self._reads.search(self._products_hits_target, body)
         return [{"product_id": hit["_source"]["id"], **hit["_source"]} for hit in _hits(response)]
 
     async def order(self, id: str) -> Document | None:
-        return await self._get(self._orders, id, None)
+        return await self._get(self._order_get, id)
 
     async def orders(self, customer_id: str | None, status: str | None, first: int, after: str | None) -> OrderPage:
         """Newest first (by placement time, then id), optionally of one customer and in one status."""
@@ -111,26 +118,24 @@ class CatalogReader:
         }
         if after is not None:
             body["search_after"] = cursors.decode(after, ORDERS, scope, _ORDER_CURSOR)
-        response = await post_json(self._client, f"/{self._orders}/_search", body, {"filter_path": _PAGE_FILTER_PATH})
+        response = await self._reads.search(self._orders_page_target, body)
         edges, has_next = _edges(response, first, ORDERS, scope)
         return OrderPage(edges, has_next, edges[-1][0] if edges else None, response["hits"]["total"]["value"])
 
-    async def _get(self, index: str, id: str, source: list[str] | None) -> Document | None:
+    async def _get(self, path_and_query: tuple[str, str], id: str) -> Document | None:
+        """By id from `path_and_query`: the ``_doc/`` path of an alias and the query string to append."""
         if not id or len(id.encode()) > _MAX_ID_BYTES:
             return None
-        params = {"_source_includes": ",".join(source)} if source else None
-        try:
-            response = await get_json(self._client, f"/{index}/_doc/{path_part(id)}", params)
-        except NotFoundError as error:
-            if isinstance(error.body, dict) and error.body.get("found") is False:
-                return None
-            raise
+        path, query = path_and_query
+        response = await self._reads.get(path + path_part(id) + query)
+        if response is None:
+            return None
         document: Document = response["_source"]
         return document
 
-    async def _first_by_term(self, index: str, field: str, value: str, source: list[str]) -> Document | None:
+    async def _first_by_term(self, field: str, value: str, source: list[str]) -> Document | None:
         body = {"query": {"bool": {"filter": [{"term": {field: value}}]}}, "size": 1, "_source": source}
-        response = await post_json(self._client, f"/{index}/_search", body, {"filter_path": _HITS_FILTER_PATH})
+        response = await self._reads.search(self._products_hits_target, body)
         hits = _hits(response)
         return hits[0]["_source"] if hits else None
 

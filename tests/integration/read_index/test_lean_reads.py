@@ -1,0 +1,167 @@
+"""The lean read connections answer exactly what the official client answers, and fall back to it on any trouble."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+from elasticsearch import AsyncElasticsearch, BadRequestError
+
+from read_index.indices import ensure_indices
+from read_index.queries import CatalogReader
+from read_index.search import ProductFilter, SearchRequest
+from read_index.wire import LeanConnections, Reads
+from tests.integration.read_index.states import index_states, product_state
+
+pytestmark = pytest.mark.elasticsearch
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+@pytest.fixture
+async def lean(elasticsearch_url: str) -> AsyncIterator[LeanConnections]:
+    connections = LeanConnections.for_url(elasticsearch_url, timeout=10, limit=4)
+    assert connections is not None
+    yield connections
+    await connections.close()
+
+
+async def _seeded(client: AsyncElasticsearch, prefix: str) -> list[dict[str, Any]]:
+    await ensure_indices(client, prefix)
+    brands = ("Acme", "Lumen")
+    states = [product_state(f"Walnut lamp {i}", sku=f"LEAN-{i}", brand=brands[i % 2]) for i in range(6)]
+    await index_states(client, prefix, products=states)
+    return states
+
+
+async def test_lean_reads_answer_what_the_official_client_answers(
+    es_client: AsyncElasticsearch, index_prefix: str, lean: LeanConnections
+) -> None:
+    states = await _seeded(es_client, index_prefix)
+    official, fast = CatalogReader(es_client, index_prefix), CatalogReader(es_client, index_prefix, lean)
+    request = SearchRequest(query="walnut lamp", filter=ProductFilter(brands=["Acme"]), first=2)
+
+    for reader in (official, fast):
+        assert await reader.product("no-such-product") is None
+    assert await fast.product(str(states[0]["id"])) == await official.product(str(states[0]["id"]))
+    assert await fast.search_products(request) == await official.search_products(request)
+    assert await fast.product_by_sku("LEAN-3") == await official.product_by_sku("LEAN-3")
+    assert await fast.suggest_products("waln") == await official.suggest_products("waln")
+
+
+async def test_an_error_answer_is_raised_as_the_official_client_raises_it(
+    es_client: AsyncElasticsearch, index_prefix: str, lean: LeanConnections
+) -> None:
+    await _seeded(es_client, index_prefix)
+    reads = Reads(es_client, lean)
+
+    with pytest.raises(BadRequestError):
+        await reads.search(f"/{index_prefix}-products/_search", {"query": {"no_such_query": {}}})
+
+
+async def _serve(handler: Handler) -> tuple[asyncio.Server, int]:
+    server = await asyncio.start_server(handler, "127.0.0.1", 0)
+    port: int = server.sockets[0].getsockname()[1]
+    return server, port
+
+
+async def _read_request(reader: asyncio.StreamReader) -> bytes:
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = next(
+        (int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")), 0
+    )
+    return head + await reader.readexactly(length)
+
+
+async def test_chunked_and_sized_answers_are_read_on_one_kept_alive_connection() -> None:
+    connections_seen = 0
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections_seen
+        connections_seen += 1
+        await _read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n")
+        writer.write(b'5\r\n{"a":\r\n')
+        await writer.drain()
+        writer.write(b"3\r\n 1}\r\n0\r\n\r\n")
+        await _read_request(reader)
+        writer.write(b'HTTP/1.1 404 Not Found\r\ncontent-length: 15\r\n\r\n{"found":false}')
+        await writer.drain()
+        await reader.read()
+
+    server, port = await _serve(handler)
+    lean = LeanConnections("127.0.0.1", port, authorization=None, timeout=5, limit=2)
+    try:
+        assert await lean.request(b"POST", "/x/_search", b"{}") == (200, b'{"a": 1}')
+        assert await lean.request(b"GET", "/x/_doc/1", None) == (404, b'{"found":false}')
+        assert connections_seen == 1
+    finally:
+        await lean.close()
+        server.close()
+        await server.wait_closed()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"",  # closed without answering
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n{}",  # neither length nor chunks
+        b"HTTP/1.1 200 OK\r\ncontent-encoding: gzip\r\ncontent-length: 2\r\n\r\n{}",
+        b"garbage\r\n\r\n",
+    ],
+)
+async def test_an_answer_it_cannot_read_is_no_answer(answer: bytes) -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _read_request(reader)
+        writer.write(answer)
+        await writer.drain()
+        writer.close()
+
+    server, port = await _serve(handler)
+    lean = LeanConnections("127.0.0.1", port, authorization=None, timeout=5, limit=2)
+    try:
+        assert await lean.request(b"GET", "/x/_doc/1", None) is None
+    finally:
+        await lean.close()
+        server.close()
+        await server.wait_closed()
+
+
+async def test_a_slow_answer_times_out_as_no_answer() -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _read_request(reader)
+        await asyncio.sleep(2)
+
+    server, port = await _serve(handler)
+    lean = LeanConnections("127.0.0.1", port, authorization=None, timeout=0.2, limit=2)
+    try:
+        assert await lean.request(b"GET", "/x/_doc/1", None) is None
+    finally:
+        await lean.close()
+        server.close()
+        await server.wait_closed()
+
+
+async def test_an_unreachable_node_falls_back_to_the_official_client(
+    es_client: AsyncElasticsearch, index_prefix: str
+) -> None:
+    states = await _seeded(es_client, index_prefix)
+    server, port = await _serve(lambda reader, writer: asyncio.sleep(0))
+    server.close()
+    await server.wait_closed()  # nothing listens on `port` any more
+    unreachable = LeanConnections("127.0.0.1", port, authorization=None, timeout=1, limit=2)
+
+    reader = CatalogReader(es_client, index_prefix, unreachable)
+
+    stored = await reader.product(str(states[1]["id"]))
+    assert stored is not None
+    assert stored["sku"] == "LEAN-1"
+
+
+def test_only_a_single_plain_http_node_gets_lean_connections() -> None:
+    assert LeanConnections.for_url("http://127.0.0.1:9200", timeout=1, limit=1) is not None
+    assert LeanConnections.for_url("http://user:secret@es.internal", timeout=1, limit=1) is not None
+    assert LeanConnections.for_url("https://es.internal:9200", timeout=1, limit=1) is None
+    assert LeanConnections.for_url("http://es.internal:9200/prefix", timeout=1, limit=1) is None
