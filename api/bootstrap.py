@@ -104,8 +104,10 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
                 registry=registry,
             )
             await stack.enter_async_context(_running(worker))
+        uow_factory = SqlUnitOfWorkFactory(engine, serialize_writes=is_sqlite(settings.database_url))
+        stack.callback(uow_factory.close)  # before the engine is disposed: the exit stack unwinds in reverse
         bus = MessageBus(
-            SqlUnitOfWorkFactory(engine, serialize_writes=is_sqlite(settings.database_url)),
+            uow_factory,
             COMMAND_HANDLERS,
             on_committed=worker.wake if worker is not None else None,
         )

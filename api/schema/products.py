@@ -11,6 +11,7 @@ from enum import StrEnum
 import strawberry
 
 from api.schema.scalars import DateTimeText, DecimalText
+from read_index.search import ProductSort
 
 
 @strawberry.type
@@ -57,13 +58,8 @@ class Product:
     updated_at: DateTimeText
 
 
-@strawberry.enum
-class ProductSort(StrEnum):
-    RELEVANCE = "RELEVANCE"
-    PRICE_ASC = "PRICE_ASC"
-    PRICE_DESC = "PRICE_DESC"
-    NEWEST = "NEWEST"
-    NAME_ASC = "NAME_ASC"
+# The read side's sort order is the GraphQL enum itself: one list of sorts, not two to keep in step.
+strawberry.enum(ProductSort, name="ProductSort")
 
 
 @strawberry.type

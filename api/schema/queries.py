@@ -19,12 +19,13 @@ from api.schema.context import RequestContext
 from api.schema.errors import QueryRefused
 from api.schema.inputs import ProductFilter
 from api.schema.orders import Order, OrderConnection, OrderStatus
-from api.schema.products import Product, ProductConnection, ProductSort, ProductSuggestion, StockLevel
+from api.schema.products import Product, ProductConnection, ProductSuggestion, StockLevel
 from api.schema.scalars import DecimalText
 from domain.model.errors import ErrorCode
 from domain.outbox import InvalidToken
 from read_index import search
 from read_index.queries import OrderPage, ProductPage
+from read_index.search import ProductSort
 
 Info = strawberry.Info[RequestContext, None]
 STOCK_FIELDS = ("sku", "on_hand", "reserved", "available")
@@ -64,7 +65,7 @@ def _search_request(
             attributes=[search.AttributeFilter(f.name, f.values) for f in chosen.attributes or ()],
             include_discontinued=bool(chosen.include_discontinued),
         ),
-        sort=search.ProductSort(sort.value),
+        sort=sort,
         first=first,
         after=after,
     )
