@@ -38,5 +38,5 @@ class Settings(BaseSettings):
 
     sync_in_process: bool = Field(True, description="`catalog serve` also runs the sync worker")
     sync_batch_size: int = Field(1000, ge=1, le=10_000, description="Most events per bulk request")
-    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
+    log_level: str = Field("INFO", description="DEBUG, INFO (adds an access line per request), WARNING or ERROR")
     log_json: bool = Field(False, description="One JSON object per log line instead of key=value")
