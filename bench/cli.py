@@ -13,7 +13,6 @@ from pathlib import Path
 
 from rich.console import Console
 
-from bench.experiments import EXPERIMENTS, apply
 from bench.profiling import profiled
 from bench.report import Skipped, print_report
 from bench.run import ALL_SCENARIOS, Run, Settings
@@ -37,13 +36,6 @@ def parse(argv: list[str] | None) -> Settings:
         "--profile", type=Path, help="write profiles here: pyinstrument of this process, py-spy of `catalog serve`"
     )
     parser.add_argument(
-        "--experiment",
-        action="append",
-        default=[],
-        choices=sorted(EXPERIMENTS),
-        help="patch a proposed fix into this process (the in-process worker) before measuring",
-    )
-    parser.add_argument(
         "--sync-batch-size", type=int, help="batch size of the in-process worker (sync scenario; default: SyncOptions)"
     )
     parser.add_argument("--disorder-events", type=int, help="events replayed by the disorder scenario (100,000)")
@@ -64,7 +56,6 @@ def parse(argv: list[str] | None) -> Settings:
         repetitions=args.repetitions or (2 if args.quick else 5),
         disorder_events=args.disorder_events or (2_000 if args.quick else 100_000),
         profile=args.profile,
-        experiments=tuple(args.experiment),
         sync_batch_size=args.sync_batch_size,
     )
 
@@ -86,7 +77,6 @@ async def _scenarios(run: Run) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     settings = parse(argv)
-    apply(list(settings.experiments))
     logging.basicConfig(level=logging.WARNING)
     console = Console(width=None if sys.stdout.isatty() else 200)
     elasticsearch = Elasticsearch(settings.elasticsearch_url)

@@ -46,18 +46,19 @@ PROJECTIONS: dict[str, Callable[[OutboxRecord], list[IndexOp]]] = {
 
 
 def project(records: Iterable[OutboxRecord]) -> list[IndexOp]:
-    """The operations of a batch, keeping only the highest version per document (in order of first mention).
+    """The operations of a batch: each aggregate's newest state only (in order of first mention).
 
-    Records of an aggregate type no read model projects yield nothing.
+    Every record carries its aggregate's whole state, so the newest record of an aggregate makes every older one
+    redundant: they are picked out first, and only the newest is projected (a burst of changes to one product
+    costs one document). Records without a state, and records of an aggregate type no read model projects,
+    yield nothing.
     """
-    newest: dict[tuple[str, str], IndexOp] = {}
+    newest: dict[tuple[str, str], OutboxRecord] = {}
     for record in records:
-        projection = PROJECTIONS.get(record.aggregate_type)
-        if projection is None:
+        if record.state is None or record.aggregate_type not in PROJECTIONS:
             continue
-        for op in projection(record):
-            key = (op.read_model, op.doc_id)
-            current = newest.get(key)
-            if current is None or op.version > current.version:
-                newest[key] = op
-    return list(newest.values())
+        key = (record.aggregate_type, record.aggregate_id)
+        current = newest.get(key)
+        if current is None or record.aggregate_version > current.aggregate_version:
+            newest[key] = record
+    return [op for record in newest.values() for op in PROJECTIONS[record.aggregate_type](record)]

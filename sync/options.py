@@ -17,6 +17,9 @@ class SyncOptions:
     """Most bytes of aggregate state per batch; a batch closes at whichever bound comes first."""
     bulks_in_flight: int = 2
     """`_bulk` requests sent before the oldest is acknowledged; batches are still committed strictly in order."""
+    remembered_versions: int = 100_000
+    """Documents whose acknowledged version the deliverer remembers, to drop operations Elasticsearch would refuse
+    as stale before sending them (about 150 bytes each; 0 turns it off)."""
     linger_seconds: float = 0.0
     """How long a batch that is not full waits for more records. 0: ship at once (lowest latency; while a bulk
     is in flight the next batch fills by itself)."""
@@ -38,6 +41,8 @@ class SyncOptions:
     def __post_init__(self) -> None:
         if min(self.batch_size, self.max_batch_bytes, self.max_attempts, self.bulks_in_flight) < 1:
             raise ValueError("batch_size, max_batch_bytes, max_attempts and bulks_in_flight must be positive")
+        if self.remembered_versions < 0:
+            raise ValueError("remembered_versions must not be negative")
         if self.poll_seconds <= 0 or self.lease_seconds <= 0 or self.backoff_base_seconds <= 0:
             raise ValueError("poll_seconds, lease_seconds and backoff_base_seconds must be positive")
         if self.backoff_cap_seconds < self.backoff_base_seconds:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -28,7 +29,6 @@ from domain.outbox import OutboxPosition
 from domain.storage import outbox_store
 from domain.storage.outbox_store import AggregateState
 from read_index.indices import READ_MODELS, create_fresh_index, ensure_indices, index_settings, swap_alias
-from read_index.projections import IndexOp
 from sync.delivery import Delivered, Deliverer
 from sync.options import SyncOptions
 from sync.outbox_reader import Batch
@@ -39,6 +39,9 @@ from sync.retry import Outage
 log = logging.getLogger(__name__)
 
 COPY = "copy"
+# While the copy runs nothing reads the new index and a crash means starting the rebuild again: no refreshes, and
+# the translog synced in the background rather than on every bulk. Both are restored before the replay.
+_BULK_LOAD_SETTINGS = {"refresh_interval": "-1", "translog.durability": "async"}
 REPLAY = "replay"
 REPLAY_AFTER_SWAP = "replay after swap"
 
@@ -139,26 +142,44 @@ class Rebuild:
             backoff_cap=self._options.backoff_cap_seconds,
             outage=self._outage,
             indices=targets,
+            remembered_versions=0,  # memory stays flat whatever the catalog's size; 409s cost the replay little
         )
 
     async def _copy(self, model: str, index: str, deliverer: Deliverer) -> int:
-        """Streams the model's source table into `index`; the next page is read while a bulk is in flight."""
+        """Streams the model's source table into `index`, page by page: while up to `bulks_in_flight` bulks are
+        in flight, the next page is read and made into documents. At most a few pages are held at any time."""
         source = SOURCES[model]
         async with self._engine.connect() as connection:
             total = await outbox_store.count_aggregates(connection, source)
-        await self._client.indices.put_settings(index=index, settings={"refresh_interval": "-1"})
+        await self._client.indices.put_settings(index=index, settings=_BULK_LOAD_SETTINGS)
         done = 0
         self._progress(COPY, model, done, total)
+        window: deque[tuple[int, asyncio.Task[Delivered]]] = deque()
         reading = asyncio.create_task(self._page(source, None))
-        while page := await reading:
-            reading = asyncio.create_task(self._page(source, page[-1].aggregate_id))
-            ops: list[IndexOp] = [op for aggregate in page for op in snapshot_ops(aggregate) if op.read_model == model]
-            self._count_refused(await deliverer.deliver(ops, self._halt))
-            done += len(page)
-            self._progress(COPY, model, done, max(total, done))
-        interval = index_settings()["refresh_interval"]
-        await self._client.indices.put_settings(index=index, settings={"refresh_interval": interval})
+        try:
+            while page := await reading:
+                reading = asyncio.create_task(self._page(source, page[-1].aggregate_id))
+                ops = [op for aggregate in page for op in snapshot_ops(aggregate) if op.read_model == model]
+                if len(window) >= self._options.bulks_in_flight:
+                    done += await self._settle_copy(window.popleft())
+                    self._progress(COPY, model, done, max(total, done))
+                window.append((len(page), asyncio.create_task(deliverer.deliver(ops, self._halt))))
+            while window:
+                done += await self._settle_copy(window.popleft())
+                self._progress(COPY, model, done, max(total, done))
+        finally:
+            for _, delivery in window:
+                delivery.cancel()
+            reading.cancel()
+            await asyncio.gather(reading, *(delivery for _, delivery in window), return_exceptions=True)
+        settings = {"refresh_interval": index_settings()["refresh_interval"], "translog.durability": "request"}
+        await self._client.indices.put_settings(index=index, settings=settings)
         return done
+
+    async def _settle_copy(self, sent: tuple[int, asyncio.Task[Delivered]]) -> int:
+        count, delivery = sent
+        self._count_refused(await delivery)
+        return count
 
     async def _page(self, source: str, after: str | None) -> list[AggregateState]:
         async with self._engine.connect() as connection:

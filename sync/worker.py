@@ -85,6 +85,7 @@ class SyncWorker:
             backoff_cap=self.options.backoff_cap_seconds,
             outage=self._es_outage,
             on_retry=self.metrics.retries.labels("elasticsearch").inc,
+            remembered_versions=self.options.remembered_versions,
         )
 
     @property
@@ -151,6 +152,7 @@ class SyncWorker:
             asyncio.create_task(self._keep_lease(halt), name="sync-lease"),
         ]
         try:
+            self._deliverer.acknowledged.forget()  # the index may have lost writes since: trust only new acks
             start = await self._start_position(halt)
             pipeline = Pipeline(
                 self._engine,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -14,6 +15,8 @@ from domain.bus import MessageBus
 from domain.outbox import START, OutboxRecord
 from domain.storage import outbox_store
 from read_index.indices import READ_MODELS, alias_name, ensure_indices
+from read_index.projections import IndexOp
+from read_index.writer import BulkReport, apply
 from sync.applied_position import applied_position
 from sync.delivery import Deliverer
 from sync.outbox_reader import prepare
@@ -98,6 +101,41 @@ async def test_an_older_state_never_replaces_a_newer_one_whatever_the_delivery_o
         delivered = await deliverer.deliver(batch.ops, asyncio.Event())
         assert not delivered.refused
 
+    await assert_verified_clean(engine, es_client, index_prefix)
+
+
+async def test_operations_at_or_below_an_acknowledged_version_are_not_sent_again(
+    *,
+    bus: MessageBus,
+    engine: AsyncEngine,
+    es_client: AsyncElasticsearch,
+    index_prefix: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    catalog = Catalog()
+    await create_products(bus, catalog, 5)
+    await churn(bus, catalog, 30)
+    records = await all_records(engine)
+    await ensure_indices(es_client, index_prefix)
+    deliverer = Deliverer(
+        es_client, index_prefix, max_attempts=1, backoff_base=0.01, backoff_cap=0.1, outage=Outage("elasticsearch")
+    )
+    await deliverer.deliver(prepare(records, tail=False).ops, asyncio.Event())
+    sent: list[IndexOp] = []
+
+    async def counting(
+        client: AsyncElasticsearch, prefix: str, ops: list[IndexOp], indices: Mapping[str, str] | None = None
+    ) -> BulkReport:
+        sent.extend(ops)
+        return await apply(client, prefix, ops, indices)
+
+    monkeypatch.setattr("sync.delivery.apply", counting)
+
+    for record in reversed(records):  # every state again, newest first: each one already acknowledged or older
+        delivered = await deliverer.deliver(prepare([record], tail=False).ops, asyncio.Event())
+        assert not delivered.refused
+
+    assert sent == []
     await assert_verified_clean(engine, es_client, index_prefix)
 
 

@@ -17,7 +17,7 @@ from domain.outbox import OutboxPosition
 from domain.storage.engine import is_sqlite
 from domain.storage.tables import idempotency_keys
 from read_index.indices import alias_name
-from tests.integration.sync.conftest import WorkerFactory, assert_verified_clean, wait_until_caught_up
+from tests.integration.sync.conftest import WorkerFactory, assert_verified_clean, poll_until, wait_until_caught_up
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -62,9 +62,15 @@ async def test_an_event_committed_after_a_later_numbered_one_is_still_indexed(
     stop = asyncio.Event()
     running = asyncio.create_task(worker.run(stop))
     try:
-        await asyncio.sleep(1.5)  # the worker runs while A is still open
+        applied_before = OutboxPosition.parse_token(before.consistency_token or "")
+
+        async def started() -> bool:  # creating its indices on a busy shared node can take seconds
+            return (await worker.status()).checkpoint >= applied_before
+
+        await poll_until(started, seconds=30)
+        await asyncio.sleep(1.5)  # the worker runs on while A is still open
         status = await worker.status()
-        assert status.checkpoint == OutboxPosition.parse_token(before.consistency_token or "")
+        assert status.checkpoint == applied_before
         assert status.events_behind == 1  # B is committed, and held back behind A
 
         await blocker.rollback()

@@ -7,9 +7,14 @@ import dataclasses
 
 import pytest
 from elasticsearch import AsyncElasticsearch
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.bus import MessageBus
+from domain.model.events import ORDER, PRODUCT
+from domain.storage import outbox_store
+from domain.storage.repositories import order_from_row, product_from_row
+from domain.storage.tables import orders, products
 from read_index.indices import current_index
 from read_index.queries import CatalogReader
 from read_index.search import SearchRequest
@@ -104,3 +109,20 @@ async def test_a_rebuild_under_writes_loses_nothing_and_queries_keep_answering(
     assert report.replayed > 0  # writes happened during the build, and were replayed into the new indices
     assert len(answers) > 10
     await assert_verified_clean(engine, es_client, index_prefix)
+
+
+async def test_the_copy_reads_each_aggregate_with_the_state_its_domain_model_gives(
+    *, bus: MessageBus, engine: AsyncEngine
+) -> None:
+    catalog = Catalog()
+    await create_products(bus, catalog, 12)
+    await churn(bus, catalog, 40)
+
+    async with engine.connect() as connection:
+        for aggregate_type, table, load in ((PRODUCT, products, product_from_row), (ORDER, orders, order_from_row)):
+            rows = (await connection.execute(select(table).order_by(table.c.id))).all()
+            read = await outbox_store.read_states(connection, aggregate_type, None, len(rows) + 1)
+
+            assert [(state.aggregate_id, state.version, state.state) for state in read] == [
+                (row.id, row.version, load(row).state()) for row in rows
+            ]

@@ -50,3 +50,12 @@ def test_a_product_document_adds_what_searching_needs() -> None:
     assert (document["available"], document["in_stock"]) == (0, False)
     assert document["search"]["name"] == "creme sofa"
     assert document["search"]["name_sort"] == "creme sofas"
+
+
+def test_only_the_newest_record_of_an_aggregate_is_projected() -> None:
+    newest = {**product_state("Lamp"), "version": 2}
+    unprojectable = {"id": newest["id"], "version": 1}  # would raise if it were made into a document
+
+    ops = project([record("product", newest), record("product", unprojectable)])
+
+    assert [(op.doc_id, op.version) for op in ops] == [(newest["id"], 2)]
