@@ -20,6 +20,7 @@ import logging
 import os
 import secrets
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -99,6 +100,9 @@ class Keys:
     key_set: jwt.PyJWKSet | None = None
 
 
+VERIFIED_TOKENS_REMEMBERED = 10_000
+
+
 class Authenticator:
     def __init__(self, keys: Keys, *, issuer: str | None = None, audience: str | None = None) -> None:
         if keys.secret is None and keys.public_key is None and keys.key_set is None:
@@ -106,6 +110,9 @@ class Authenticator:
         self._keys = keys
         self._issuer = issuer
         self._audience = audience
+        # Verified tokens and when they expire: a client sends the same token with every request, and checking
+        # its signature again is most of what authentication costs.
+        self._verified: OrderedDict[str, tuple[Caller, float]] = OrderedDict()
 
     @property
     def can_issue(self) -> bool:
@@ -121,6 +128,20 @@ class Authenticator:
         return self.verify(token.strip())
 
     def verify(self, token: str) -> Caller:
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            caller, expires_at = remembered
+            if time.time() < expires_at:
+                self._verified.move_to_end(token)
+                return caller
+            del self._verified[token]
+        caller, expires_at = self._decode(token)
+        self._verified[token] = (caller, expires_at)
+        if len(self._verified) > VERIFIED_TOKENS_REMEMBERED:
+            self._verified.popitem(last=False)
+        return caller
+
+    def _decode(self, token: str) -> tuple[Caller, float]:
         try:
             header = jwt.get_unverified_header(token)
             key = self._key_for(header)
@@ -138,7 +159,8 @@ class Authenticator:
         except (jwt.PyJWTError, KeyError, ValueError, TypeError) as error:
             reason = _safe_reason(error)
             raise AccessDenied(ErrorCode.UNAUTHENTICATED, f"the bearer token is not valid: {reason}") from None
-        return Caller(subject=str(claims["sub"]), scopes=_scopes(claims.get("scope", claims.get("scp"))))
+        caller = Caller(subject=str(claims["sub"]), scopes=_scopes(claims.get("scope", claims.get("scp"))))
+        return caller, float(claims["exp"]) + LEEWAY_SECONDS
 
     def _key_for(self, header: dict[str, Any]) -> Any:
         algorithm = header.get("alg")

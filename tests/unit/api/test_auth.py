@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import SecretStr
 
+from api import auth
 from api.auth import (
     AccessDenied,
     Authenticator,
@@ -72,6 +73,14 @@ def test_an_expired_token_is_unauthenticated(authenticator: Authenticator) -> No
     denied = refusal(lambda: authenticator.verify(expired))
     assert denied.code is ErrorCode.UNAUTHENTICATED
     assert "expired" in denied.message
+
+
+def test_a_token_remembered_as_verified_is_refused_once_it_expires(authenticator: Authenticator) -> None:
+    expires = int(time.time()) - auth.LEEWAY_SECONDS + 1  # valid for about one more second, leeway included
+    token = hs256(claims(exp=expires))
+    assert authenticator.verify(token).subject == "staff-1"
+    time.sleep(max(0.0, expires + auth.LEEWAY_SECONDS - time.time()) + 0.2)
+    assert refusal(lambda: authenticator.verify(token)).code is ErrorCode.UNAUTHENTICATED
 
 
 def test_a_token_signed_with_another_secret_is_unauthenticated(authenticator: Authenticator) -> None:
