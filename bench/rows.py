@@ -13,12 +13,11 @@ from typing import Any
 
 from sqlalchemy import Engine, insert
 
-from domain.model.aggregate import Aggregate
 from domain.model.catalog import Product
 from domain.model.commands import CreateProduct
-from domain.model.plain import plain
 from domain.storage.repositories import product_to_row
 from domain.storage.tables import outbox, products
+from domain.storage.unit_of_work import outbox_rows
 
 INITIAL_STOCK = 1_000_000
 
@@ -27,24 +26,6 @@ INITIAL_STOCK = 1_000_000
 class Rows:
     products: list[dict[str, Any]] = field(default_factory=list)
     outbox: list[dict[str, Any]] = field(default_factory=list)
-
-
-def outbox_rows(aggregate: Aggregate) -> list[dict[str, Any]]:
-    """The outbox rows of an aggregate's pending events, as the unit of work appends them."""
-    first_version = aggregate.version - len(aggregate.pending_events) + 1
-    last = len(aggregate.pending_events) - 1
-    return [
-        {
-            "aggregate_type": aggregate.aggregate_type,
-            "aggregate_id": aggregate.key,
-            "aggregate_version": first_version + i,
-            "event_type": type(event).__name__,
-            "payload": plain(event),
-            "state": aggregate.state() if i == last else None,
-            "occurred_at": event.occurred_at,
-        }
-        for i, event in enumerate(aggregate.pending_events)
-    ]
 
 
 def new_product(command: CreateProduct, *, stock: int = INITIAL_STOCK, now: datetime | None = None) -> Product:

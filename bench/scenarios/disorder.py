@@ -13,13 +13,14 @@ from bench import catalog
 from bench.measure import CpuMeter, median
 from bench.ours import deliver_records, read_all
 from bench.report import Row
-from bench.rows import Rows, insert_rows, outbox_rows
+from bench.rows import Rows, insert_rows
 from bench.run import Run
 from bench.services import catalog_env, run_catalog
 from domain.model.catalog import Product
 from domain.storage.engine import create_sync
 from domain.storage.migrate import upgrade
 from domain.storage.repositories import product_to_row
+from domain.storage.unit_of_work import outbox_rows
 from read_index.indices import PRODUCTS, create_fresh_index, ensure_indices, swap_alias
 
 TARGET = 0.7

@@ -21,7 +21,7 @@ from bench.http import GraphQLClient, HttpError
 from bench.load import Operation, PathResult, compare
 from bench.queries import CREATE_PRODUCT, PLACE_ORDER
 from bench.report import Row
-from bench.rows import Rows, outbox_rows, product_rows
+from bench.rows import Rows, product_rows
 from bench.run import Run
 from domain.model.commands import CreateProduct, OrderLineRequest
 from domain.model.orders import Order
@@ -29,6 +29,7 @@ from domain.storage.engine import create_async, create_sync
 from domain.storage.migrate import upgrade
 from domain.storage.repositories import order_to_row, product_from_row
 from domain.storage.tables import orders, outbox, products
+from domain.storage.unit_of_work import outbox_rows
 
 RawOrder = tuple[dict[str, Any], list[dict[str, Any]], list[tuple[str, int]]]
 TARGET = 0.5

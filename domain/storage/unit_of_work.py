@@ -63,6 +63,24 @@ _RECALL = select(idempotency_keys).where(
 )
 
 
+def outbox_rows(aggregate: Aggregate) -> list[dict[str, Any]]:
+    """The outbox rows of an aggregate's pending events; the last carries the aggregate's resulting state."""
+    first_version = aggregate.version - len(aggregate.pending_events) + 1
+    last = len(aggregate.pending_events) - 1
+    return [
+        {
+            "aggregate_type": aggregate.aggregate_type,
+            "aggregate_id": aggregate.key,
+            "aggregate_version": first_version + i,
+            "event_type": type(event).__name__,
+            "payload": plain(event),
+            "state": aggregate.state() if i == last else None,
+            "occurred_at": event.occurred_at,
+        }
+        for i, event in enumerate(aggregate.pending_events)
+    ]
+
+
 class SqlUnitOfWork:
     """One command's transaction. `write_lock` serializes writers inside one process (SQLite has one writer
     anyway; queuing on a lock beats spinning on SQLITE_BUSY)."""
@@ -155,20 +173,7 @@ class SqlUnitOfWork:
             if not aggregate.pending_events:
                 continue
             await self._save(connection, aggregate, self._tracker.loaded_versions[identity])
-            first_version = aggregate.version - len(aggregate.pending_events) + 1
-            last = len(aggregate.pending_events) - 1
-            rows.extend(
-                {
-                    "aggregate_type": aggregate.aggregate_type,
-                    "aggregate_id": aggregate.key,
-                    "aggregate_version": first_version + i,
-                    "event_type": type(event).__name__,
-                    "payload": plain(event),
-                    "state": aggregate.state() if i == last else None,
-                    "occurred_at": event.occurred_at,
-                }
-                for i, event in enumerate(aggregate.pending_events)
-            )
+            rows.extend(outbox_rows(aggregate))
         if not rows:
             return None
         appended = await connection.execute(_APPEND, rows)
