@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ import orjson
 from elasticsearch import AsyncElasticsearch, helpers
 from sqlalchemy import Engine, select
 
+from bench.measure import CpuMeter
 from domain.model.events import PRODUCT
 from domain.storage.tables import outbox
 from read_index.documents import product_document
@@ -95,3 +97,16 @@ async def bulk(client: AsyncElasticsearch, index: str, docs: list[VersionedDoc],
     if len(failures) != conflicts:
         raise RuntimeError(f"raw bulk failed for {len(failures) - conflicts} documents: {failures[:1]}")
     return int(ok) + conflicts
+
+
+async def timed_bulk_into_fresh_index(
+    client: AsyncElasticsearch, index: str, docs: list[VersionedDoc], meter: CpuMeter
+) -> float:
+    """Seconds the raw bulk of `docs` takes into a new index (deleted afterwards); CPU is charged to `meter`."""
+    await create_products_index(client, index)
+    with meter.measuring():
+        started = time.perf_counter()
+        await bulk(client, index, docs)
+        seconds = time.perf_counter() - started
+    await client.indices.delete(index=index)
+    return seconds

@@ -73,15 +73,10 @@ async def run(run: Run) -> None:
                 ours.append(reindex(run, run.main_database, prefix))
             es_cpu["ours"] += meter.used.get("elasticsearch", 0.0)
             index = f"{run.prefix(f'rebuildraw{repetition}')}-products-raw"
-            await raw.create_products_index(client, index)
             run.console.log(f"rebuild: raw bulk ({repetition + 1}/2)")
             meter = CpuMeter(probes)
-            with meter.measuring():
-                started = time.perf_counter()
-                await raw.bulk(client, index, docs)
-                limit_seconds.append(time.perf_counter() - started)
+            limit_seconds.append(await raw.timed_bulk_into_fresh_index(client, index, docs, meter))
             es_cpu["limit"] += meter.used.get("elasticsearch", 0.0)
-            await client.indices.delete(index=index)
         small_count = max(100, run.settings.products // 10)
         small_database = run.sqlite_url("rebuild-small")
         run.seed(small_database, small_count, label=f"{small_count:,} products for the small rebuild")

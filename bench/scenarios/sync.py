@@ -5,8 +5,6 @@ scenarios use."""
 
 from __future__ import annotations
 
-import time
-
 from bench import raw
 from bench.measure import CpuMeter, median
 from bench.ours import sync_until_caught_up
@@ -50,16 +48,11 @@ async def run(run: Run) -> None:
             else:
                 await delete_indices(client, prefix)
             index = f"{run.prefix(f'syncraw{repetition}')}-products-raw"
-            await raw.create_products_index(client, index)
             run.console.log(f"sync: raw bulk of {len(docs):,} documents ({repetition + 1}/{repetitions})")
             meter = CpuMeter(probes)
-            with meter.measuring():
-                started = time.perf_counter()
-                await raw.bulk(client, index, docs)
-                limit_seconds.append(time.perf_counter() - started)
+            limit_seconds.append(await raw.timed_bulk_into_fresh_index(client, index, docs, meter))
             for name, used in meter.used.items():
                 cpu[f"limit:{name}"] = cpu.get(f"limit:{name}", 0.0) + used
-            await client.indices.delete(index=index)
     finally:
         await client.close()
     ours_rate = len(docs) / median(ours_seconds)
