@@ -17,8 +17,10 @@ from graphql import ExecutionResult, GraphQLError, GraphQLSchema, OperationType,
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
+from strawberry.types.base import StrawberryObjectDefinition
 
 from api.schema.execution import plain_tree_executor
+from api.schema.input_builders import install as install_input_builders
 from api.schema.mutations import Mutation
 from api.schema.protection import Protection
 from api.schema.queries import Query
@@ -56,6 +58,13 @@ class ServedSchema:
             execution_context_class=self.executor,
         )
         self.graphql: GraphQLSchema = self.strawberry._schema
+        converter = self.strawberry.schema_converter
+        definitions = [
+            concrete.definition
+            for concrete in converter.type_map.values()
+            if isinstance(concrete.definition, StrawberryObjectDefinition)
+        ]
+        install_input_builders(definitions, converter.config, converter.scalar_registry)
 
     def as_sdl(self) -> str:
         return self.strawberry.as_str()
