@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from read_index.analysis import fold, stemmed, stemmed_label, stemmed_words, words
+from read_index.analysis import fold, folded_words, stemmed, stemmed_label, stemmed_words
 
 # Joins the names of a category path into one prefix value. Category names cannot hold control characters
 # (the domain refuses them), so the joined value is unambiguous, unlike ' > ' inside a name such as 'A > B'.
@@ -41,7 +41,8 @@ def product_document(state: dict[str, Any]) -> dict[str, Any]:
     attributes = [{"name": attribute, "value": value} for attribute, value in state["attributes"]]
     available = state["on_hand"] - state["reserved"]
     price = state["price"]
-    name_words = words(name)
+    name_folded = fold(name)
+    name_words = folded_words(name_folded)
     return {
         "id": state["id"],
         "sku": state["sku"],
@@ -63,7 +64,7 @@ def product_document(state: dict[str, Any]) -> dict[str, Any]:
         "search": {
             "name": stemmed_words(name_words),
             "name_folded": " ".join(name_words),
-            "name_sort": fold(name),
+            "name_sort": name_folded,
             "brand": stemmed_label(brand) if brand else None,
             "category": [stemmed_label(category) for category in path],
             "attributes": [stemmed_label(attribute["value"]) for attribute in attributes],
