@@ -48,3 +48,5 @@ class OutboxRecord:
     # aggregate, whose state covers the earlier ones.
     state: dict[str, Any] | None
     occurred_at: datetime
+    # The state's size as stored (characters of its JSON), when the reader knew it without serializing: 0 if not.
+    state_size: int = 0

@@ -31,7 +31,9 @@ class Batch:
 
 
 def _state_bytes(record: OutboxRecord) -> int:
-    return 0 if record.state is None else len(orjson.dumps(record.state))
+    if record.state is None:
+        return 0
+    return record.state_size or len(orjson.dumps(record.state))
 
 
 def split_by_bytes(records: list[OutboxRecord], max_bytes: int) -> list[list[OutboxRecord]]:

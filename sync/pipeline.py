@@ -159,7 +159,7 @@ class Pipeline:
     async def _read_after(self, position: OutboxPosition, limit: int, halt: asyncio.Event) -> list[OutboxRecord]:
         async def read() -> list[OutboxRecord]:
             async with self._engine.connect() as connection:
-                return await outbox_store.read_after(connection, position, limit, with_state_only=True)
+                return await outbox_store.read_after(connection, position, limit, for_projection=True)
 
         return await retrying(
             read,
