@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from bench import catalog
-from bench.measure import CpuMeter, median
+from bench.measure import CpuMeter, freeze_heap, median
 from bench.ours import deliver_records, read_all
 from bench.report import Row
 from bench.rows import Rows, insert_rows
@@ -70,6 +70,7 @@ async def run(run: Run) -> None:
     rng = random.Random(3)
     disordered = records + rng.sample(records, int(len(records) * DUPLICATES))
     rng.shuffle(disordered)
+    freeze_heap()
     prefix = run.prefix("disorder")
     client = run.es_client()
     await ensure_indices(client, prefix)

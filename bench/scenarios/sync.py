@@ -6,7 +6,7 @@ scenarios use."""
 from __future__ import annotations
 
 from bench import raw
-from bench.measure import CpuMeter, median
+from bench.measure import CpuMeter, freeze_heap, median
 from bench.ours import sync_until_caught_up
 from bench.report import Row
 from bench.run import Run
@@ -24,6 +24,7 @@ async def run(run: Run) -> None:
         docs = raw.final_documents(engine)
     finally:
         engine.dispose()
+    freeze_heap()
     repetitions = 2 if run.settings.quick else max(2, run.settings.repetitions // 2)
     probes = run.cpu_probes()
     ours_seconds: list[float] = []
