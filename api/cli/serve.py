@@ -9,7 +9,7 @@ import uvicorn
 
 from api.app import create_app
 from api.bootstrap import services
-from api.cli.common import settings_from_environment, startup_errors_as_exit
+from api.cli.common import freeze_startup_heap, settings_from_environment, startup_errors_as_exit
 from api.http_protocol import CoalescingHttpProtocol
 from api.settings import Settings
 
@@ -31,6 +31,7 @@ def serve(host: str, port: int) -> None:
 async def _serve(settings: Settings, host: str, port: int) -> None:
     async with services(settings) as built:
         app = create_app(settings, prebuilt=built)
+        freeze_startup_heap()
         config = uvicorn.Config(
             app, host=host, port=port, access_log=False, log_config=None, lifespan="on", http=CoalescingHttpProtocol
         )

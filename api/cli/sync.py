@@ -21,7 +21,7 @@ from prometheus_client import CollectorRegistry, start_http_server
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.bootstrap import StartupError, elasticsearch_client, elasticsearch_url
-from api.cli.common import settings_from_environment, startup_errors_as_exit
+from api.cli.common import freeze_startup_heap, settings_from_environment, startup_errors_as_exit
 from api.settings import Settings
 from domain.outbox import OutboxPosition
 from domain.storage.engine import UnsupportedDatabase, create_async
@@ -63,6 +63,7 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
     async with database(settings) as engine:
         with startup_errors_as_exit():
             client = elasticsearch_client(await elasticsearch_url(settings))
+        freeze_startup_heap()
         try:
             yield Runtime(settings, engine, client)
         finally:
