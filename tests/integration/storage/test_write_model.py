@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import psycopg
@@ -24,8 +25,9 @@ from domain.model.commands import (
     ShipOrder,
 )
 from domain.model.errors import Conflict, Duplicate, ErrorCode, InsufficientStock, ValidationFailed
-from domain.outbox import OutboxPosition
+from domain.outbox import START, OutboxPosition
 from domain.ports import Outcome
+from domain.storage import outbox_store
 from domain.storage.engine import is_sqlite
 from domain.storage.tables import outbox, products
 from domain.storage.unit_of_work import SqlUnitOfWorkFactory
@@ -232,3 +234,22 @@ async def test_a_command_on_a_connection_the_server_closed_runs_again(
     outcome = await bus.dispatch(sofa("AFTER"))
     assert outcome.version == 1
     assert await count(engine, products) == 2
+
+
+async def test_reading_for_projection_gives_each_transactions_state_without_payloads(
+    bus: MessageBus, engine: AsyncEngine
+) -> None:
+    created = await bus.dispatch(sofa("SOFA-P", description="Blue; soft – and ünicode"))
+    await bus.dispatch(ChangeProductPrice(product_id=created.aggregate_id, expected_version=None,
+                                          price_amount="12.00", price_currency="EUR"))  # fmt: skip
+    async with engine.connect() as connection:
+        full = await outbox_store.read_after(connection, START, 100)
+        projected = await outbox_store.read_after(connection, START, 100, for_projection=True)
+    with_state = [record for record in full if record.state is not None]
+    assert [r.position for r in projected] == [r.position for r in with_state]
+    assert [r.state for r in projected] == [r.state for r in with_state]
+    assert [r.event_type for r in projected] == [r.event_type for r in with_state]
+    assert all(record.payload == {} for record in projected)
+    assert all(record.payload for record in full)
+    assert [r.state_size for r in projected] == [len(json.dumps(r.state, separators=(",", ":"), ensure_ascii=False))
+                                                 for r in with_state]  # fmt: skip
