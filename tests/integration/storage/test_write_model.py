@@ -239,7 +239,7 @@ async def test_a_command_on_a_connection_the_server_closed_runs_again(
 async def test_reading_for_projection_gives_each_transactions_state_without_payloads(
     bus: MessageBus, engine: AsyncEngine
 ) -> None:
-    created = await bus.dispatch(sofa("SOFA-P", description="Blue; soft – and ünicode"))
+    created = await bus.dispatch(sofa("SOFA-P", description="Blue; soft \u2013 and \u00fcnicode"))
     await bus.dispatch(ChangeProductPrice(product_id=created.aggregate_id, expected_version=None,
                                           price_amount="12.00", price_currency="EUR"))  # fmt: skip
     async with engine.connect() as connection:
