@@ -118,7 +118,7 @@ def _projection_record(row: Sequence[Any]) -> OutboxRecord:
         event_type,
         _NOT_READ,
         orjson.loads(state),
-        occurred_at if occurred_at.tzinfo is not None else occurred_at.replace(tzinfo=UTC),
+        _utc(occurred_at),
         len(state),
     )
 
@@ -134,7 +134,7 @@ def _record(row: Sequence[Any]) -> OutboxRecord:
         event_type,
         payload,
         state,
-        occurred_at if occurred_at.tzinfo is not None else occurred_at.replace(tzinfo=UTC),
+        _utc(occurred_at),
     )
 
 
