@@ -43,7 +43,7 @@ def install(definitions: Iterable[StrawberryObjectDefinition], config: Strawberr
     builders: dict[type, Build] = {}
     for definition in inputs:
         try:
-            builders[definition.origin] = _builder(definition, config, scalars, builders)
+            _builder(definition, config, scalars, builders)
         except _Unsupported:
             continue
     for definition in inputs:
@@ -53,6 +53,30 @@ def install(definitions: Iterable[StrawberryObjectDefinition], config: Strawberr
 
 
 def _builder(
+    definition: StrawberryObjectDefinition, config: StrawberryConfig, scalars: Any, builders: dict[type, Build]
+) -> Build:
+    """The builder of `definition`, made once and kept in `builders` (with those of the inputs it nests)."""
+    origin = definition.origin
+    if origin in builders:
+        return builders[origin]
+    made_before = set(builders)
+    # An input that nests itself, directly or not, finds its entry here while it is being made (nested inputs
+    # look their builder up when called, so the placeholder itself is never called).
+    builders[origin] = _placeholder
+    try:
+        builders[origin] = _make_builder(definition, config, scalars, builders)
+    except _Unsupported:
+        for made in set(builders) - made_before:  # and the inputs made for it, which may nest it in turn
+            del builders[made]
+        raise
+    return builders[origin]
+
+
+def _placeholder(cls: type, value: Mapping[str, Any], context: InputContext) -> Any:
+    raise AssertionError("an input builder was called before it was made")
+
+
+def _make_builder(
     definition: StrawberryObjectDefinition, config: StrawberryConfig, scalars: Any, builders: dict[type, Build]
 ) -> Build:
     # As strawberry does: a field without a default is None until the value says otherwise (graphql-core has
@@ -97,8 +121,6 @@ def _converter(type_: Any, config: StrawberryConfig, scalars: Any, builders: dic
         return None
     if has_object_definition(type_) and type_.__strawberry_definition__.is_input:
         nested: type = type_
-        definition = type_.__strawberry_definition__
-        build = builders.get(nested) or _builder(definition, config, scalars, builders)
-        builders[nested] = build
-        return lambda value, context: build(nested, value, context)
+        _builder(type_.__strawberry_definition__, config, scalars, builders)
+        return lambda value, context: builders[nested](nested, value, context)
     raise _Unsupported

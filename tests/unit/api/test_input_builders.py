@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from enum import Enum
 from typing import Any
 
 import pytest
+import strawberry
 from strawberry.types.arguments import convert_argument
 from strawberry.types.base import get_object_definition
 
+from api.schema.input_builders import install
 from api.schema.inputs import CreateProductInput, PlaceOrderInput, ProductFilter, UpdateProductDetailsInput
 from api.schema.schema import ServedSchema
 from api.settings import Settings
@@ -66,3 +69,36 @@ def test_lists_are_copied_not_shared(served: ServedSchema) -> None:
     path = ["Furniture"]
     value = {"sku": "S", "name": "N", "price": {"amount": "1", "currency": "EUR"}, "categoryPath": path}
     assert built(served, CreateProductInput, value).category_path is not path
+
+
+@strawberry.enum
+class Colour(Enum):
+    RED = "red"
+
+
+@strawberry.input
+class Node:
+    label: str
+    children: list[Node] | None = None
+
+
+@strawberry.input
+class Tagged:
+    tag: Colour
+
+
+def test_an_input_that_nests_itself_gets_a_builder() -> None:
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def depth(self, node: Node, tagged: Tagged | None = None) -> int:
+            return 0
+
+    schema = strawberry.Schema(query=Query)
+    converter = schema.schema_converter
+    definitions = [get_object_definition(Node, strict=True), get_object_definition(Tagged, strict=True)]
+    assert install(definitions, converter.config, converter.scalar_registry) == 1
+    value = {"label": "root", "children": [{"label": "leaf", "children": None}, {"label": "other"}]}
+    tree = convert_argument(value, Node, converter.scalar_registry, converter.config)
+    assert tree == Node(label="root", children=[Node(label="leaf", children=None), Node(label="other")])
+    assert get_object_definition(Tagged, strict=True).from_input is None  # enums keep strawberry's path
