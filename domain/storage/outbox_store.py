@@ -80,50 +80,22 @@ def _has_state() -> ColumnElement[bool]:
     return and_(outbox.c.state.is_not(None), cast(outbox.c.state, Text) != "null")
 
 
-_RECORD_COLUMNS = (
+_IDENTITY_COLUMNS = (
     outbox.c.txid,
     outbox.c.sequence,
     outbox.c.aggregate_type,
     outbox.c.aggregate_id,
     outbox.c.aggregate_version,
     outbox.c.event_type,
-    outbox.c.payload,
-    outbox.c.state,
-    outbox.c.occurred_at,
 )
-
-
+_RECORD_COLUMNS = (*_IDENTITY_COLUMNS, outbox.c.payload, outbox.c.state, outbox.c.occurred_at)
 # What projections read: no payload (they project states only) and the state as its JSON text, decoded here by
 # orjson, which also tells its size for free (the worker reads thousands of records a second).
-_PROJECTION_COLUMNS = (
-    outbox.c.txid,
-    outbox.c.sequence,
-    outbox.c.aggregate_type,
-    outbox.c.aggregate_id,
-    outbox.c.aggregate_version,
-    outbox.c.event_type,
-    cast(outbox.c.state, Text),
-    outbox.c.occurred_at,
-)
+_PROJECTION_COLUMNS = (*_IDENTITY_COLUMNS, cast(outbox.c.state, Text), outbox.c.occurred_at)
 _NOT_READ: dict[str, Any] = {}
 
 
-def _projection_record(row: Sequence[Any]) -> OutboxRecord:
-    txid, sequence, aggregate_type, aggregate_id, version, event_type, state, occurred_at = row
-    return OutboxRecord(
-        OutboxPosition(txid, sequence),
-        aggregate_type,
-        aggregate_id,
-        version,
-        event_type,
-        _NOT_READ,
-        orjson.loads(state),
-        _utc(occurred_at),
-        len(state),
-    )
-
-
-def _record(row: Sequence[Any]) -> OutboxRecord:
+def _record(row: Sequence[Any], state_size: int = 0) -> OutboxRecord:
     """A row of `_RECORD_COLUMNS`, unpacked by position (the worker reads thousands a second; names cost)."""
     txid, sequence, aggregate_type, aggregate_id, version, event_type, payload, state, occurred_at = row
     return OutboxRecord(
@@ -135,7 +107,14 @@ def _record(row: Sequence[Any]) -> OutboxRecord:
         payload,
         state,
         _utc(occurred_at),
+        state_size,
     )
+
+
+def _projection_record(row: Sequence[Any]) -> OutboxRecord:
+    """A row of `_PROJECTION_COLUMNS`: the state's JSON decoded here, the payload left out."""
+    *identity, state, occurred_at = row
+    return _record((*identity, _NOT_READ, orjson.loads(state), occurred_at), len(state))
 
 
 # --- the outbox -------------------------------------------------------------------------------------------------
