@@ -104,6 +104,23 @@ async def test_concurrent_orders_never_oversell(bus: MessageBus, engine: AsyncEn
     assert (row.on_hand, row.reserved) == (10, 10)
 
 
+async def test_refusals_among_concurrent_commands_write_nothing_and_the_others_commit(
+    bus: MessageBus, engine: AsyncEngine
+) -> None:
+    """On SQLite concurrent commands share one transaction (group commit): a refused one must take back only its
+    own writes."""
+    await bus.dispatch(sofa("TAKEN"))
+    commands = [sofa("TAKEN") if i % 3 == 0 else sofa(f"NEW-{i}") for i in range(30)]
+    results = await asyncio.gather(*(bus.dispatch(command) for command in commands), return_exceptions=True)
+    assert [type(result) for result in results] == [Duplicate if i % 3 == 0 else Outcome for i in range(len(commands))]
+    assert await count(engine, products) == 21
+    rows = await outbox_rows(engine)
+    assert len(rows) == 21
+    assert {row.aggregate_id for row in rows} == {
+        result.aggregate_id for result in results if isinstance(result, Outcome)
+    } | {rows[0].aggregate_id}
+
+
 async def test_a_stale_expected_version_is_a_conflict(bus: MessageBus, engine: AsyncEngine) -> None:
     created = await bus.dispatch(sofa())
     await bus.dispatch(ChangeProductPrice(product_id=created.aggregate_id, price_amount="12", price_currency="EUR"))
