@@ -2,8 +2,9 @@
 
 The selectable filters (category, brands, price, each attribute) go into the request's ``post_filter``, so the
 query's hits and total honour all of them while aggregations see only the query (text, status, stock); each
-facet's aggregation then re-applies, in a ``filter`` aggregation, every selected filter but its own. So a
-shopper who picked brand A still sees how many products brand B would add.
+facet's aggregation then re-applies, in nested ``filter`` aggregations, every selected filter but its own (each
+filter shared by several facets evaluated once for them all: `Selection._layout`). So a shopper who picked
+brand A still sees how many products brand B would add.
 
 Categories drill down: the facet lists the children of the filtered category (the roots without a category
 filter); a value is the child's own name, to append to ``filter.category_path``. Price ranges are fixed,
@@ -24,7 +25,6 @@ from read_index.documents import CATEGORY_SEPARATOR, category_key, price_value
 FACET_SIZE = 100
 ATTRIBUTE_NAMES_SIZE = 50
 PRICE_BREAKS = (Decimal(25), Decimal(50), Decimal(100), Decimal(250), Decimal(500))
-_ALL: dict[str, Any] = {"match_all": {}}
 # A facet's identity; attributes carry their name, so an attribute called "brand" is not the brand facet.
 _Facet = tuple[str, str]
 _CATEGORY: _Facet = ("category", "")
@@ -93,50 +93,100 @@ class Selection:
         return {"bool": {"filter": clauses}} if clauses else None
 
     def aggregations(self) -> dict[str, Any]:
-        selected = list(self.attributes)
-        aggs: dict[str, Any] = {
-            "categories": self._facet(_CATEGORY, {"terms": _category_terms(self.category_path)}),
-            "brands": self._facet(_BRAND, {"terms": {"field": "brand", "size": FACET_SIZE}}),
-            "prices": self._facet(_PRICE, {"range": {"field": "price.value", "ranges": _price_ranges()}}),
-            "attributes": self._facet(None, _nested(_attribute_names(exclude=selected))),
-        }
-        for i, name in enumerate(selected):
-            only_this = {"filter": {"term": {"attributes.name": name}}, "aggs": {"values": _attribute_values()}}
-            aggs[f"attribute_{i}"] = self._facet(("attribute", name), _nested(only_this))
-        return aggs
+        return self._layout()[0]
 
     def facets(self, aggregations: dict[str, Any]) -> Facets:
-        attributes = [_attribute_facet(bucket) for bucket in aggregations["attributes"]["x"]["x"]["buckets"]]
+        paths = self._layout()[1]
+
+        def result(name: str) -> Any:
+            node: Any = aggregations
+            for key in paths[name]:
+                node = node[key]
+            return node
+
+        attributes = [_attribute_facet(bucket) for bucket in result("attributes")["x"]["buckets"]]
         for i, name in enumerate(self.attributes):
-            buckets = aggregations[f"attribute_{i}"]["x"]["x"]["values"]["buckets"]
-            attributes.append(AttributeFacet(name, _values(buckets)))
+            attributes.append(AttributeFacet(name, _values(result(f"attribute_{i}")["x"]["values"]["buckets"])))
         attributes.sort(key=lambda facet: facet.name)
         return Facets(
             categories=[
                 FacetValue(bucket["key"].rsplit(CATEGORY_SEPARATOR, 1)[-1], bucket["doc_count"])
-                for bucket in aggregations["categories"]["x"]["buckets"]
+                for bucket in result("categories")["buckets"]
             ],
-            brands=_values(aggregations["brands"]["x"]["buckets"]),
+            brands=_values(result("brands")["buckets"]),
             price_ranges=[
                 PriceRange(low, high, bucket["doc_count"])
-                for (low, high), bucket in zip(_price_bounds(), aggregations["prices"]["x"]["buckets"], strict=True)
+                for (low, high), bucket in zip(_price_bounds(), result("prices")["buckets"], strict=True)
             ],
             attributes=attributes,
         )
 
-    def _clauses(self, without: _Facet | None = None) -> list[dict[str, Any]]:
+    def _selected(self) -> list[tuple[_Facet, dict[str, Any]]]:
+        """The selected filters, the costliest to evaluate first: see `_layout`."""
         named: list[tuple[_Facet, dict[str, Any] | None]] = [
-            (_CATEGORY, self.category),
             (_BRAND, self.brand),
             (_PRICE, self.price),
             *((("attribute", name), clause) for name, clause in self.attributes.items()),
+            (_CATEGORY, self.category),
         ]
-        return [clause for facet, clause in named if clause is not None and facet != without]
+        return [(facet, clause) for facet, clause in named if clause is not None]
 
-    def _facet(self, own: _Facet | None, agg: dict[str, Any]) -> dict[str, Any]:
-        """`agg` (as sub-aggregation 'x') over the matches of every selected filter except `own`."""
-        clauses = self._clauses(without=own)
-        return {"filter": {"bool": {"filter": clauses}} if clauses else _ALL, "aggs": {"x": agg}}
+    def _facet_aggregations(self) -> dict[str, tuple[_Facet | None, dict[str, Any]]]:
+        """Each facet's aggregation, by name, with the filter it leaves out (None: it honours them all)."""
+        selected = list(self.attributes)
+        aggs: dict[str, tuple[_Facet | None, dict[str, Any]]] = {
+            "categories": (_CATEGORY, {"terms": _category_terms(self.category_path)}),
+            "brands": (_BRAND, {"terms": {"field": "brand", "size": FACET_SIZE}}),
+            "prices": (_PRICE, {"range": {"field": "price.value", "ranges": _price_ranges()}}),
+            "attributes": (None, _nested(_attribute_names(exclude=selected))),
+        }
+        for i, name in enumerate(selected):
+            only_this = {"filter": {"term": {"attributes.name": name}}, "aggs": {"values": _attribute_values()}}
+            aggs[f"attribute_{i}"] = (("attribute", name), _nested(only_this))
+        return aggs
+
+    def _layout(self) -> tuple[dict[str, Any], dict[str, tuple[str, ...]]]:
+        """The aggregation tree, and where each facet's result sits in the response.
+
+        Each selected filter is a `filter` aggregation that the next level nests in, so the filters shared by
+        several facets are evaluated once for all of them. At the level of selected filter i sits the facet that
+        leaves i out, under a filter of the selected ones after i; the innermost level (every selected filter
+        applied) holds the facets that honour them all. A filter runs over the whole index at every level it is
+        used in, so the costliest (a brand list) goes first and is evaluated once, the cheapest (one category
+        term) last."""
+        facets = self._facet_aggregations()
+        selected = self._selected()
+        tree: dict[str, Any] = {}
+        paths: dict[str, tuple[str, ...]] = {}
+        level: dict[str, Any] = tree
+        path: tuple[str, ...] = ()
+        for depth, (left_out, clause) in enumerate(selected):
+            after = [later for _, later in selected[depth + 1 :]]
+            for name, (own, agg) in facets.items():
+                if own == left_out:
+                    if after:
+                        level[name] = {"filter": _all_of(after), "aggs": {"x": agg}}
+                        paths[name] = (*path, name, "x")
+                    else:
+                        level[name] = agg
+                        paths[name] = (*path, name)
+            inner: dict[str, Any] = {}
+            level[f"within_{depth}"] = {"filter": clause, "aggs": inner}
+            level, path = inner, (*path, f"within_{depth}")
+        left_out_facets = {facet for facet, _ in selected}
+        for name, (own, agg) in facets.items():
+            if own is None or own not in left_out_facets:
+                level[name] = agg
+                paths[name] = (*path, name)
+        return tree, paths
+
+    def _clauses(self) -> list[dict[str, Any]]:
+        named = [self.category, self.brand, self.price, *self.attributes.values()]
+        return [clause for clause in named if clause is not None]
+
+
+def _all_of(clauses: list[dict[str, Any]]) -> dict[str, Any]:
+    return clauses[0] if len(clauses) == 1 else {"bool": {"filter": clauses}}
 
 
 def _attribute_clause(name: str, values: list[str]) -> dict[str, Any]:

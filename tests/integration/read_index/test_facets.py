@@ -173,6 +173,13 @@ FILTERS = {
         include_discontinued=True, brands=["Bolt"], price_min=Decimal("50.00")
     ),
     "out of stock, a maximum price equal to a price": ProductFilter(in_stock=False, price_max=Decimal("24.99")),
+    "every kind of filter at once": ProductFilter(
+        category_path=["Furniture"],
+        brands=["Acme", "Nordic"],
+        price_min=Decimal(10),
+        price_max=Decimal(500),
+        attributes=[AttributeFilter("color", ["red", "blue", "black"]), AttributeFilter("material", ["oak", "steel"])],
+    ),
 }
 
 
