@@ -151,10 +151,11 @@ class SqliteWriter:
     process, a WAL checkpoint) blocks this thread, never the request loop.
 
     Group commit: the attempts queued when the thread gets to them (at most `MAX_GROUP`) share one transaction,
-    each under its own savepoint, and one COMMIT. An attempt that fails is rolled back to its savepoint and told
-    at once; the others learn their outcome once the COMMIT succeeded, and if it fails they get a
-    TransientConflict (nothing of theirs was written) and the bus runs them again. The connection is kept between
-    groups; it is replaced only when SQLAlchemy invalidated it.
+    each under its own savepoint, and one COMMIT. An attempt that fails is rolled back to its savepoint (the
+    others keep their writes) and gets its error; the others learn their outcome once the COMMIT succeeded, and
+    if it fails they get a TransientConflict (nothing of theirs was written) and the bus runs them again. All
+    of a group's answers reach the callers at its end. The connection is kept between groups; it is replaced
+    only when SQLAlchemy invalidated it.
     """
 
     MAX_GROUP = 64
