@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from itertools import pairwise
 from typing import Any
 
@@ -59,7 +60,7 @@ class Facets:
     attributes: list[AttributeFacet]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # no slots: `_layout` is cached in the instance's __dict__
 class Selection:
     """The selectable filters of a search, each as an Elasticsearch clause, None when not selected."""
 
@@ -93,10 +94,10 @@ class Selection:
         return {"bool": {"filter": clauses}} if clauses else None
 
     def aggregations(self) -> dict[str, Any]:
-        return self._layout()[0]
+        return self._layout[0]
 
     def facets(self, aggregations: dict[str, Any]) -> Facets:
-        paths = self._layout()[1]
+        paths = self._layout[1]
 
         def result(name: str) -> Any:
             node: Any = aggregations
@@ -145,8 +146,10 @@ class Selection:
             aggs[f"attribute_{i}"] = (("attribute", name), _nested(only_this))
         return aggs
 
+    @cached_property
     def _layout(self) -> tuple[dict[str, Any], dict[str, tuple[str, ...]]]:
-        """The aggregation tree, and where each facet's result sits in the response.
+        """The aggregation tree, and where each facet's result sits in the response (worked out once: the request
+        body needs the tree, reading the answer the paths).
 
         Each selected filter is a `filter` aggregation that the next level nests in, so the filters shared by
         several facets are evaluated once for all of them. At the level of selected filter i sits the facet that

@@ -66,8 +66,9 @@ async def run(run: Run) -> None:
     services: list[Service] = []
     clients: list[GraphQLClient] = []
     paths: dict[str, Operation] = {}
+    measured = sizes(len(docs))
     try:
-        for size in sizes(len(docs)):
+        for size in measured:
             prefix = run.prefix(f"scale{size}")
             await ensure_indices(client, prefix)
             alias = alias_name(prefix, PRODUCTS)
@@ -80,7 +81,7 @@ async def run(run: Run) -> None:
             clients.append(GraphQLClient(services[-1].url))
             paths[f"ours {size}"] = _our_search(clients[-1], body)
             paths[f"limit {size}"] = _raw_search(client, alias, es_body)
-        run.console.log(f"scale: measuring {', '.join(f'{size:,}' for size in sizes(len(docs)))} side by side")
+        run.console.log(f"scale: measuring {', '.join(f'{size:,}' for size in measured)} side by side")
         results = await compare(
             paths,
             concurrency=1,
@@ -95,7 +96,7 @@ async def run(run: Run) -> None:
         await client.close()
         for service in services:
             run.stop_service(service)
-    p50s = {size: results[f"ours {size}"].p50 for size in sizes(len(docs))}
+    p50s = {size: results[f"ours {size}"].p50 for size in measured}
     for size, p50 in p50s.items():
         run.report.rows.append(Row("scale", f"search p50 @ {size:,}", "s", p50, results[f"limit {size}"].p50, None))
     smallest, largest = min(p50s), max(p50s)
