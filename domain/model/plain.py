@@ -3,41 +3,46 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-# Exact types only: a str or int Enum member is a subclass and takes the longer way, to its `.value`.
-_AS_IS = frozenset({str, int, float, bool, type(None)})
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+Convert = Callable[[Any], Any]
 
 
 def plain(value: Any) -> Any:
     kind = type(value)
-    if kind in _AS_IS:
-        return value
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, str | int | float | bool):
-        return value
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {name: plain(getattr(value, name)) for name in _field_names(kind)}
-    if isinstance(value, Mapping):
-        return {str(key): plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(item) for item in value]
-    raise TypeError(f"no plain form for {type(value).__name__}")
+    convert = _CONVERTERS.get(kind)
+    if convert is None:
+        convert = _CONVERTERS[kind] = _converter(kind)
+    return convert(value)
 
 
-def _field_names(kind: type) -> tuple[str, ...]:
-    """The dataclass's field names, looked up once per class (`dataclasses.fields` walks them every call)."""
-    names = _FIELD_NAMES.get(kind)
-    if names is None:
-        names = _FIELD_NAMES[kind] = tuple(field.name for field in dataclasses.fields(kind))
-    return names
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _converter(kind: type) -> Convert:
+    """How values of exactly `kind` become plain, worked out once per type (every write turns a handful of
+    events and states into plain data, and walking the checks for each value cost more than the conversion)."""
+    if issubclass(kind, Enum):  # before str and int: a str or int Enum member is written as its `.value`
+        return lambda value: value.value
+    if issubclass(kind, str | int | float | bool) or kind is type(None):
+        return _as_is
+    if issubclass(kind, Decimal):
+        return str
+    if issubclass(kind, datetime):
+        return lambda value: value.isoformat()
+    if dataclasses.is_dataclass(kind):
+        names = tuple(field.name for field in dataclasses.fields(kind))
+        return lambda value: {name: plain(getattr(value, name)) for name in names}
+    if issubclass(kind, Mapping):
+        return lambda value: {str(key): plain(item) for key, item in value.items()}
+    if issubclass(kind, list | tuple):
+        return lambda value: [plain(item) for item in value]
+    raise TypeError(f"no plain form for {kind.__name__}")
+
+
+_CONVERTERS: dict[type, Convert] = {str: _as_is, int: _as_is, float: _as_is, bool: _as_is, type(None): _as_is}

@@ -7,6 +7,9 @@ from collections.abc import Sequence
 
 from domain.model.errors import ErrorCode, Problem, ValidationFailed
 
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f]")
+"""Below space, except tab and newline."""
+
 
 class Checks:
     def __init__(self) -> None:
@@ -32,7 +35,7 @@ class Checks:
             self.fail(field, f"must be at most {max_length} characters")
         elif pattern and not re.fullmatch(pattern, stripped):
             self.fail(field, "has characters that are not allowed")
-        elif any(ord(char) < 32 and char not in "\n\t" for char in stripped):
+        elif _CONTROL_CHARACTER.search(stripped):
             self.fail(field, "must not contain control characters")
         return stripped
 

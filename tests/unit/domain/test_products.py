@@ -58,6 +58,9 @@ def test_create_product_normalises_price_to_the_currency_minor_units() -> None:
         ({"price_currency": "EURO"}, "price.currency"),
         ({"category_path": ("Furniture", "")}, "categoryPath.1"),
         ({"attributes": (("color", "blue"), ("color", "blue"))}, "attributes.1"),
+        ({"name": "Blue\x00sofa"}, "name"),
+        ({"description": "line one\r\nline two"}, "description"),
+        ({"brand": "Ac\x1fme"}, "brand"),
     ],
 )
 def test_create_product_refuses_invalid_input_naming_the_field(overrides: dict[str, object], field: str) -> None:
@@ -65,6 +68,11 @@ def test_create_product_refuses_invalid_input_naming_the_field(overrides: dict[s
         create(**overrides)
     assert field in problems_of(refused.value)
     assert all(problem.code is ErrorCode.VALIDATION for problem in refused.value.problems)
+
+
+def test_tabs_and_newlines_are_the_only_control_characters_text_may_hold() -> None:
+    product = create(description="line one\n\tline two", name="Blue\tsofa")
+    assert product.details.description == "line one\n\tline two"
 
 
 def test_create_product_reports_every_problem_at_once() -> None:
