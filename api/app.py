@@ -89,6 +89,18 @@ class HttpMetrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             registry=registry,
         )
+        self._children: dict[tuple[str, int], tuple[Any, Any]] = {}
+
+    def observe(self, route: str, status: int, seconds: float) -> None:
+        # `labels()` validates and locks on every call; the labelled children never change, so keep them.
+        children = self._children.get((route, status))
+        if children is None:
+            children = self._children[route, status] = (
+                self.requests.labels(route, str(status)),
+                self.seconds.labels(route),
+            )
+        children[0].inc()
+        children[1].observe(seconds)
 
 
 class Dispatch:
@@ -286,8 +298,7 @@ class AccessLog:
         route = path if path in _ROUTES else "other"
         http: HttpMetrics | None = getattr(self.state, "http", None)
         if http is not None:
-            http.requests.labels(route, str(status)).inc()
-            http.seconds.labels(route).observe(seconds)
+            http.observe(route, status, seconds)
         if access_log.isEnabledFor(logging.INFO):
             state: MutableMapping[str, Any] = scope.get("state") or {}
             client = scope.get("client")
