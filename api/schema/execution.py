@@ -127,8 +127,17 @@ def _compile_root(
 ) -> Complete | None:
     if any(details.defer_usage is not None or details.fragment_variable_values for details in field_details_list):
         return None
+    return plain_completion(return_type, [details.node for details in field_details_list], fragments)
+
+
+def plain_completion(
+    return_type: GraphQLOutputType, nodes: list[FieldNode], fragments: dict[str, FragmentDefinitionNode]
+) -> Complete | None:
+    """The compiled completion of a value of `return_type` selected by `nodes`; None if it is not plain. The
+    function raises when a value needs graphql-core's completion (a null where the schema says non-null, a
+    value that fails coercion)."""
     try:
-        return _Compiler(fragments).function(return_type, [details.node for details in field_details_list])
+        return _Compiler(fragments).function(return_type, nodes)
     except _NotPlain:
         return None
 

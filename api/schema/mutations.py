@@ -1,8 +1,13 @@
-"""Every mutation is one domain command: parse the input, build the command, dispatch it, map the outcome."""
+"""Every mutation is one domain command: parse the input, build the command, dispatch it, map the outcome.
+
+`COMMANDS` says, per mutation field, how its input becomes a command; the resolvers and the command path
+(`api.schema.command_path`, which runs cached mutation documents without graphql-core's generic execution)
+both go through `run_command`, so the two behave alike."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import strawberry
 
@@ -29,9 +34,8 @@ from domain.model.errors import DomainError, ErrorCode, Problem
 Info = strawberry.Info[RequestContext, None]
 
 
-async def dispatch(info: Info, command: commands.Command, idempotency_key: str | None) -> CommandResult:
+async def dispatch(context: RequestContext, command: commands.Command, idempotency_key: str | None) -> CommandResult:
     """Authorize, dispatch, and turn the outcome or the refusal into a CommandResult."""
-    context = info.context
     try:
         caller = context.caller()
         command = authorize_command(caller, command)
@@ -60,76 +64,126 @@ def _optional_tuple(values: Sequence[str] | None) -> tuple[str, ...] | None:
     return None if values is None else tuple(values)
 
 
+def _create_product(input: CreateProductInput) -> commands.Command:
+    return commands.CreateProduct(
+        sku=input.sku,
+        name=input.name,
+        description=input.description,
+        brand=input.brand,
+        category_path=tuple(input.category_path or ()),
+        price_amount=input.price.amount,
+        price_currency=input.price.currency,
+        attributes=_attributes(input.attributes or ()),
+    )
+
+
+def _update_product_details(input: UpdateProductDetailsInput) -> commands.Command:
+    return commands.UpdateProductDetails(
+        product_id=input.product_id,
+        expected_version=input.expected_version,
+        name=input.name,
+        description=input.description,
+        brand=input.brand,
+        category_path=_optional_tuple(input.category_path),
+        attributes=None if input.attributes is None else _attributes(input.attributes),
+    )
+
+
+def _change_product_price(input: ChangeProductPriceInput) -> commands.Command:
+    return commands.ChangeProductPrice(
+        product_id=input.product_id,
+        expected_version=input.expected_version,
+        price_amount=input.price.amount,
+        price_currency=input.price.currency,
+    )
+
+
+def _discontinue_product(input: DiscontinueProductInput) -> commands.Command:
+    return commands.DiscontinueProduct(product_id=input.product_id, expected_version=input.expected_version)
+
+
+def _receive_stock(input: ReceiveStockInput) -> commands.Command:
+    return commands.ReceiveStock(sku=input.sku, quantity=input.quantity)
+
+
+def _adjust_stock(input: AdjustStockInput) -> commands.Command:
+    return commands.AdjustStock(sku=input.sku, delta=input.delta, reason=input.reason)
+
+
+def _place_order(input: PlaceOrderInput) -> commands.Command:
+    lines = tuple(commands.OrderLineRequest(sku=line.sku, quantity=line.quantity) for line in input.lines)
+    return commands.PlaceOrder(customer_id=input.customer_id, lines=lines)
+
+
+def _pay_order(input: PayOrderInput) -> commands.Command:
+    return commands.PayOrder(order_id=input.order_id, amount=input.amount.amount, currency=input.amount.currency)
+
+
+def _ship_order(input: ShipOrderInput) -> commands.Command:
+    return commands.ShipOrder(order_id=input.order_id)
+
+
+def _cancel_order(input: CancelOrderInput) -> commands.Command:
+    return commands.CancelOrder(order_id=input.order_id, reason=input.reason)
+
+
+COMMANDS: dict[str, Callable[[Any], commands.Command]] = {
+    "createProduct": _create_product,
+    "updateProductDetails": _update_product_details,
+    "changeProductPrice": _change_product_price,
+    "discontinueProduct": _discontinue_product,
+    "receiveStock": _receive_stock,
+    "adjustStock": _adjust_stock,
+    "placeOrder": _place_order,
+    "payOrder": _pay_order,
+    "shipOrder": _ship_order,
+    "cancelOrder": _cancel_order,
+}
+"""Mutation field -> how its `input` becomes the command. Every input has an optional `idempotencyKey`."""
+
+
+async def run_command(context: RequestContext, field: str, input: Any) -> CommandResult:
+    return await dispatch(context, COMMANDS[field](input), input.idempotency_key)
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation
     async def create_product(self, info: Info, input: CreateProductInput) -> CommandResult:
-        command = commands.CreateProduct(
-            sku=input.sku,
-            name=input.name,
-            description=input.description,
-            brand=input.brand,
-            category_path=tuple(input.category_path or ()),
-            price_amount=input.price.amount,
-            price_currency=input.price.currency,
-            attributes=_attributes(input.attributes or ()),
-        )
-        return await dispatch(info, command, input.idempotency_key)
+        return await run_command(info.context, "createProduct", input)
 
     @strawberry.mutation
     async def update_product_details(self, info: Info, input: UpdateProductDetailsInput) -> CommandResult:
-        command = commands.UpdateProductDetails(
-            product_id=input.product_id,
-            expected_version=input.expected_version,
-            name=input.name,
-            description=input.description,
-            brand=input.brand,
-            category_path=_optional_tuple(input.category_path),
-            attributes=None if input.attributes is None else _attributes(input.attributes),
-        )
-        return await dispatch(info, command, input.idempotency_key)
+        return await run_command(info.context, "updateProductDetails", input)
 
     @strawberry.mutation
     async def change_product_price(self, info: Info, input: ChangeProductPriceInput) -> CommandResult:
-        command = commands.ChangeProductPrice(
-            product_id=input.product_id,
-            expected_version=input.expected_version,
-            price_amount=input.price.amount,
-            price_currency=input.price.currency,
-        )
-        return await dispatch(info, command, input.idempotency_key)
+        return await run_command(info.context, "changeProductPrice", input)
 
     @strawberry.mutation
     async def discontinue_product(self, info: Info, input: DiscontinueProductInput) -> CommandResult:
-        command = commands.DiscontinueProduct(product_id=input.product_id, expected_version=input.expected_version)
-        return await dispatch(info, command, input.idempotency_key)
+        return await run_command(info.context, "discontinueProduct", input)
 
     @strawberry.mutation
     async def receive_stock(self, info: Info, input: ReceiveStockInput) -> CommandResult:
-        command = commands.ReceiveStock(sku=input.sku, quantity=input.quantity)
-        return await dispatch(info, command, input.idempotency_key)
+        return await run_command(info.context, "receiveStock", input)
 
     @strawberry.mutation
     async def adjust_stock(self, info: Info, input: AdjustStockInput) -> CommandResult:
-        command = commands.AdjustStock(sku=input.sku, delta=input.delta, reason=input.reason)
-        return await dispatch(info, command, input.idempotency_key)
+        return await run_command(info.context, "adjustStock", input)
 
     @strawberry.mutation
     async def place_order(self, info: Info, input: PlaceOrderInput) -> CommandResult:
-        lines = tuple(commands.OrderLineRequest(sku=line.sku, quantity=line.quantity) for line in input.lines)
-        command = commands.PlaceOrder(customer_id=input.customer_id, lines=lines)
-        return await dispatch(info, command, input.idempotency_key)
+        return await run_command(info.context, "placeOrder", input)
 
     @strawberry.mutation
     async def pay_order(self, info: Info, input: PayOrderInput) -> CommandResult:
-        command = commands.PayOrder(order_id=input.order_id, amount=input.amount.amount, currency=input.amount.currency)
-        return await dispatch(info, command, input.idempotency_key)
+        return await run_command(info.context, "payOrder", input)
 
     @strawberry.mutation
     async def ship_order(self, info: Info, input: ShipOrderInput) -> CommandResult:
-        return await dispatch(info, commands.ShipOrder(order_id=input.order_id), input.idempotency_key)
+        return await run_command(info.context, "shipOrder", input)
 
     @strawberry.mutation
     async def cancel_order(self, info: Info, input: CancelOrderInput) -> CommandResult:
-        command = commands.CancelOrder(order_id=input.order_id, reason=input.reason)
-        return await dispatch(info, command, input.idempotency_key)
+        return await run_command(info.context, "cancelOrder", input)

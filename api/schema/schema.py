@@ -1,7 +1,8 @@
 """The served schema: queries, mutations, their scalars, its protection and its executor.
 
 `ServedSchema.execute` is the HTTP endpoint's path: the checked document from `Protection` (cached by query
-text), then graphql-core's `execute` with `PlainTreeExecutor`, no per-request extension machinery. The
+text), then, for a mutation document that is one command, its `CommandPlan`; for everything else graphql-core's
+`execute` with `PlainTreeExecutor`. No per-request extension machinery. The
 strawberry schema (`.strawberry`) stays usable as such: `schema.execute` applies the same protection through
 an extension. Both share the resolvers, so they behave alike.
 """
@@ -19,6 +20,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 from strawberry.types.base import StrawberryObjectDefinition
 
+from api.schema.command_path import CommandPaths
 from api.schema.execution import plain_tree_executor
 from api.schema.input_builders import install as install_input_builders
 from api.schema.mutations import Mutation
@@ -65,6 +67,7 @@ class ServedSchema:
             if isinstance(concrete.definition, StrawberryObjectDefinition)
         ]
         install_input_builders(definitions, converter.config, converter.scalar_registry)
+        self.commands = CommandPaths(self.graphql, converter)
 
     def as_sdl(self) -> str:
         return self.strawberry.as_str()
@@ -87,6 +90,11 @@ class ServedSchema:
         operation = get_operation_ast(checked.document, operation_name)
         if operation is not None and operation.operation is OperationType.SUBSCRIPTION:
             return ExecutionResult(None, [GraphQLError("subscriptions are not served", operation)])
+        if operation is not None and operation.operation is OperationType.MUTATION:
+            plan = self.commands.plan(checked.document, operation)
+            answered = None if plan is None else await plan.run(variables, context)
+            if answered is not None:
+                return answered
         result = execute(
             self.graphql,
             checked.document,

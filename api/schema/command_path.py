@@ -1,0 +1,169 @@
+"""Mutation documents run as what they are, one command, without graphql-core's generic execution.
+
+A mutation request names one command field and passes its input as a variable; that is how every client
+sends them. graphql-core handles such a request like any other: it builds an executor, walks every variable
+value for its nesting depth before coercing it, runs the root fields one after another through its async
+reduction, and calls the resolver through strawberry's wrappers, which convert the arguments again. For
+`createProduct` that bookkeeping cost about a seventh of the service's CPU per command (docs/performance.md,
+finding 16).
+
+For a document of that shape this module makes a plan once (cached by the checked document): the variable
+types, the field's strawberry arguments, and the compiled completion of its selection. A request then coerces
+its variables with graphql-core's own `coerce_input_value`, converts them with strawberry's `convert_arguments`
+(which uses the input builders), runs the command through `mutations.run_command` as the resolver does, and
+completes the result with the plan.
+
+Anything else takes graphql-core's path, which reports errors its usual way: a document of another shape
+(several fields, literals, defaults, directives, fragments the completion cannot compile, an input type that
+nests itself) gets no plan, and a request whose variables are missing, null or invalid is handed back
+(`None`) before anything runs.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLInputObjectType,
+    GraphQLInputType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    Undefined,
+    VariableNode,
+    coerce_input_value,
+    located_error,
+    type_from_ast,
+)
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.arguments import StrawberryArgument, convert_arguments
+from strawberry.types.field import StrawberryField
+
+from api.schema.execution import plain_completion
+from api.schema.mutations import COMMANDS, run_command
+
+PLAN_CACHE_SIZE = 256
+
+Complete = Callable[[Any], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _Argument:
+    name: str
+    variable: str
+    type: GraphQLInputType
+
+
+@dataclass(frozen=True, slots=True)
+class CommandPlan:
+    field: str
+    node: FieldNode
+    arguments: list[_Argument]
+    strawberry_arguments: list[StrawberryArgument]
+    complete: Complete
+    converter: GraphQLCoreConverter
+
+    @property
+    def key(self) -> str:
+        return self.node.alias.value if self.node.alias else self.node.name.value
+
+    async def run(self, variables: dict[str, Any] | None, context: Any) -> ExecutionResult | None:
+        """The command's result; None, with nothing run, when the request needs graphql-core's path."""
+        values = variables or {}
+        coerced: dict[str, Any] = {}
+        for argument in self.arguments:
+            value = values.get(argument.variable)
+            if value is None:
+                return None
+            coerced_value = coerce_input_value(value, argument.type)
+            if coerced_value is Undefined:
+                return None
+            coerced[argument.name] = coerced_value
+        converter = self.converter
+        kwargs = convert_arguments(coerced, self.strawberry_arguments, converter.scalar_registry, converter.config)
+        try:
+            return ExecutionResult({self.key: self.complete(await run_command(context, self.field, **kwargs))})
+        except Exception as error:  # as graphql-core reports it: located, and null all the way up the non-null root
+            return ExecutionResult(None, [located_error(error, [self.node], [self.key])])
+
+
+class CommandPaths:
+    """Plans by checked document (kept alive here, so ids stay unique), including the documents without one."""
+
+    def __init__(self, schema: GraphQLSchema, converter: GraphQLCoreConverter, size: int = PLAN_CACHE_SIZE) -> None:
+        self._schema = schema
+        self._converter = converter
+        self._size = size
+        self._plans: OrderedDict[tuple[int, str | None], tuple[DocumentNode, CommandPlan | None]] = OrderedDict()
+
+    def plan(self, document: DocumentNode, operation: OperationDefinitionNode) -> CommandPlan | None:
+        key = (id(document), operation.name.value if operation.name else None)
+        entry = self._plans.get(key)
+        if entry is not None and entry[0] is document:
+            return entry[1]
+        plan = self._make(document, operation)
+        self._plans[key] = (document, plan)
+        if len(self._plans) > self._size:
+            self._plans.popitem(last=False)
+        return plan
+
+    def _make(self, document: DocumentNode, operation: OperationDefinitionNode) -> CommandPlan | None:
+        mutation_type = self._schema.mutation_type
+        if operation.operation is not OperationType.MUTATION or operation.directives or mutation_type is None:
+            return None
+        selections = operation.selection_set.selections
+        if len(selections) != 1 or not isinstance(selections[0], FieldNode) or selections[0].directives:
+            return None
+        node = selections[0]
+        name = node.name.value
+        definition = mutation_type.fields.get(name)
+        if name not in COMMANDS or definition is None or not isinstance(definition.type, GraphQLNonNull):
+            return None  # (a nullable root would make a failed command's data {key: null}; the contract has none)
+        arguments = self._arguments(operation, node)
+        if arguments is None or {argument.name for argument in arguments} != set(definition.args):
+            return None
+        fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        complete = plain_completion(definition.type, [node], fragments)
+        if complete is None:
+            return None
+        field: StrawberryField = definition.extensions[GraphQLCoreConverter.DEFINITION_BACKREF]
+        return CommandPlan(name, node, arguments, field.arguments, complete, self._converter)
+
+    def _arguments(self, operation: OperationDefinitionNode, node: FieldNode) -> list[_Argument] | None:
+        """Each argument given as a whole variable, each variable used once, none with a default."""
+        declared = {}
+        for definition in operation.variable_definitions or ():
+            type_ = type_from_ast(self._schema, definition.type)
+            if definition.default_value is not None or definition.directives or type_ is None:
+                return None
+            declared[definition.variable.name.value] = type_
+        arguments = []
+        for argument in node.arguments or ():
+            value = argument.value
+            if not isinstance(value, VariableNode) or value.name.value not in declared:
+                return None
+            type_ = declared.pop(value.name.value)
+            if _nests_itself(type_):
+                return None
+            arguments.append(_Argument(argument.name.value, value.name.value, type_))  # type: ignore[arg-type]
+        return None if declared else arguments
+
+
+def _nests_itself(type_: Any, seen: frozenset[str] = frozenset()) -> bool:
+    """Whether values of `type_` can nest without bound: graphql-core then checks their depth before coercing."""
+    while isinstance(type_, GraphQLNonNull | GraphQLList):
+        type_ = type_.of_type
+    if not isinstance(type_, GraphQLInputObjectType):
+        return False
+    if type_.name in seen:
+        return True
+    return any(_nests_itself(field.type, seen | {type_.name}) for field in type_.fields.values())

@@ -1,0 +1,180 @@
+"""The command path answers exactly as graphql-core's execution does, and hands back what it does not handle
+before anything runs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from graphql import ExecutionResult, execute
+
+from api.schema.context import RequestContext
+from api.schema.mutations import COMMANDS
+from api.schema.schema import ServedSchema
+from api.settings import Settings
+from domain.bus import CommandContext
+from domain.model import commands
+from domain.model.errors import ErrorCode, Problem, ValidationFailed
+from domain.ports import Outcome
+from tests.unit.api.fakes import FakeBackends
+
+SCOPES = ("catalog:write", "inventory:write", "orders:write")
+
+
+class RecordingBus:
+    """Answers every command with an outcome (or the refusal it was told to give) and remembers what it got."""
+
+    def __init__(self, refusal: Exception | None = None) -> None:
+        self.received: list[tuple[commands.Command, CommandContext | None]] = []
+        self.refusal = refusal
+
+    async def dispatch(self, command: commands.Command, context: CommandContext | None = None) -> Outcome:
+        self.received.append((command, context))
+        if self.refusal is not None:
+            raise self.refusal
+        return Outcome("p-1", 3, "token-1")
+
+
+@pytest.fixture(scope="module")
+def served() -> ServedSchema:
+    return ServedSchema(Settings.model_validate({}))
+
+
+def _context(bus: RecordingBus, scopes: tuple[str, ...] = SCOPES) -> RequestContext:
+    backends = FakeBackends()
+    backends.bus = bus  # type: ignore[assignment]
+    token = backends.authenticator.issue(scopes, "tool-1")
+    return RequestContext(backends, f"Bearer {token}")  # type: ignore[arg-type]
+
+
+async def both(
+    served: ServedSchema, query: str, variables: dict[str, Any] | None, *, refusal: Exception | None = None
+) -> tuple[ExecutionResult, list[Any], bool]:
+    """Runs the document through graphql-core and through the served schema; asserts the same answer and the
+    same commands. Returns the served answer, its commands and whether the command path answered."""
+    answers, received = [], []
+    for general in (True, False):
+        bus = RecordingBus(refusal)
+        context = _context(bus)
+        if general:
+            document = served.protection.check(served.graphql, query).document
+            assert document is not None
+            outcome = execute(served.graphql, document, context_value=context, variable_values=variables,
+                              executor_class=served.executor)  # fmt: skip
+            answers.append(await outcome if not isinstance(outcome, ExecutionResult) else outcome)
+        else:
+            answers.append(await served.execute(query, variables, context, None))
+        received.append(bus.received)
+    slow, fast = answers
+    assert json.dumps(fast.data) == json.dumps(slow.data)  # same values, same key order
+    assert [e.formatted for e in fast.errors or ()] == [e.formatted for e in slow.errors or ()]
+    assert received[0] == received[1]
+    checked = served.protection.check(served.graphql, query)
+    operations = [d for d in checked.document.definitions if hasattr(d, "operation")] if checked.document else []
+    plan = served.commands.plan(checked.document, operations[0]) if len(operations) == 1 else None  # type: ignore[arg-type]
+    return fast, received[1], plan is not None
+
+
+CREATE = """
+mutation Create($input: CreateProductInput!) {
+  createProduct(input: $input) { ok aggregateId version consistencyToken errors { code field message } }
+}"""
+
+PRODUCT = {
+    "sku": "OAK-1",
+    "name": "Oak chair",
+    "description": "Solid oak",
+    "categoryPath": ["Furniture", "Chairs"],
+    "price": {"amount": "19.90", "currency": "EUR"},
+    "attributes": [{"name": "color", "value": "oak"}],
+    "idempotencyKey": "k-1",
+}
+
+
+async def test_a_command_document_takes_the_command_path_and_answers_the_same(served: ServedSchema) -> None:
+    result, received, planned = await both(served, CREATE, {"input": PRODUCT})
+    assert planned
+    assert result.data == {
+        "createProduct": {"ok": True, "aggregateId": "p-1", "version": 3, "consistencyToken": "token-1", "errors": []}
+    }
+    command, context = received[0]
+    assert command == commands.CreateProduct(
+        sku="OAK-1", name="Oak chair", description="Solid oak", brand=None, category_path=("Furniture", "Chairs"),
+        price_amount="19.90", price_currency="EUR", attributes=(("color", "oak"),),
+    )  # fmt: skip
+    assert context == CommandContext("tool-1", "k-1")
+
+
+async def test_aliases_typenames_and_fragments_on_the_result_are_planned(served: ServedSchema) -> None:
+    query = """
+    fragment Outcome on CommandResult { ok id: aggregateId }
+    mutation($p: CreateProductInput!) { made: createProduct(input: $p) { __typename ...Outcome errors { code } } }"""
+    result, _, planned = await both(served, query, {"p": PRODUCT})
+    assert planned
+    assert result.data == {"made": {"__typename": "CommandResult", "ok": True, "id": "p-1", "errors": []}}
+
+
+async def test_a_refusal_is_a_typed_result_on_both_paths(served: ServedSchema) -> None:
+    refusal = ValidationFailed.of([Problem(ErrorCode.VALIDATION, "must not be empty", "name")])
+    result, _, planned = await both(served, CREATE, {"input": PRODUCT}, refusal=refusal)
+    assert planned
+    assert result.data is not None
+    assert result.data["createProduct"]["errors"] == [
+        {"code": "VALIDATION", "field": "name", "message": "must not be empty"}
+    ]
+
+
+async def test_an_unexpected_failure_is_located_at_the_field_with_null_data(served: ServedSchema) -> None:
+    result, received, _ = await both(served, CREATE, {"input": PRODUCT}, refusal=RuntimeError("disk on fire"))
+    assert len(received) == 1
+    assert result.data is None
+    assert result.errors is not None
+    assert result.errors[0].path == ["createProduct"]
+    assert isinstance(result.errors[0].original_error, RuntimeError)
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [
+        None,
+        {},
+        {"input": None},
+        {"input": {**PRODUCT, "price": {"amount": "19.90"}}},
+        {"input": {**PRODUCT, "sku": 7}},
+        {"input": {**PRODUCT, "unknown": 1}},
+        {"input": "not an object"},
+    ],
+    ids=["no-variables", "missing", "null", "missing-field", "wrong-type", "unknown-field", "not-an-object"],
+)
+async def test_bad_variables_get_graphql_cores_errors_and_run_nothing(
+    served: ServedSchema, variables: dict[str, Any] | None
+) -> None:
+    result, received, _ = await both(served, CREATE, variables)
+    assert received == []
+    assert result.data is None
+    assert result.errors
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'mutation { receiveStock(input: {sku: "OAK-1", quantity: 5}) { ok } }',
+        'mutation($q: Int!) { receiveStock(input: {sku: "OAK-1", quantity: $q}) { ok } }',
+        'mutation($i: ReceiveStockInput! = {sku: "OAK-1", quantity: 5}) { receiveStock(input: $i) { ok } }',
+        "mutation($i: ReceiveStockInput!, $skip: Boolean!) { receiveStock(input: $i) @skip(if: $skip) { ok } }",
+        "mutation($i: ReceiveStockInput!) { a: receiveStock(input: $i) { ok } b: receiveStock(input: $i) { ok } }",
+    ],
+    ids=["literal", "variable-inside-literal", "default", "directive", "two-fields"],
+)
+async def test_other_shapes_take_graphql_cores_path_and_agree(served: ServedSchema, query: str) -> None:
+    variables = {"i": {"sku": "OAK-1", "quantity": 5}, "q": 5, "skip": False}
+    result, received, planned = await both(served, query, variables)
+    assert not planned
+    assert result.errors is None
+    assert received
+
+
+async def test_every_mutation_has_a_command_and_every_command_a_mutation(served: ServedSchema) -> None:
+    assert served.graphql.mutation_type is not None
+    assert set(COMMANDS) == set(served.graphql.mutation_type.fields)
