@@ -23,13 +23,13 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+from api.scopes import Scope
 from api.settings import Settings
 from domain.model.commands import (
     AdjustStock,
@@ -51,14 +51,6 @@ log = logging.getLogger(__name__)
 DEV_SECRET_FILE = "jwt-secret"
 LEEWAY_SECONDS = 10
 DEFAULT_TTL_SECONDS = 3600
-
-
-class Scope(StrEnum):
-    CATALOG_WRITE = "catalog:write"
-    INVENTORY_WRITE = "inventory:write"
-    ORDERS_WRITE = "orders:write"
-    ORDERS_READ = "orders:read"
-    ORDERS_PLACE = "orders:place"
 
 
 class AccessDenied(Exception):

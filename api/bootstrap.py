@@ -15,6 +15,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from elastic_transport import TransportError
@@ -25,14 +26,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.auth import Authenticator, TokenConfigurationError, authenticator_from_settings
 from api.consistency import ConsistencyGate
 from api.settings import Settings
 from domain.bus import MessageBus
 from domain.handlers import COMMAND_HANDLERS
 from domain.outbox import START, OutboxPosition
 from domain.storage.engine import UnsupportedDatabase, create_async, is_sqlite
-from domain.storage.migrate import pending, upgrade
 from domain.storage.unit_of_work import SqlUnitOfWorkFactory
 from read_index import indices
 from read_index.local_node import LocalElasticsearch, LocalNodeError
@@ -41,6 +40,9 @@ from read_index.wire import LeanConnections
 from sync.applied_position import applied_position, ensure_state_index, state_index
 from sync.options import SyncOptions
 from sync.worker import SyncWorker
+
+if TYPE_CHECKING:
+    from api.auth import Authenticator
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +153,8 @@ def elasticsearch_client(url: str) -> AsyncElasticsearch:
 
 async def migrate(database_url: str) -> list[str]:
     """Applies pending migrations; returns the revisions applied (oldest first)."""
+    from domain.storage.migrate import pending, upgrade  # alembic: only the commands that migrate load it
+
     try:
         todo = await asyncio.to_thread(pending, database_url)
         if todo:
@@ -182,6 +186,8 @@ def redacted_url(url: str) -> str:
 
 
 def _authenticator(settings: Settings) -> Authenticator:
+    from api.auth import TokenConfigurationError, authenticator_from_settings  # jwt: only `serve` loads it
+
     try:
         return authenticator_from_settings(settings)
     except TokenConfigurationError as error:

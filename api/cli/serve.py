@@ -5,12 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import click
-import uvicorn
 
-from api.app import create_app
 from api.bootstrap import services
 from api.cli.common import freeze_startup_heap, settings_from_environment, startup_errors_as_exit
-from api.http_protocol import CoalescingHttpProtocol
 from api.settings import Settings
 
 
@@ -29,6 +26,12 @@ def serve(host: str, port: int) -> None:
 
 
 async def _serve(settings: Settings, host: str, port: int) -> None:
+    # Imported here: every other `catalog` command (reindex, sync, token, ...) starts without the GraphQL stack.
+    import uvicorn
+
+    from api.app import create_app
+    from api.http_protocol import CoalescingHttpProtocol
+
     async with services(settings) as built:
         app = create_app(settings, prebuilt=built)
         freeze_startup_heap()

@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from api.auth import Scope, TokenConfigurationError, authenticator_from_settings
 from api.cli.common import EXIT_STARTUP, settings_from_environment
+from api.scopes import Scope
 
 DEFAULT_SUBJECT = "catalog-cli"
 
@@ -32,6 +32,8 @@ def token(scopes: tuple[str, ...], customer: str | None, subject: str, ttl: int)
     command), orders:read (read any order), orders:place (a customer token: place, pay and cancel its own
     orders, read its own orders; give --customer).
     """
+    from api.auth import TokenConfigurationError, authenticator_from_settings
+
     settings = settings_from_environment()
     try:
         authenticator = authenticator_from_settings(settings)
