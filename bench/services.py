@@ -141,6 +141,8 @@ class Service:
     prefix: str
     sync_in_process: bool = True
     extra_env: dict[str, str] = field(default_factory=dict)
+    cwd: Path | None = None
+    """Run from this source tree instead of the one installed (`bench.ab` compares two revisions)."""
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
@@ -164,7 +166,7 @@ class Service:
         handle, name = tempfile.mkstemp(prefix=f"catalog-bench-serve-{self.prefix}-", suffix=".log")
         self.log_path = Path(name)
         command = [*catalog_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
-        self.process = subprocess.Popen(command, env=self.env, stdout=handle, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(command, env=self.env, stdout=handle, stderr=subprocess.STDOUT, cwd=self.cwd)
         os.close(handle)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -31,3 +31,15 @@ def test_quick_mode_reports_a_ratio_for_every_scenario(elasticsearch_url: str, t
         ratios = [row["ratio"] for row in results["rows"] if row["scenario"] == scenario]
         assert any(ratio is not None for ratio in ratios), f"{scenario} reported no ratio"
     assert "catalog benchmark" in finished.stdout
+
+
+def test_the_ab_comparison_runs_both_revisions_and_prints_their_ratio(elasticsearch_url: str) -> None:
+    command = [sys.executable, "-m", "bench.ab", "--rounds", "2", "--burst", "40", "--concurrency", "4"]
+    command += ["--elasticsearch-url", elasticsearch_url]
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+
+    assert finished.returncode == 0, finished.stdout[-2000:] + finished.stderr[-2000:]
+    lines = finished.stdout.splitlines()
+    assert [line.split()[0] for line in lines[:2]] == ["base", "work"]
+    assert all(line.count("median") == 1 and "ms CPU per command" in line for line in lines[:2])
+    assert lines[2].startswith("work / base: ")

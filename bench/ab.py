@@ -1,0 +1,133 @@
+"""`python -m bench.ab [--base REV]`: `catalog serve` at REV against the working tree, side by side, on commands.
+
+Each side runs from its own source tree (REV is exported with `git archive` into a temporary directory; both use
+this environment's packages) on a fresh SQLite write model, with the sync worker off, against one Elasticsearch
+node. Bursts of `--burst` createProduct mutations from `--concurrency` clients alternate between the two
+(the order flips every round, the first round is a warm-up), and the medians of commands/s and of the serving
+process's CPU per command are printed with their ratio. This is how a change to the write path is measured
+before and after on a machine whose speed drifts: both sides see the same drift.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import statistics
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench import catalog
+from bench.http import GraphQLClient
+from bench.queries import CREATE_PRODUCT
+from bench.scenarios.write import create_input
+from bench.services import Elasticsearch, Service
+from domain.storage.migrate import upgrade
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Side:
+    name: str
+    service: Service
+    bodies: Iterator[bytes]
+    client: GraphQLClient | None = None
+    rates: list[float] = field(default_factory=list)
+    cpu_ms: list[float] = field(default_factory=list)
+
+
+def export_tree(revision: str, into: Path) -> Path:
+    """The source tree at `revision`, as files (no checkout of this repository changes)."""
+    archive = subprocess.run(
+        ["git", "-C", str(REPOSITORY), "archive", "--format=tar", revision], capture_output=True, check=True
+    )
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    return into
+
+
+def _side(name: str, tree: Path, workdir: Path, elasticsearch_url: str, count: int) -> Side:
+    database = f"sqlite:///{workdir / name}.db"
+    upgrade(database)
+    service = Service(database, elasticsearch_url, f"ab-{name}", sync_in_process=False, cwd=tree)
+    commands = catalog.products(0, count, sku_prefix=f"AB{name.upper()}")
+    bodies = iter([GraphQLClient.body(CREATE_PRODUCT, create_input(command)) for command in commands])
+    return Side(name, service, bodies)
+
+
+async def _burst(side: Side, size: int, concurrency: int) -> None:
+    assert side.client is not None
+    client = side.client
+
+    async def one_client() -> None:
+        for _ in range(size // concurrency):
+            response = await client.post(next(side.bodies))
+            if response.status != 200 or b'"ok":true' not in response.body:
+                raise RuntimeError(f"{side.name}: {response.status} {response.body[:300]!r}")
+
+    cpu = side.service.cpu_seconds()
+    started = asyncio.get_running_loop().time()
+    await asyncio.gather(*(one_client() for _ in range(concurrency)))
+    seconds = asyncio.get_running_loop().time() - started
+    done = size // concurrency * concurrency
+    side.rates.append(done / seconds)
+    side.cpu_ms.append((side.service.cpu_seconds() - cpu) * 1000 / done)
+
+
+async def compare(sides: list[Side], rounds: int, size: int, concurrency: int) -> None:
+    for side in sides:
+        side.client = GraphQLClient(side.service.url, side.service.token("catalog:write"))
+    try:
+        for round_number in range(rounds + 1):
+            order = sides if round_number % 2 else list(reversed(sides))
+            for side in order:
+                await _burst(side, size, concurrency)
+                if round_number == 0:  # warm-up
+                    side.rates.clear()
+                    side.cpu_ms.clear()
+    finally:
+        for side in sides:
+            if side.client is not None:
+                await side.client.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.ab", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base", default="HEAD", help="revision to compare the working tree against (HEAD)")
+    parser.add_argument("--rounds", type=int, default=6, help="measured bursts per side (6)")
+    parser.add_argument("--burst", type=int, default=1600, help="commands per burst (1600)")
+    parser.add_argument("--concurrency", type=int, default=16, help="clients in flight (16)")
+    parser.add_argument("--elasticsearch-url", help="use this node instead of the managed bench node")
+    args = parser.parse_args()
+    count = (args.rounds + 1) * args.burst
+    with ExitStack() as stack:
+        workdir = Path(tempfile.mkdtemp(prefix="catalog-ab-"))
+        stack.callback(shutil.rmtree, workdir, ignore_errors=True)
+        elasticsearch = Elasticsearch(args.elasticsearch_url)
+        stack.callback(elasticsearch.stop)
+        url = elasticsearch.start()
+        base_tree = export_tree(args.base, Path(tempfile.mkdtemp(prefix="base-", dir=workdir)))
+        sides = [_side("base", base_tree, workdir, url, count), _side("work", REPOSITORY, workdir, url, count)]
+        for side in sides:
+            side.service.start()
+            stack.callback(side.service.stop)
+        asyncio.run(compare(sides, args.rounds, args.burst, args.concurrency))
+    base, work = sides
+    for side in sides:
+        rates = ", ".join(f"{rate:,.0f}" for rate in side.rates)
+        print(
+            f"{side.name:>4} ({args.base if side is base else 'working tree'}): createProduct/s {rates}; "
+            f"median {statistics.median(side.rates):,.0f}/s, {statistics.median(side.cpu_ms):.3f} ms CPU per command"
+        )
+    print(
+        f"work / base: {statistics.median(work.rates) / statistics.median(base.rates):.2f} of the commands/s, "
+        f"{statistics.median(work.cpu_ms) / statistics.median(base.cpu_ms):.2f} of the CPU per command"
+    )
+
+
+if __name__ == "__main__":
+    main()
