@@ -89,8 +89,8 @@ class CommandPlan:
                 return None
             coerced[argument.name] = coerced_value
         converter = self.converter
-        kwargs = convert_arguments(coerced, self.strawberry_arguments, converter.scalar_registry, converter.config)
         try:
+            kwargs = convert_arguments(coerced, self.strawberry_arguments, converter.scalar_registry, converter.config)
             return ExecutionResult({self.key: self.complete(await run_command(context, self.field, **kwargs))})
         except Exception as error:  # as graphql-core reports it: located, and null all the way up the non-null root
             return ExecutionResult(None, [located_error(error, [self.node], [self.key])])
