@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from elastic_transport import TransportError
 from elasticsearch import ApiError, AsyncElasticsearch, OrjsonSerializer
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, Gauge
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -94,6 +94,7 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
         if lean is not None:
             stack.push_async_callback(lean.close)
         registry = CollectorRegistry()
+        await _report_reindex_due(client, settings.index_prefix, registry)
         worker = None
         if settings.sync_in_process if run_worker is None else run_worker:
             worker_engine = create_async(settings.database_url, pool_size=5, sqlite_immediate=False)
@@ -212,6 +213,31 @@ async def _create_indices(client: AsyncElasticsearch, prefix: str, url: str) -> 
         await client.cluster.health(index=",".join(names), wait_for_status="yellow", timeout="30s")
     except (TransportError, ApiError) as error:
         raise StartupError(f"cannot create the indices at {redacted_url(url)}: {_one_line(error)}") from None
+
+
+async def _report_reindex_due(client: AsyncElasticsearch, prefix: str, registry: CollectorRegistry) -> None:
+    """Read models whose alias points at an index of an older mapping version keep serving, but what the new
+    mapping adds is missing until `catalog reindex`: say so once in the log, and as a gauge for alerts."""
+    gauge = Gauge(
+        "catalog_reindex_due",
+        "1 while the read model's index was built with an older mapping version (run catalog reindex)",
+        ["model"],
+        registry=registry,
+    )
+    try:
+        outdated = await indices.outdated_models(client, prefix)
+    except (TransportError, ApiError) as error:
+        log.warning("event=reindex_check_failed error=%r", _one_line(error))
+        return
+    for model in indices.READ_MODELS:
+        gauge.labels(model).set(1 if model in outdated else 0)
+    if outdated:
+        log.warning(
+            "event=reindex_due models=%s mapping_version=%d action=%s",
+            ",".join(outdated),
+            indices.MAPPING_VERSION,
+            "run `catalog reindex` (reads keep working meanwhile)",
+        )
 
 
 def _consistency_gate(client: AsyncElasticsearch, settings: Settings) -> ConsistencyGate:

@@ -13,6 +13,7 @@ from elasticsearch import AsyncElasticsearch
 from api.bootstrap import Services
 from api.logs import ACCESS_LOGGER
 from domain.storage.engine import create_async
+from read_index.indices import ensure_indices, swap_alias
 from tests.integration.api.conftest import Api, open_api, product_input, settings_for
 
 pytestmark = pytest.mark.elasticsearch
@@ -58,6 +59,35 @@ async def test_metrics_expose_http_and_sync_worker_figures(api: Api) -> None:
     assert 'catalog_http_requests_total{route="/graphql",status="200"}' in text
     assert "catalog_http_request_seconds_bucket" in text
     assert "catalog_sync_events_total" in text
+
+
+async def test_an_index_of_an_older_mapping_version_is_reported_as_reindex_due(
+    *,
+    database_url: str,
+    elasticsearch_url: str,
+    index_prefix: str,
+    tmp_path: Path,
+    es_client: AsyncElasticsearch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await ensure_indices(es_client, index_prefix)
+    older = f"{index_prefix}-orders-v0-initial"
+    await es_client.indices.create(index=older)
+    await swap_alias(es_client, index_prefix, "orders", older)
+
+    with caplog.at_level(logging.WARNING, logger="api.bootstrap"):
+        async with open_api(settings_for(database_url, elasticsearch_url, index_prefix, tmp_path)) as api:
+            text = (await api.http.get("/metrics")).text
+    assert 'catalog_reindex_due{model="orders"} 1.0' in text
+    assert 'catalog_reindex_due{model="products"} 0.0' in text
+    [line] = [record.getMessage() for record in caplog.records if "event=reindex_due" in record.getMessage()]
+    assert "models=orders " in line
+
+
+async def test_current_indices_are_not_reported_as_reindex_due(api: Api) -> None:
+    text = (await api.http.get("/metrics")).text
+    assert 'catalog_reindex_due{model="orders"} 0.0' in text
+    assert 'catalog_reindex_due{model="products"} 0.0' in text
 
 
 async def test_graphiql_is_served_to_browsers(api: Api) -> None:
