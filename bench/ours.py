@@ -114,7 +114,7 @@ async def deliver_records(
     try:
         in_flight: asyncio.Task[Delivered] | None = None
         for low in range(0, len(records), batch_size):
-            batch = prepare(list(records[low : low + batch_size]), tail=False)
+            batch = prepare(list(records[low : low + batch_size]), tail=False, acknowledged=deliverer.acknowledged)
             if in_flight is not None:
                 refused += len((await in_flight).refused)
             in_flight = asyncio.create_task(deliverer.deliver(batch.ops, halt))

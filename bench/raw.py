@@ -99,6 +99,16 @@ async def bulk(client: AsyncElasticsearch, index: str, docs: list[VersionedDoc],
     return int(ok) + conflicts
 
 
+WARMUP_DOCUMENTS = 50_000
+
+
+async def warm_up_indexing(client: AsyncElasticsearch, index: str, docs: list[VersionedDoc]) -> None:
+    """An untimed raw bulk of up to `WARMUP_DOCUMENTS` of `docs` into a scratch index (deleted again): a node
+    that has not indexed yet is still compiling its indexing path, and the first timed run would pay for it
+    (docs/performance.md, finding 15)."""
+    await timed_bulk_into_fresh_index(client, index, docs[:WARMUP_DOCUMENTS], CpuMeter({}))
+
+
 async def timed_bulk_into_fresh_index(
     client: AsyncElasticsearch, index: str, docs: list[VersionedDoc], meter: CpuMeter
 ) -> float:

@@ -7,7 +7,7 @@ number of deliveries. Adding a read model means adding a projection here; the wo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,15 +43,20 @@ PROJECTIONS: dict[str, Callable[[OutboxRecord], list[IndexOp]]] = {
     PRODUCT: project_product,
     ORDER: project_order,
 }
+READ_MODEL_OF: dict[str, str] = {PRODUCT: PRODUCTS, ORDER: ORDERS}
+"""The read model each projection writes: one document per aggregate, under the aggregate's id."""
 
 
-def project(records: Iterable[OutboxRecord]) -> list[IndexOp]:
+def project(
+    records: Iterable[OutboxRecord], *, acknowledged: Mapping[tuple[str, str], int] | None = None
+) -> list[IndexOp]:
     """The operations of a batch: each aggregate's newest state only (in order of first mention).
 
     Every record carries its aggregate's whole state, so the newest record of an aggregate makes every older one
     redundant: they are picked out first, and only the newest is projected (a burst of changes to one product
     costs one document). Records without a state, and records of an aggregate type no read model projects,
-    yield nothing.
+    yield nothing. With `acknowledged` (the version the index is known to hold, per read model and document
+    id), a record at or below it yields nothing either, and its document is never built.
     """
     newest: dict[tuple[str, str], OutboxRecord] = {}
     for record in records:
@@ -61,4 +66,8 @@ def project(records: Iterable[OutboxRecord]) -> list[IndexOp]:
         current = newest.get(key)
         if current is None or record.aggregate_version > current.aggregate_version:
             newest[key] = record
-    return [op for record in newest.values() for op in PROJECTIONS[record.aggregate_type](record)]
+    chosen: Iterable[OutboxRecord] = newest.values()
+    if acknowledged:
+        held = acknowledged.get
+        chosen = [r for r in chosen if r.aggregate_version > held((READ_MODEL_OF[r.aggregate_type], r.aggregate_id), 0)]
+    return [op for record in chosen for op in PROJECTIONS[record.aggregate_type](record)]

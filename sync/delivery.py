@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
+from types import MappingProxyType
 
 from elasticsearch import ApiError, AsyncElasticsearch
 
@@ -54,6 +55,13 @@ class AcknowledgedVersions:
     def __init__(self, capacity: int) -> None:
         self._capacity = capacity
         self._versions: dict[tuple[str, str], int] = {}
+        self.generation = 0
+        """Counts `forget()` calls: what was filtered under an older generation may have to be sent after all."""
+
+    @property
+    def versions(self) -> Mapping[tuple[str, str], int]:
+        """The acknowledged versions, read-only (for `read_index.projections.project`)."""
+        return MappingProxyType(self._versions)
 
     def newer(self, ops: Sequence[IndexOp]) -> list[IndexOp]:
         """The operations of `ops` not known to be at or below an acknowledged version."""
@@ -75,6 +83,7 @@ class AcknowledgedVersions:
 
     def forget(self) -> None:
         self._versions.clear()
+        self.generation += 1
 
     def __len__(self) -> int:
         return len(self._versions)

@@ -4,13 +4,14 @@ reads into batches bounded by count and bytes, each projected to index operation
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import orjson
 
 from domain.outbox import OutboxPosition, OutboxRecord
 from read_index.projections import IndexOp, project
+from sync.delivery import AcknowledgedVersions
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,8 @@ class Batch:
     end: OutboxPosition
     tail: bool
     """The last batch of a read that emptied the outbox: the worker is tailing, not catching up."""
+    generation: int | None = None
+    """The `AcknowledgedVersions.generation` whose versions left records out of `ops`; None if none did."""
 
     @property
     def models(self) -> set[str]:
@@ -53,7 +56,9 @@ def split_by_bytes(records: list[OutboxRecord], max_bytes: int) -> list[list[Out
     return runs
 
 
-def _project_each(records: list[OutboxRecord]) -> tuple[list[IndexOp], list[tuple[OutboxRecord, str]]]:
+def _project_each(
+    records: list[OutboxRecord], acknowledged: Mapping[tuple[str, str], int] | None
+) -> tuple[list[IndexOp], list[tuple[OutboxRecord, str]]]:
     """The slow path once a batch failed to project: find the records at fault, keep the others' operations."""
     good: list[OutboxRecord] = []
     bad: list[tuple[OutboxRecord, str]] = []
@@ -64,19 +69,38 @@ def _project_each(records: list[OutboxRecord]) -> tuple[list[IndexOp], list[tupl
             bad.append((record, f"projection failed: {type(error).__name__}: {error}"))
         else:
             good.append(record)
-    return project(good), bad
+    return project(good, acknowledged=acknowledged), bad
 
 
-def prepare(records: list[OutboxRecord], *, tail: bool, models: Collection[str] | None = None) -> Batch:
-    """Projects `records` to operations, coalesced to the newest version per document."""
+def prepare(
+    records: list[OutboxRecord],
+    *,
+    tail: bool,
+    models: Collection[str] | None = None,
+    acknowledged: AcknowledgedVersions | None = None,
+) -> Batch:
+    """Projects `records` to operations, coalesced to the newest version per document. With `acknowledged`, the
+    records the index is known to hold a version of at least as new are left out before their documents are
+    built (the deliverer would drop their operations anyway; a shuffled or re-delivered stream is full of them).
+    """
+    versions = acknowledged.versions if acknowledged is not None else None
     bad: list[tuple[OutboxRecord, str]] = []
     try:
-        ops = project(records)
+        ops = project(records, acknowledged=versions)
     except Exception:
-        ops, bad = _project_each(records)
+        ops, bad = _project_each(records, versions)
     if models is not None:
         ops = [op for op in ops if op.read_model in models]
-    return Batch(records, ops, bad, records[-1].position, tail)
+    generation = acknowledged.generation if acknowledged is not None else None
+    return Batch(records, ops, bad, records[-1].position, tail, generation)
+
+
+def still_current(batch: Batch, acknowledged: AcknowledgedVersions, *, models: Collection[str] | None) -> Batch:
+    """`batch`, or, when `acknowledged` has forgotten the versions that left records out of it (the index may
+    have lost them), the batch prepared again under what it knows now."""
+    if batch.generation is None or batch.generation == acknowledged.generation:
+        return batch
+    return prepare(batch.records, tail=batch.tail, models=models, acknowledged=acknowledged)
 
 
 def sources(op: IndexOp, records: list[OutboxRecord]) -> OutboxRecord | None:

@@ -23,7 +23,7 @@ from domain.outbox import OutboxPosition, OutboxRecord
 from domain.storage import outbox_store
 from sync.delivery import Delivered, Deliverer
 from sync.options import SyncOptions
-from sync.outbox_reader import Batch, prepare, split_by_bytes
+from sync.outbox_reader import Batch, prepare, split_by_bytes, still_current
 from sync.retry import DATABASE_ERRORS, Interrupted, Outage, retrying
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,8 @@ class Pipeline:
                     break
                 received = await flow.next_event(accepting, committer)
                 if received is not None:
-                    flow.send(received, self._deliverer.deliver(received.ops, halt))
+                    current = still_current(received, self._deliverer.acknowledged, models=self._models)
+                    flow.send(current, self._deliverer.deliver(current.ops, halt))
         except Interrupted:
             pass
         finally:
@@ -150,7 +151,8 @@ class Pipeline:
             limit = min(self._options.batch_size, FIRST_BATCH if drained else 2 * limit)
             runs = split_by_bytes(records, self._options.max_batch_bytes)
             for i, run in enumerate(runs):
-                await out.put(prepare(run, tail=drained and i == len(runs) - 1, models=self._models))
+                tail = drained and i == len(runs) - 1
+                await out.put(prepare(run, tail=tail, models=self._models, acknowledged=self._deliverer.acknowledged))
             position = records[-1].position
             if until is not None and position >= until:
                 break

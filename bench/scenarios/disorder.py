@@ -1,7 +1,13 @@
 """Disorder: the worker's batch -> bulk path replaying N events delivered shuffled and with 30% duplicates,
 against the same events in order, each into a fresh index; then `catalog verify` must find the shuffled
 index identical to the write model. Every product has four events (created, stock received, two price
-changes), each its own transaction, so every record carries a state and order really matters."""
+changes), each its own transaction, so every record carries a state and order really matters.
+
+The node's indexing path is warmed first, untimed, as in the sync scenario. A second row, without a target,
+compares the shuffled replay with its own physical limit: raw bulk of exactly the documents the replay has to
+send (per batch, each product's newest state unless a version as new was acknowledged before), in the same
+order. The target's in-order baseline coalesces four events into one document; a shuffled stream cannot
+(docs/performance.md, finding 11), and this row shows what the replay costs beyond that."""
 
 from __future__ import annotations
 
@@ -11,17 +17,21 @@ from decimal import Decimal
 
 from bench import catalog
 from bench.measure import CpuMeter, freeze_heap, median
-from bench.ours import deliver_records, read_all
+from bench.ours import BATCH_SIZE, deliver_records, read_all
+from bench.raw import VersionedDoc, timed_bulk_into_fresh_index, warm_up_indexing
 from bench.report import Row
 from bench.rows import Rows, insert_rows
 from bench.run import Run
 from bench.services import catalog_env, run_catalog
 from domain.model.catalog import Product
+from domain.outbox import OutboxRecord
 from domain.storage.engine import create_sync
 from domain.storage.migrate import upgrade
 from domain.storage.repositories import product_to_row
 from domain.storage.unit_of_work import outbox_rows
 from read_index.indices import PRODUCTS, create_fresh_index, ensure_indices, swap_alias
+from sync.delivery import AcknowledgedVersions
+from sync.outbox_reader import prepare
 
 TARGET = 0.7
 EVENTS_PER_PRODUCT = 4
@@ -42,6 +52,18 @@ def _history(index: int) -> Rows:
         product.pending_events.clear()
     rows.products.append(product_to_row(product))
     return rows
+
+
+def documents_sent(sequence: list[OutboxRecord]) -> list[VersionedDoc]:
+    """What the replay of `sequence` writes, in order: each batch's newest state per product, unless a version
+    at least as new was acknowledged before (the deliverer drops those, `sync.delivery.AcknowledgedVersions`)."""
+    acknowledged = AcknowledgedVersions(len(sequence))
+    sent: list[VersionedDoc] = []
+    for low in range(0, len(sequence), BATCH_SIZE):
+        ops = acknowledged.newer(prepare(sequence[low : low + BATCH_SIZE], tail=False).ops)
+        acknowledged.remember(ops)
+        sent += [VersionedDoc(op.doc_id, op.version, op.document) for op in ops if op.document is not None]
+    return sent
 
 
 def seed(run: Run, database_url: str, products: int) -> None:
@@ -70,15 +92,18 @@ async def run(run: Run) -> None:
     rng = random.Random(3)
     disordered = records + rng.sample(records, int(len(records) * DUPLICATES))
     rng.shuffle(disordered)
+    sent = documents_sent(disordered)
     freeze_heap()
     prefix = run.prefix("disorder")
     client = run.es_client()
     await ensure_indices(client, prefix)
     probes = run.cpu_probes()
-    rates: dict[str, list[float]] = {"ordered": [], "disordered": []}
+    rates: dict[str, list[float]] = {"ordered": [], "disordered": [], "raw": []}
     cpu: dict[str, float] = {}
     last_disordered_index = ""
     try:
+        run.console.log("disorder: warming the node's indexing path (untimed)")
+        await warm_up_indexing(client, f"{prefix}-warmup", sent)
         for repetition in range(2):
             for name, sequence in (("ordered", records), ("disordered", disordered)):
                 index = await create_fresh_index(client, prefix, PRODUCTS)
@@ -95,6 +120,13 @@ async def run(run: Run) -> None:
                     last_disordered_index = index
                 else:
                     await client.indices.delete(index=index)
+            meter = CpuMeter(probes)
+            raw_index = f"{prefix}-raw-sent-{repetition}"
+            run.console.log(f"disorder: raw bulk of the {len(sent):,} documents the shuffled replay sends")
+            seconds = await timed_bulk_into_fresh_index(client, raw_index, sent, meter)
+            rates["raw"].append(len(disordered) / seconds)
+            for process, used in meter.used.items():
+                cpu[f"raw:{process}"] = cpu.get(f"raw:{process}", 0.0) + used
         await swap_alias(client, prefix, PRODUCTS, last_disordered_index)
         await client.indices.refresh(index=last_disordered_index)
     finally:
@@ -103,11 +135,17 @@ async def run(run: Run) -> None:
     clean = verified.returncode == 0
     ordered, shuffled = median(rates["ordered"]), median(rates["disordered"])
     per_event = {name: round(seconds * 1000 / (len(records) * 2), 4) for name, seconds in cpu.items()}
+    raw = median(rates["raw"])
     run.report.rows += [
         Row(
             "disorder", "shuffled+duplicated vs in-order events/s", "events/s", shuffled, ordered, TARGET, "higher",
             cpu_ms_per_op=per_event,
             note=f"{len(records):,} events in order; {len(disordered):,} shuffled with {DUPLICATES:.0%} duplicates",
+        ),
+        Row(
+            "disorder", "shuffled+duplicated vs raw bulk of the documents it sends", "events/s", shuffled, raw, None,
+            "higher", cpu_ms_per_op={k: v for k, v in per_event.items() if not k.startswith("ordered:")},
+            note=f"{len(sent):,} documents, {len(sent) / products:.2f} per product; no target (see the docstring)",
         ),
         Row(
             "disorder", "catalog verify clean after disorder", "bool", float(clean), 1.0, 1.0, "higher",

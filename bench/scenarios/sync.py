@@ -3,7 +3,7 @@
 the same mapping. Alternated: ours, limit, ours, limit. The first of ours builds the main index the read
 scenarios use.
 
-Before the first timed run, an untimed raw bulk of up to `WARMUP_DOCUMENTS` into a scratch index warms the
+Before the first timed run, an untimed raw bulk into a scratch index (`raw.warm_up_indexing`) warms the
 node's indexing path: a node that has not indexed yet is still compiling it, and the first timed run, ours, paid
 for that (1.8x the indexing time of a warm run, and a ratio of 0.51 against 0.81-0.94 once warm)."""
 
@@ -18,7 +18,6 @@ from domain.storage.engine import create_sync
 from read_index.indices import delete_indices
 
 TARGET = 0.9
-WARMUP_DOCUMENTS = 50_000
 
 
 async def run(run: Run) -> None:
@@ -41,7 +40,7 @@ async def run(run: Run) -> None:
     try:
         run.console.log("sync: warming the node's indexing path (untimed)")
         warmup = f"{run.prefix('syncwarmup')}-products-raw"
-        await raw.timed_bulk_into_fresh_index(client, warmup, docs[:WARMUP_DOCUMENTS], CpuMeter({}))
+        await raw.warm_up_indexing(client, warmup, docs)
         for repetition in range(repetitions):
             prefix = run.main_prefix if repetition == 0 and not run.main_indexed else run.prefix(f"sync{repetition}")
             run.console.log(f"sync: worker over the backlog ({repetition + 1}/{repetitions})")

@@ -59,3 +59,16 @@ def test_only_the_newest_record_of_an_aggregate_is_projected() -> None:
     ops = project([record("product", newest), record("product", unprojectable)])
 
     assert [(op.doc_id, op.version) for op in ops] == [(newest["id"], 2)]
+
+
+def test_records_the_index_already_holds_are_left_out_before_their_documents_are_built() -> None:
+    held = {**product_state("Lamp"), "version": 3}
+    broken = {"id": held["id"], "version": 3}  # would raise if it were made into a document
+    newer = {**product_state("Chair"), "version": 2}
+
+    ops = project(
+        [record("product", broken), record("product", newer)],
+        acknowledged={("products", held["id"]): 3, ("products", newer["id"]): 1},
+    )
+
+    assert [(op.doc_id, op.version) for op in ops] == [(newer["id"], 2)]
