@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import shutil
 import statistics
 import subprocess
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from bench import catalog
 from bench.http import GraphQLClient
+from bench.load import closed_loop
 from bench.queries import CREATE_PRODUCT
 from bench.scenarios.write import create_input
 from bench.services import Elasticsearch, Service
@@ -60,21 +62,16 @@ def _side(name: str, tree: Path, workdir: Path, elasticsearch_url: str, count: i
 
 
 async def _burst(side: Side, size: int, concurrency: int) -> None:
-    assert side.client is not None
     client = side.client
+    assert client is not None
 
-    async def one_client() -> None:
-        for _ in range(size // concurrency):
-            response = await client.post(next(side.bodies))
-            if response.status != 200 or b'"ok":true' not in response.body:
-                raise RuntimeError(f"{side.name}: {response.status} {response.body[:300]!r}")
+    async def create(_: int) -> None:
+        await client.command(next(side.bodies), "createProduct")
 
     cpu = side.service.cpu_seconds()
-    started = asyncio.get_running_loop().time()
-    await asyncio.gather(*(one_client() for _ in range(concurrency)))
-    seconds = asyncio.get_running_loop().time() - started
-    done = size // concurrency * concurrency
-    side.rates.append(done / seconds)
+    burst = await closed_loop(create, concurrency, seconds=math.inf, max_ops=size)
+    done = len(burst.samples)
+    side.rates.append(done / burst.wall)
     side.cpu_ms.append((side.service.cpu_seconds() - cpu) * 1000 / done)
 
 

@@ -132,6 +132,13 @@ class GraphQLClient:
         data: dict[str, Any] = result["data"]
         return data
 
+    async def command(self, body: bytes, field: str) -> None:
+        """Posts a pre-built mutation `body`; raises unless the `field`'s command answered `ok: true`."""
+        response = await self.post(body)
+        result = response.json() if response.status == 200 else None
+        if result is None or result.get("errors") or not result["data"][field]["ok"]:
+            raise HttpError(f"{field} failed: {response.body[:300]!r}")
+
     async def close(self) -> None:
         for connection in self._idle:
             await connection.close()

@@ -56,11 +56,11 @@ def _history(index: int) -> Rows:
 
 def documents_sent(sequence: list[OutboxRecord]) -> list[VersionedDoc]:
     """What the replay of `sequence` writes, in order: each batch's newest state per product, unless a version
-    at least as new was acknowledged before (the deliverer drops those, `sync.delivery.AcknowledgedVersions`)."""
+    at least as new was acknowledged before (left out by `prepare`, as in the worker)."""
     acknowledged = AcknowledgedVersions(len(sequence))
     sent: list[VersionedDoc] = []
     for low in range(0, len(sequence), BATCH_SIZE):
-        ops = acknowledged.newer(prepare(sequence[low : low + BATCH_SIZE], tail=False).ops)
+        ops = prepare(sequence[low : low + BATCH_SIZE], tail=False, acknowledged=acknowledged).ops
         acknowledged.remember(ops)
         sent += [VersionedDoc(op.doc_id, op.version, op.document) for op in ops if op.document is not None]
     return sent

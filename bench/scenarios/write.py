@@ -17,7 +17,7 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench import catalog
-from bench.http import GraphQLClient, HttpError
+from bench.http import GraphQLClient
 from bench.load import Operation, PathResult, compare
 from bench.queries import CREATE_PRODUCT, PLACE_ORDER
 from bench.report import Row
@@ -172,17 +172,11 @@ def _order_input(lines: list[tuple[str, int]]) -> dict[str, Any]:
 
 
 def _operations(client: GraphQLClient, raw: RawWriter, pools: Pools) -> list[tuple[str, Operation, Operation]]:
-    async def checked(body: bytes, field: str) -> None:
-        response = await client.post(body)
-        result = response.json() if response.status == 200 else None
-        if result is None or result.get("errors") or not result["data"][field]["ok"]:
-            raise HttpError(f"{field} failed: {response.body[:300]!r}")
-
     async def our_create(_: int) -> None:
-        await checked(next(pools.creates), "createProduct")
+        await client.command(next(pools.creates), "createProduct")
 
     async def our_order(_: int) -> None:
-        await checked(next(pools.orders), "placeOrder")
+        await client.command(next(pools.orders), "placeOrder")
 
     async def raw_create(_: int) -> None:
         rows = next(pools.limit_creates)
