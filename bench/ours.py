@@ -1,36 +1,28 @@
-"""Our paths, driven in-process the way the service drives them: the sync worker, and its batch -> bulk step.
-
-`sync_until_caught_up` runs the real `SyncWorker` over a database's outbox backlog. `deliver_records` pushes a
-given sequence of outbox records (in order, or shuffled and duplicated) through the worker's own batch
-preparation (projection, coalescing) and delivery (`_bulk` with external versions, retries), one batch in flight.
-"""
+"""Our sync path, driven in-process the way the service drives it: `sync_until_caught_up` runs the real
+`SyncWorker` over a database's outbox backlog."""
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.run import Run
-from domain.outbox import START, OutboxRecord
+from domain.outbox import START
 from domain.storage import outbox_store
 from domain.storage.engine import create_async
 from read_index.indices import ensure_indices, refresh
-from sync.delivery import Delivered, Deliverer
 from sync.options import SyncOptions
-from sync.outbox_reader import prepare
-from sync.retry import Outage
-
-BATCH_SIZE = SyncOptions().batch_size
 
 
 @dataclass(frozen=True, slots=True)
 class SyncStats:
     events: int
     seconds: float
+    operations: int = 0
+    """Index operations the worker's batches carried (`catalog_sync_operations`): one per document and batch."""
 
     @property
     def rate(self) -> float:
@@ -59,7 +51,8 @@ async def sync_until_caught_up(
         options = SyncOptions(subscription=subscription or SyncOptions().subscription)
         if run.settings.sync_batch_size:
             options = replace(options, batch_size=run.settings.sync_batch_size)
-        worker = SyncWorker(engine, client, prefix, options=options)
+        registry = CollectorRegistry()
+        worker = SyncWorker(engine, client, prefix, options=options, registry=registry)
         started = time.perf_counter()
         await worker.run_until_caught_up()
         seconds = time.perf_counter() - started
@@ -68,61 +61,8 @@ async def sync_until_caught_up(
     finally:
         await client.close()
         await engine.dispose()
-    return SyncStats(events, seconds)
+    return SyncStats(events, seconds, int(registry.get_sample_value("catalog_sync_operations_total") or 0))
 
 
 async def _refresh(client: object, prefix: str) -> None:
     await refresh(client, prefix)  # type: ignore[arg-type]
-
-
-async def read_all(database_url: str) -> list[OutboxRecord]:
-    """Every outbox record, in position order, read with the worker's own gap-safe reader."""
-    engine = create_async(database_url, sqlite_immediate=False)
-    records: list[OutboxRecord] = []
-    position = START
-    try:
-        while True:
-            async with engine.connect() as connection:
-                page = await outbox_store.read_after(connection, position, 5_000)
-            if not page:
-                return records
-            records.extend(page)
-            position = page[-1].position
-    finally:
-        await engine.dispose()
-
-
-async def deliver_records(
-    run: Run, prefix: str, records: Sequence[OutboxRecord], indices: Mapping[str, str], batch_size: int = BATCH_SIZE
-) -> SyncStats:
-    """Batches of `records` as given, each prepared and delivered as the worker does, the next batch prepared
-    while the previous `_bulk` is in flight."""
-    client = run.es_client()
-    options = SyncOptions()
-    deliverer = Deliverer(
-        client,
-        prefix,
-        max_attempts=options.max_attempts,
-        backoff_base=options.backoff_base_seconds,
-        backoff_cap=options.backoff_cap_seconds,
-        outage=Outage("elasticsearch"),
-        indices=indices,
-    )
-    halt = asyncio.Event()
-    started = time.perf_counter()
-    refused = 0
-    try:
-        in_flight: asyncio.Task[Delivered] | None = None
-        for low in range(0, len(records), batch_size):
-            batch = prepare(list(records[low : low + batch_size]), tail=False, acknowledged=deliverer.acknowledged)
-            if in_flight is not None:
-                refused += len((await in_flight).refused)
-            in_flight = asyncio.create_task(deliverer.deliver(batch.ops, halt))
-        if in_flight is not None:
-            refused += len((await in_flight).refused)
-        seconds = time.perf_counter() - started
-    finally:
-        await client.close()
-    if refused:
-        raise RuntimeError(f"Elasticsearch refused {refused} operations")
-    return SyncStats(len(records), seconds)

@@ -1,13 +1,13 @@
-"""Disorder: the worker's batch -> bulk path replaying N events delivered shuffled and with 30% duplicates,
-against the same events in order, each into a fresh index; then `catalog verify` must find the shuffled
+"""Disorder: the sync worker replaying N events delivered shuffled and with 30% duplicates, against the same
+events in order, each from its own database into fresh indices; then `catalog verify` must find the shuffled
 index identical to the write model. Every product has four events (created, stock received, two price
 changes), each its own transaction, so every record carries a state and order really matters.
 
-The node's indexing path is warmed first, untimed, as in the sync scenario. A second row, without a target,
-compares the shuffled replay with its own physical limit: raw bulk of exactly the documents the replay has to
-send (per batch, each product's newest state unless a version as new was acknowledged before), in the same
-order. The target's in-order baseline coalesces four events into one document; a shuffled stream cannot
-(docs/performance.md, finding 11), and this row shows what the replay costs beyond that."""
+The shuffled stream is a second database whose outbox holds the first one's records in shuffled order, with
+duplicates, so the real worker (reader, projection, delivery, checkpoints) replays it as it would a
+re-delivered outbox. The node's indexing path is warmed first, untimed, as in the sync scenario. The note tells
+how many index operations per product each replay's batches carried: in order, a product's four events fall into
+one batch."""
 
 from __future__ import annotations
 
@@ -15,23 +15,22 @@ import random
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from bench import catalog
+from sqlalchemy import Engine, select, text
+
+from bench import catalog, raw
 from bench.measure import CpuMeter, freeze_heap, median
-from bench.ours import BATCH_SIZE, deliver_records, read_all
-from bench.raw import VersionedDoc, timed_bulk_into_fresh_index, warm_up_indexing
+from bench.ours import sync_until_caught_up
 from bench.report import Row
 from bench.rows import Rows, insert_rows
 from bench.run import Run
 from bench.services import catalog_env, run_catalog
 from domain.model.catalog import Product
-from domain.outbox import OutboxRecord
 from domain.storage.engine import create_sync
 from domain.storage.migrate import upgrade
 from domain.storage.repositories import product_to_row
+from domain.storage.tables import outbox
 from domain.storage.unit_of_work import outbox_rows
-from read_index.indices import PRODUCTS, create_fresh_index, ensure_indices, swap_alias
-from sync.delivery import AcknowledgedVersions
-from sync.outbox_reader import prepare
+from read_index.indices import delete_indices
 
 TARGET = 0.7
 EVENTS_PER_PRODUCT = 4
@@ -54,16 +53,32 @@ def _history(index: int) -> Rows:
     return rows
 
 
-def documents_sent(sequence: list[OutboxRecord]) -> list[VersionedDoc]:
-    """What the replay of `sequence` writes, in order: each batch's newest state per product, unless a version
-    at least as new was acknowledged before (left out by `prepare`, as in the worker)."""
-    acknowledged = AcknowledgedVersions(len(sequence))
-    sent: list[VersionedDoc] = []
-    for low in range(0, len(sequence), BATCH_SIZE):
-        ops = prepare(sequence[low : low + BATCH_SIZE], tail=False, acknowledged=acknowledged).ops
-        acknowledged.remember(ops)
-        sent += [VersionedDoc(op.doc_id, op.version, op.document) for op in ops if op.document is not None]
-    return sent
+def _copy_shuffled(source: Engine, target: Engine, rng: random.Random) -> int:
+    """Copies `source`'s products and outbox into `target`, the outbox rows shuffled, with `DUPLICATES` of them
+    twice; returns the number of rows written. The rows never pass through Python as objects."""
+    with source.connect() as connection:
+        sequences = list(connection.execute(select(outbox.c.sequence)).scalars())
+    delivered = sequences + rng.sample(sequences, int(len(sequences) * DUPLICATES))
+    rng.shuffle(delivered)
+    columns = [c.name for c in outbox.columns if c.name != "sequence"]
+    database = source.url.database
+    picked = ", ".join(f"o.{name}" for name in columns)
+    with target.connect() as connection:
+        connection.execute(text("ATTACH DATABASE :path AS source"), {"path": database})
+        connection.execute(text("CREATE TEMP TABLE delivery (n INTEGER PRIMARY KEY, source_sequence INTEGER)"))
+        connection.execute(
+            text("INSERT INTO delivery (source_sequence) VALUES (:s)"), [{"s": sequence} for sequence in delivered]
+        )
+        connection.execute(text("INSERT INTO products SELECT * FROM source.products"))
+        connection.execute(
+            text(
+                f"INSERT INTO outbox ({', '.join(columns)}) SELECT {picked} FROM delivery"
+                " JOIN source.outbox AS o ON o.sequence = delivery.source_sequence ORDER BY delivery.n"
+            )
+        )
+        connection.commit()
+        connection.execute(text("DETACH DATABASE source"))
+    return len(delivered)
 
 
 def seed(run: Run, database_url: str, products: int) -> None:
@@ -86,66 +101,62 @@ def seed(run: Run, database_url: str, products: int) -> None:
 
 async def run(run: Run) -> None:
     products = max(10, run.settings.disorder_events // EVENTS_PER_PRODUCT)
-    database = run.sqlite_url("disorder")
-    seed(run, database, products)
-    records = await read_all(database)
-    rng = random.Random(3)
-    disordered = records + rng.sample(records, int(len(records) * DUPLICATES))
-    rng.shuffle(disordered)
-    sent = documents_sent(disordered)
+    ordered_database, shuffled_database = run.sqlite_url("disorder"), run.sqlite_url("disorder-shuffled")
+    seed(run, ordered_database, products)
+    upgrade(shuffled_database)
+    ordered_engine, shuffled_engine = create_sync(ordered_database), create_sync(shuffled_database)
+    try:
+        delivered = _copy_shuffled(ordered_engine, shuffled_engine, random.Random(3))
+        docs = raw.final_documents(ordered_engine)
+    finally:
+        ordered_engine.dispose()
+        shuffled_engine.dispose()
     freeze_heap()
-    prefix = run.prefix("disorder")
     client = run.es_client()
-    await ensure_indices(client, prefix)
     probes = run.cpu_probes()
-    rates: dict[str, list[float]] = {"ordered": [], "disordered": [], "raw": []}
+    rates: dict[str, list[float]] = {"ordered": [], "disordered": []}
+    sent: dict[str, int] = {}
     cpu: dict[str, float] = {}
-    last_disordered_index = ""
+    events: dict[str, int] = {}
+    verified_prefix = ""
     try:
         run.console.log("disorder: warming the node's indexing path (untimed)")
-        await warm_up_indexing(client, f"{prefix}-warmup", sent)
+        await raw.warm_up_indexing(client, f"{run.prefix('disorderwarmup')}-products-raw", docs)
         for repetition in range(2):
-            for name, sequence in (("ordered", records), ("disordered", disordered)):
-                index = await create_fresh_index(client, prefix, PRODUCTS)
-                run.console.log(f"disorder: {name} replay of {len(sequence):,} events ({repetition + 1}/2)")
+            for name, database in (("ordered", ordered_database), ("disordered", shuffled_database)):
+                prefix = run.prefix(f"disorder{name}{repetition}")
+                run.console.log(f"disorder: {name} replay ({repetition + 1}/2)")
                 meter = CpuMeter(probes)
                 with meter.measuring():
-                    stats = await deliver_records(run, prefix, sequence, {PRODUCTS: index})
+                    stats = await sync_until_caught_up(run, database, prefix, subscription=f"bench-{prefix}")
                 rates[name].append(stats.rate)
+                events[name], sent[name] = stats.events, stats.operations
                 for process, used in meter.used.items():
                     cpu[f"{name}:{process}"] = cpu.get(f"{name}:{process}", 0.0) + used
                 if name == "disordered":
-                    if last_disordered_index:
-                        await client.indices.delete(index=last_disordered_index)
-                    last_disordered_index = index
+                    if verified_prefix:
+                        await delete_indices(client, verified_prefix)
+                    verified_prefix = prefix
                 else:
-                    await client.indices.delete(index=index)
-            meter = CpuMeter(probes)
-            raw_index = f"{prefix}-raw-sent-{repetition}"
-            run.console.log(f"disorder: raw bulk of the {len(sent):,} documents the shuffled replay sends")
-            seconds = await timed_bulk_into_fresh_index(client, raw_index, sent, meter)
-            rates["raw"].append(len(disordered) / seconds)
-            for process, used in meter.used.items():
-                cpu[f"raw:{process}"] = cpu.get(f"raw:{process}", 0.0) + used
-        await swap_alias(client, prefix, PRODUCTS, last_disordered_index)
-        await client.indices.refresh(index=last_disordered_index)
+                    await delete_indices(client, prefix)
     finally:
         await client.close()
-    verified = run_catalog(["verify"], catalog_env(database, run.elasticsearch.url, prefix), timeout=1800)
+    verified = run_catalog(
+        ["verify"], catalog_env(shuffled_database, run.elasticsearch.url, verified_prefix), timeout=1800
+    )
     clean = verified.returncode == 0
     ordered, shuffled = median(rates["ordered"]), median(rates["disordered"])
-    per_event = {name: round(seconds * 1000 / (len(records) * 2), 4) for name, seconds in cpu.items()}
-    raw = median(rates["raw"])
+    per_event = {name: round(seconds * 1000 / (events[name.split(":")[0]] * 2), 4) for name, seconds in cpu.items()}
+    per_product = {name: sent[name] / products for name in sent}
     run.report.rows += [
         Row(
             "disorder", "shuffled+duplicated vs in-order events/s", "events/s", shuffled, ordered, TARGET, "higher",
             cpu_ms_per_op=per_event,
-            note=f"{len(records):,} events in order; {len(disordered):,} shuffled with {DUPLICATES:.0%} duplicates",
-        ),
-        Row(
-            "disorder", "shuffled+duplicated vs raw bulk of the documents it sends", "events/s", shuffled, raw, None,
-            "higher", cpu_ms_per_op={k: v for k, v in per_event.items() if not k.startswith("ordered:")},
-            note=f"{len(sent):,} documents, {len(sent) / products:.2f} per product; no target (see the docstring)",
+            note=(
+                f"{events['ordered']:,} events in order; {delivered:,} shuffled with {DUPLICATES:.0%} duplicates; "
+                f"index operations per product: {per_product['ordered']:.2f} in order, "
+                f"{per_product['disordered']:.2f} shuffled"
+            ),
         ),
         Row(
             "disorder", "catalog verify clean after disorder", "bool", float(clean), 1.0, 1.0, "higher",
