@@ -47,6 +47,7 @@ class OutboxRecord:
     # The aggregate's whole state after this event; None on all but the last of a transaction's events for one
     # aggregate, whose state covers the earlier ones.
     state: dict[str, Any] | None
-    occurred_at: datetime
+    # None where the reader did not read it: projection reads, which nothing downstream asks when events happened.
+    occurred_at: datetime | None
     # The state's size as stored (characters of its JSON), when the reader knew it without serializing: 0 if not.
     state_size: int = 0

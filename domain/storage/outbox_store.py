@@ -89,9 +89,10 @@ _IDENTITY_COLUMNS = (
     outbox.c.event_type,
 )
 _RECORD_COLUMNS = (*_IDENTITY_COLUMNS, outbox.c.payload, outbox.c.state, outbox.c.occurred_at)
-# What projections read: no payload (they project states only) and the state as its JSON text, decoded here by
-# orjson, which also tells its size for free (the worker reads thousands of records a second).
-_PROJECTION_COLUMNS = (*_IDENTITY_COLUMNS, cast(outbox.c.state, Text), outbox.c.occurred_at)
+# What projections read: no payload (they project states only), no time (nothing downstream asks), and the state
+# as its JSON text, decoded here by orjson, which also tells its size for free (the worker reads thousands of
+# records a second; leaving out the time saves a tenth to a fifth of each read).
+_PROJECTION_COLUMNS = (*_IDENTITY_COLUMNS, cast(outbox.c.state, Text))
 _NOT_READ: dict[str, Any] = {}
 
 
@@ -106,15 +107,15 @@ def _record(row: Sequence[Any], state_size: int = 0) -> OutboxRecord:
         event_type,
         payload,
         state,
-        _utc(occurred_at),
+        None if occurred_at is None else _utc(occurred_at),
         state_size,
     )
 
 
 def _projection_record(row: Sequence[Any]) -> OutboxRecord:
-    """A row of `_PROJECTION_COLUMNS`: the state's JSON decoded here, the payload left out."""
-    *identity, state, occurred_at = row
-    return _record((*identity, _NOT_READ, orjson.loads(state), occurred_at), len(state))
+    """A row of `_PROJECTION_COLUMNS`: the state's JSON decoded here, the payload and the time left out."""
+    *identity, state = row
+    return _record((*identity, _NOT_READ, orjson.loads(state), None), len(state))
 
 
 # --- the outbox -------------------------------------------------------------------------------------------------
@@ -128,7 +129,8 @@ async def read_after(
     `for_projection` reads what projecting states needs, and only that. It skips the records that carry no
     state: an aggregate's earlier events in one transaction, whose state the same transaction's last record for
     that aggregate carries (and every transaction's last record has one); that reads half the rows when commands
-    emit two events. And it leaves each record's `payload` empty (not read), with `state_size` filled in.
+    emit two events. And it leaves each record's `payload` empty and its `occurred_at` None (not read), with
+    `state_size` filled in.
     """
     query = (
         select(*(_PROJECTION_COLUMNS if for_projection else _RECORD_COLUMNS))
