@@ -253,7 +253,7 @@ async def test_a_command_on_a_connection_the_server_closed_runs_again(
     assert await count(engine, products) == 2
 
 
-async def test_reading_for_projection_gives_each_transactions_state_without_payloads(
+async def test_reading_for_projection_gives_each_transactions_state_without_payloads_or_times(
     bus: MessageBus, engine: AsyncEngine
 ) -> None:
     created = await bus.dispatch(sofa("SOFA-P", description="Blue; soft \u2013 and \u00fcnicode"))
@@ -268,5 +268,7 @@ async def test_reading_for_projection_gives_each_transactions_state_without_payl
     assert [r.event_type for r in projected] == [r.event_type for r in with_state]
     assert all(record.payload == {} for record in projected)
     assert all(record.payload for record in full)
+    assert all(record.occurred_at is None for record in projected)
+    assert all(record.occurred_at is not None and record.occurred_at.tzinfo is not None for record in full)
     assert [r.state_size for r in projected] == [len(json.dumps(r.state, separators=(",", ":"), ensure_ascii=False))
                                                  for r in with_state]  # fmt: skip
