@@ -147,10 +147,8 @@ class SyncWorker:
 
     async def _serve(self, stop: asyncio.Event, until: OutboxPosition | None) -> OutboxPosition:
         halt = self._halt = asyncio.Event()
-        helpers = [
-            asyncio.create_task(_link(stop, halt), name="sync-stop"),
-            asyncio.create_task(self._keep_lease(halt), name="sync-lease"),
-        ]
+        linking = asyncio.create_task(_link(stop, halt), name="sync-stop")
+        keeping = asyncio.create_task(self._keep_lease(halt), name="sync-lease")
         try:
             self._deliverer.acknowledged.forget()  # the index may have lost writes since: trust only new acks
             start = await self._start_position(halt)
@@ -167,9 +165,10 @@ class SyncWorker:
             return START
         finally:
             halt.set()
-            for helper in helpers:
-                helper.cancel()
-            await asyncio.gather(*helpers, return_exceptions=True)
+            linking.cancel()
+            # The lease keeper ends by itself once halted. Cancelled inside its transaction, it could leave the
+            # connection behind mid-write, and on SQLite that connection keeps the write lock.
+            await asyncio.gather(linking, keeping, return_exceptions=True)
 
     async def _start_position(self, halt: asyncio.Event) -> OutboxPosition:
         """The lower of the database checkpoint and the position recorded in Elasticsearch: if the index lost
