@@ -5,6 +5,7 @@ COPY api api
 COPY domain domain
 COPY read_index read_index
 COPY sync sync
+COPY devstack devstack
 COPY bench bench
 RUN pip install --no-cache-dir .
 USER nobody

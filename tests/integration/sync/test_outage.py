@@ -13,10 +13,11 @@ from elastic_transport import OrjsonSerializer
 from elasticsearch import AsyncElasticsearch
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from devstack.elasticsearch_node import ElasticsearchNode
 from domain.bus import MessageBus
-from read_index.local_node import LocalElasticsearch
 from tests.integration.sync.conftest import WorkerFactory, assert_verified_clean, wait_until_caught_up
 from tests.integration.sync.workload import Catalog, churn, create_products
+from tests.support.elasticsearch import managed_node
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -24,15 +25,15 @@ OUTAGE_PORT = 9260
 
 
 @pytest.fixture(scope="module")
-def outage_node() -> Iterator[LocalElasticsearch]:
-    node = LocalElasticsearch(port=OUTAGE_PORT)
+def outage_node() -> Iterator[ElasticsearchNode]:
+    node = managed_node(OUTAGE_PORT)
     node.start()
     yield node
     node.stop()
 
 
 @pytest.fixture
-async def outage_client(outage_node: LocalElasticsearch, index_prefix: str) -> AsyncIterator[AsyncElasticsearch]:
+async def outage_client(outage_node: ElasticsearchNode, index_prefix: str) -> AsyncIterator[AsyncElasticsearch]:
     client = AsyncElasticsearch(outage_node.url, request_timeout=10, serializer=OrjsonSerializer())
     yield client
     await client.options(ignore_status=404).indices.delete(index=f"{index_prefix}-*", expand_wildcards="all")
@@ -47,7 +48,7 @@ async def test_the_worker_rides_out_an_elasticsearch_outage_and_catches_up(
     *,
     bus: MessageBus,
     engine: AsyncEngine,
-    outage_node: LocalElasticsearch,
+    outage_node: ElasticsearchNode,
     outage_client: AsyncElasticsearch,
     index_prefix: str,
     new_worker: WorkerFactory,
