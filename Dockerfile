@@ -6,7 +6,6 @@ COPY domain domain
 COPY read_index read_index
 COPY sync sync
 COPY devstack devstack
-COPY bench bench
 RUN pip install --no-cache-dir .
 USER nobody
 EXPOSE 8000
