@@ -1,11 +1,13 @@
 """Elasticsearch stops mid-stream and comes back: the worker backs off, logs the outage once, and catches up.
 
-The test stops and restarts a node of its own (port 9260), never the session's shared node."""
+The test stops and restarts a node of its own (port 9261, or CATALOG_TEST_OUTAGE_ELASTICSEARCH_PORT), never the
+session's node."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -21,7 +23,7 @@ from tests.support.elasticsearch import managed_node
 
 pytestmark = pytest.mark.elasticsearch
 
-OUTAGE_PORT = 9260
+OUTAGE_PORT = int(os.environ.get("CATALOG_TEST_OUTAGE_ELASTICSEARCH_PORT") or 9261)
 
 
 @pytest.fixture(scope="module")
