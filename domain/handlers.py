@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.model import limits
+from domain.model import input_limits
 from domain.model.catalog import Product, check_sku
 from domain.model.commands import (
     AdjustStock,
@@ -76,7 +76,7 @@ async def discontinue_product(command: DiscontinueProduct, uow: UnitOfWork) -> O
 async def receive_stock(command: ReceiveStock, uow: UnitOfWork) -> Outcome:
     checks = Checks()
     sku = check_sku(checks, "sku", command.sku)
-    checks.integer("quantity", command.quantity, minimum=1, maximum=limits.QUANTITY_MAX)
+    checks.integer("quantity", command.quantity, minimum=1, maximum=input_limits.QUANTITY_MAX)
     checks.raise_if_any()
     product = await _product_by_sku(uow, sku)
     product.receive_stock(command.quantity, uow.now())
@@ -86,10 +86,10 @@ async def receive_stock(command: ReceiveStock, uow: UnitOfWork) -> Outcome:
 async def adjust_stock(command: AdjustStock, uow: UnitOfWork) -> Outcome:
     checks = Checks()
     sku = check_sku(checks, "sku", command.sku)
-    checks.integer("delta", command.delta, minimum=-limits.QUANTITY_MAX, maximum=limits.QUANTITY_MAX)
+    checks.integer("delta", command.delta, minimum=-input_limits.QUANTITY_MAX, maximum=input_limits.QUANTITY_MAX)
     if command.delta == 0:
         checks.fail("delta", "must not be zero")
-    reason = checks.text("reason", command.reason, max_length=limits.REASON_MAX) or ""
+    reason = checks.text("reason", command.reason, max_length=input_limits.REASON_MAX) or ""
     checks.raise_if_any()
     product = await _product_by_sku(uow, sku)
     product.adjust_stock(command.delta, reason, uow.now())
@@ -127,7 +127,7 @@ async def ship_order(command: ShipOrder, uow: UnitOfWork) -> Outcome:
 
 async def cancel_order(command: CancelOrder, uow: UnitOfWork) -> Outcome:
     checks = Checks()
-    reason = checks.text("reason", command.reason, max_length=limits.REASON_MAX, required=False)
+    reason = checks.text("reason", command.reason, max_length=input_limits.REASON_MAX, required=False)
     checks.raise_if_any()
     order = await _order(uow, command.order_id)
     order.check_customer(command.on_behalf_of_customer)

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from domain.model import limits
+from domain.model import input_limits
 from domain.model.aggregate import Aggregate
 from domain.model.commands import CreateProduct, UpdateProductDetails
 from domain.model.errors import InvalidState
@@ -26,8 +26,8 @@ from domain.model.events import (
     StockShipped,
 )
 from domain.model.inventory import StockItem
+from domain.model.json_data import as_json_data
 from domain.model.money import Money
-from domain.model.plain import plain
 from domain.model.validation import Checks
 
 
@@ -46,22 +46,24 @@ class ProductDetails:
 
 
 def check_sku(checks: Checks, field: str, sku: str) -> str:
-    return checks.text(field, sku, max_length=limits.SKU_MAX, pattern=limits.SKU_PATTERN) or ""
+    return checks.text(field, sku, max_length=input_limits.SKU_MAX, pattern=input_limits.SKU_PATTERN) or ""
 
 
 def _check_category_path(checks: Checks, path: tuple[str, ...]) -> tuple[str, ...]:
-    checks.count("categoryPath", path, maximum=limits.CATEGORY_DEPTH_MAX)
-    names = [checks.text(f"categoryPath.{i}", name, max_length=limits.CATEGORY_NAME_MAX) for i, name in enumerate(path)]
+    checks.count("categoryPath", path, maximum=input_limits.CATEGORY_DEPTH_MAX)
+    names = [
+        checks.text(f"categoryPath.{i}", name, max_length=input_limits.CATEGORY_NAME_MAX) for i, name in enumerate(path)
+    ]
     return tuple(name for name in names if name)
 
 
 def _check_attributes(checks: Checks, attributes: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
-    checks.count("attributes", attributes, maximum=limits.ATTRIBUTES_MAX)
+    checks.count("attributes", attributes, maximum=input_limits.ATTRIBUTES_MAX)
     seen: set[tuple[str, str]] = set()
     result = []
     for i, (name, value) in enumerate(attributes):
-        clean_name = checks.text(f"attributes.{i}.name", name, max_length=limits.ATTRIBUTE_NAME_MAX)
-        clean_value = checks.text(f"attributes.{i}.value", value, max_length=limits.ATTRIBUTE_VALUE_MAX)
+        clean_name = checks.text(f"attributes.{i}.name", name, max_length=input_limits.ATTRIBUTE_NAME_MAX)
+        clean_value = checks.text(f"attributes.{i}.value", value, max_length=input_limits.ATTRIBUTE_VALUE_MAX)
         if clean_name and clean_value:
             if (clean_name, clean_value) in seen:
                 checks.fail(f"attributes.{i}", f"repeats {clean_name}={clean_value}")
@@ -109,9 +111,9 @@ class Product(Aggregate):
         checks = Checks()
         sku = check_sku(checks, "sku", command.sku)
         details = ProductDetails(
-            name=checks.text("name", command.name, max_length=limits.NAME_MAX) or "",
-            description=_optional_text(checks, "description", command.description, limits.DESCRIPTION_MAX),
-            brand=_optional_text(checks, "brand", command.brand, limits.BRAND_MAX),
+            name=checks.text("name", command.name, max_length=input_limits.NAME_MAX) or "",
+            description=_optional_text(checks, "description", command.description, input_limits.DESCRIPTION_MAX),
+            brand=_optional_text(checks, "brand", command.brand, input_limits.BRAND_MAX),
             category_path=_check_category_path(checks, command.category_path),
             attributes=_check_attributes(checks, command.attributes),
         )
@@ -150,11 +152,13 @@ class Product(Aggregate):
         checks = Checks()
         changes: dict[str, Any] = {}
         if command.name is not None:
-            changes["name"] = checks.text("name", command.name, max_length=limits.NAME_MAX)
+            changes["name"] = checks.text("name", command.name, max_length=input_limits.NAME_MAX)
         if command.description is not None:
-            changes["description"] = _optional_text(checks, "description", command.description, limits.DESCRIPTION_MAX)
+            changes["description"] = _optional_text(
+                checks, "description", command.description, input_limits.DESCRIPTION_MAX
+            )
         if command.brand is not None:
-            changes["brand"] = _optional_text(checks, "brand", command.brand, limits.BRAND_MAX)
+            changes["brand"] = _optional_text(checks, "brand", command.brand, input_limits.BRAND_MAX)
         if command.category_path is not None:
             changes["category_path"] = _check_category_path(checks, command.category_path)
         if command.attributes is not None:
@@ -226,12 +230,12 @@ class Product(Aggregate):
         return {
             "id": self.id,
             "sku": self.sku,
-            **plain(self.details),
+            **as_json_data(self.details),
             "price": self.price.as_dict(),
             "status": self.status.value,
             "on_hand": self.stock.on_hand,
             "reserved": self.stock.reserved,
             "version": self.version,
-            "created_at": plain(self.created_at),
-            "updated_at": plain(self.updated_at),
+            "created_at": as_json_data(self.created_at),
+            "updated_at": as_json_data(self.updated_at),
         }

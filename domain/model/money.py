@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from domain.model.currencies import MINOR_UNITS
-from domain.model.limits import PRICE_MAX
+from domain.model.input_limits import PRICE_MAX
 from domain.model.validation import Checks
 
 

@@ -8,14 +8,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from domain.model import limits
+from domain.model import input_limits
 from domain.model.aggregate import Aggregate
 from domain.model.catalog import Product, check_sku
 from domain.model.commands import OrderLineRequest, PlaceOrder
 from domain.model.errors import Forbidden, InvalidState, NotFound
 from domain.model.events import ORDER, OrderCancelled, OrderEvent, OrderPaid, OrderPlaced, OrderShipped
+from domain.model.json_data import as_json_data
 from domain.model.money import Money
-from domain.model.plain import plain
 from domain.model.validation import Checks
 
 
@@ -42,13 +42,13 @@ class OrderLine:
 def check_order_lines(command: PlaceOrder) -> tuple[str, list[OrderLineRequest]]:
     """Validates the shape of an order before anything is loaded: customer, line count, skus, quantities."""
     checks = Checks()
-    customer_id = checks.text("customerId", command.customer_id, max_length=limits.ID_MAX) or ""
-    checks.count("lines", command.lines, minimum=1, maximum=limits.ORDER_LINES_MAX)
+    customer_id = checks.text("customerId", command.customer_id, max_length=input_limits.ID_MAX) or ""
+    checks.count("lines", command.lines, minimum=1, maximum=input_limits.ORDER_LINES_MAX)
     seen: dict[str, int] = {}
     lines = []
     for i, line in enumerate(command.lines):
         sku = check_sku(checks, f"lines.{i}.sku", line.sku)
-        checks.integer(f"lines.{i}.quantity", line.quantity, minimum=1, maximum=limits.ORDER_LINE_QUANTITY_MAX)
+        checks.integer(f"lines.{i}.quantity", line.quantity, minimum=1, maximum=input_limits.ORDER_LINE_QUANTITY_MAX)
         if sku in seen:
             checks.fail(f"lines.{i}.sku", f"repeats the sku of line {seen[sku]}; combine them into one line")
         seen[sku] = i
@@ -160,9 +160,9 @@ class Order(Aggregate):
             "id": self.id,
             "customer_id": self.customer_id,
             "status": self.status.value,
-            "lines": [{**plain(line), "line_total": line.total.as_dict()} for line in self.lines],
+            "lines": [{**as_json_data(line), "line_total": line.total.as_dict()} for line in self.lines],
             "total": self.total.as_dict(),
             "version": self.version,
-            "placed_at": plain(self.placed_at),
-            "updated_at": plain(self.updated_at),
+            "placed_at": as_json_data(self.placed_at),
+            "updated_at": as_json_data(self.updated_at),
         }

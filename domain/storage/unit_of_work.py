@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.model.aggregate import Aggregate
 from domain.model.catalog import Product
+from domain.model.json_data import as_json_data
 from domain.model.orders import Order
-from domain.model.plain import plain
 from domain.outbox import OutboxPosition
 from domain.ports import IdempotencyClaim, Outcome, SkuTaken, TransientConflict
 from domain.storage.engine import SqliteWriter, is_sqlite_file
@@ -73,7 +73,7 @@ def outbox_rows(aggregate: Aggregate) -> list[dict[str, Any]]:
             "aggregate_id": aggregate.key,
             "aggregate_version": first_version + i,
             "event_type": type(event).__name__,
-            "payload": plain(event),
+            "payload": as_json_data(event),
             "state": aggregate.state() if i == last else None,
             "occurred_at": event.occurred_at,
         }
