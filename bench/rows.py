@@ -13,8 +13,10 @@ from typing import Any
 
 from sqlalchemy import Engine, insert
 
+from domain.handlers import product_created_by
 from domain.model.catalog import Product
 from domain.model.commands import CreateProduct
+from domain.model.inventory import StockReceipt
 from domain.storage.repositories import product_to_row
 from domain.storage.tables import outbox, products
 from domain.storage.unit_of_work import outbox_rows
@@ -31,9 +33,9 @@ class Rows:
 def new_product(command: CreateProduct, *, stock: int = INITIAL_STOCK, now: datetime | None = None) -> Product:
     """A created product with stock received, events still pending (two events: created, stock received)."""
     now = now or datetime.now(UTC)
-    created = Product.create(command, now)
+    created = product_created_by(command, now)
     if stock:
-        created.receive_stock(stock, now)
+        created.receive_stock(StockReceipt.checked(created.sku, stock), now)
     return created
 
 

@@ -23,8 +23,8 @@ from bench.queries import CREATE_PRODUCT, PLACE_ORDER
 from bench.report import Row
 from bench.rows import Rows, product_rows
 from bench.run import Run
-from domain.model.commands import CreateProduct, OrderLineRequest
-from domain.model.orders import Order
+from domain.model.commands import CreateProduct
+from domain.model.orders import Order, OrderRequest
 from domain.storage.engine import create_async, create_sync
 from domain.storage.migrate import upgrade
 from domain.storage.repositories import order_to_row, product_from_row
@@ -71,9 +71,8 @@ class RawWriter:
 
     def order_rows(self, lines: list[tuple[str, int]]) -> RawOrder:
         now = datetime.now(UTC)
-        requests = [OrderLineRequest(sku=sku, quantity=quantity) for sku, quantity in lines]
         touched = {sku: self._fresh_product(sku) for sku, _ in lines}
-        order = Order.place("customer-bench", requests, touched, now)
+        order = Order.place(OrderRequest.checked("customer-bench", lines), touched, now)
         events = outbox_rows(order) + [row for product in touched.values() for row in outbox_rows(product)]
         return order_to_row(order), events, lines
 

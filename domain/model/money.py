@@ -41,6 +41,15 @@ class Money:
             return cls(value.quantize(quantum), code)
         return None
 
+    @classmethod
+    def checked(cls, field: str, amount: str | Decimal, currency: str) -> Money:
+        """`parse` on its own: the money, or ValidationFailed naming `<field>.amount` or `<field>.currency`."""
+        checks = Checks()
+        money = cls.parse(checks, field, amount, currency)
+        checks.raise_if_any()
+        assert money is not None
+        return money
+
     def times(self, quantity: int) -> Money:
         return Money(self.amount * quantity, self.currency)
 

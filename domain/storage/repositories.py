@@ -8,10 +8,11 @@ from typing import Any, Protocol
 from sqlalchemy import CursorResult, Executable, bindparam, select
 
 from domain.model.aggregate import Aggregate
-from domain.model.catalog import Product, ProductDetails, ProductStatus
+from domain.model.catalog import Product, ProductStatus
 from domain.model.inventory import StockItem
 from domain.model.money import Money
 from domain.model.orders import Order, OrderLine, OrderStatus
+from domain.model.product_details import ProductDetails
 from domain.storage.tables import orders, products
 
 

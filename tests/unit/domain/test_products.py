@@ -4,9 +4,9 @@ from decimal import Decimal
 import pytest
 
 from domain.model.catalog import Product, ProductStatus
-from domain.model.commands import CreateProduct, UpdateProductDetails
 from domain.model.errors import Conflict, ErrorCode, InvalidState, ValidationFailed
 from domain.model.events import ProductCreated, ProductDetailsUpdated, ProductDiscontinued, ProductPriceChanged
+from domain.model.inventory import StockReceipt
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -21,7 +21,7 @@ def create(**overrides: object) -> Product:
         "attributes": (("color", "blue"),),
     }
     fields.update(overrides)
-    return Product.create(CreateProduct(**fields), NOW)  # type: ignore[arg-type]
+    return Product.create(**fields, now=NOW)  # type: ignore[arg-type]
 
 
 def problems_of(error: ValidationFailed) -> dict[str | None, str]:
@@ -83,7 +83,7 @@ def test_create_product_reports_every_problem_at_once() -> None:
 
 def test_update_details_changes_only_given_fields_and_names_them() -> None:
     product = create(description="Soft")
-    product.update_details(UpdateProductDetails(product_id=product.id, name="Green sofa", brand="Acme"), NOW)
+    product.update_details(name="Green sofa", brand="Acme", now=NOW)
     assert product.details.name == "Green sofa"
     assert product.details.description == "Soft"
     event = product.pending_events[-1]
@@ -93,20 +93,20 @@ def test_update_details_changes_only_given_fields_and_names_them() -> None:
 
 def test_update_details_with_an_empty_description_clears_it() -> None:
     product = create(description="Soft")
-    product.update_details(UpdateProductDetails(product_id=product.id, description=""), NOW)
+    product.update_details(description="", now=NOW)
     assert product.details.description is None
 
 
 def test_update_details_that_change_nothing_record_no_event() -> None:
     product = create()
-    product.update_details(UpdateProductDetails(product_id=product.id, name="Blue sofa"), NOW)
+    product.update_details(name="Blue sofa", now=NOW)
     assert len(product.pending_events) == 1
 
 
 def test_update_details_refuses_an_empty_update() -> None:
     product = create()
     with pytest.raises(ValidationFailed):
-        product.update_details(UpdateProductDetails(product_id=product.id), NOW)
+        product.update_details(now=NOW)
 
 
 def test_expected_version_mismatch_is_a_conflict_and_changes_nothing() -> None:
@@ -136,7 +136,7 @@ def test_discontinue_twice_is_an_invalid_state() -> None:
 
 def test_state_carries_everything_a_read_model_needs() -> None:
     product = create()
-    product.receive_stock(5, NOW)
+    product.receive_stock(StockReceipt(product.sku, 5), NOW)
     state = product.state()
     assert state["price"] == {"amount": "499.90", "currency": "EUR"}
     assert (state["on_hand"], state["reserved"], state["version"]) == (5, 0, 2)
