@@ -27,9 +27,8 @@ from bench.services import catalog_env, run_catalog
 from domain.model.inventory import StockReceipt
 from domain.storage.engine import create_sync
 from domain.storage.migrate import upgrade
-from domain.storage.repositories import product_to_row
 from domain.storage.tables import outbox
-from domain.storage.unit_of_work import outbox_rows
+from domain.storage.unit_of_work import rows_to_write
 from read_index.indices import delete_indices
 
 TARGET = 0.7
@@ -47,9 +46,9 @@ def _history(index: int) -> Rows:
             product.receive_stock(StockReceipt.checked(product.sku, 100), now)
         elif step > 1:
             product.change_price(product.price.amount + Decimal(step), "EUR", None, now)
-        rows.outbox.extend(outbox_rows(product))
+        rows.outbox.extend(rows_to_write(product)[1])
         product.pending_events.clear()
-    rows.products.append(product_to_row(product))
+    rows.products.append(rows_to_write(product)[0])
     return rows
 
 

@@ -25,11 +25,11 @@ from bench.rows import Rows, product_rows
 from bench.run import Run
 from domain.model.commands import CreateProduct
 from domain.model.orders import Order, OrderRequest
+from domain.storage.aggregate_rows import product_from_row
 from domain.storage.engine import create_async, create_sync
 from domain.storage.migrate import upgrade
-from domain.storage.repositories import order_to_row, product_from_row
 from domain.storage.tables import orders, outbox, products
-from domain.storage.unit_of_work import outbox_rows
+from domain.storage.unit_of_work import rows_to_write
 
 RawOrder = tuple[dict[str, Any], list[dict[str, Any]], list[tuple[str, int]]]
 TARGET = 0.5
@@ -73,8 +73,9 @@ class RawWriter:
         now = datetime.now(UTC)
         touched = {sku: self._fresh_product(sku) for sku, _ in lines}
         order = Order.place(OrderRequest.checked("customer-bench", lines), touched, now)
-        events = outbox_rows(order) + [row for product in touched.values() for row in outbox_rows(product)]
-        return order_to_row(order), events, lines
+        order_row, events = rows_to_write(order)
+        events += [row for product in touched.values() for row in rows_to_write(product)[1]]
+        return order_row, events, lines
 
     def _fresh_product(self, sku: str) -> Any:
         return product_from_row(self._products[sku])

@@ -25,7 +25,6 @@ from domain.model.events import (
     StockShipped,
 )
 from domain.model.inventory import StockAdjustment, StockItem, StockReceipt
-from domain.model.json_data import as_json_data
 from domain.model.money import Money
 from domain.model.product_details import (
     ProductDetails,
@@ -36,6 +35,7 @@ from domain.model.product_details import (
     check_name,
 )
 from domain.model.skus import check_sku
+from domain.model.snapshots import ProductSnapshot
 from domain.model.validation import Checks
 
 
@@ -215,16 +215,42 @@ class Product(Aggregate):
         self.updated_at = now
         self.record(event)
 
-    def state(self) -> dict[str, Any]:
+    def snapshot(self) -> ProductSnapshot:
+        details = self.details
         return {
             "id": self.id,
             "sku": self.sku,
-            **as_json_data(self.details),
-            "price": self.price.as_dict(),
+            "name": details.name,
+            "description": details.description,
+            "brand": details.brand,
+            "category_path": list(details.category_path),
+            "attributes": [[name, value] for name, value in details.attributes],
+            "price": self.price.snapshot(),
             "status": self.status.value,
             "on_hand": self.stock.on_hand,
             "reserved": self.stock.reserved,
             "version": self.version,
-            "created_at": as_json_data(self.created_at),
-            "updated_at": as_json_data(self.updated_at),
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
         }
+
+    @classmethod
+    def from_snapshot(cls, snapshot: ProductSnapshot) -> Product:
+        """The product as it was when `snapshot()` gave this (how storage loads it)."""
+        return cls(
+            id=snapshot["id"],
+            sku=snapshot["sku"],
+            details=ProductDetails(
+                name=snapshot["name"],
+                description=snapshot["description"],
+                brand=snapshot["brand"],
+                category_path=tuple(snapshot["category_path"]),
+                attributes=tuple((name, value) for name, value in snapshot["attributes"]),
+            ),
+            price=Money.from_snapshot(snapshot["price"]),
+            status=ProductStatus(snapshot["status"]),
+            stock=StockItem(snapshot["on_hand"], snapshot["reserved"]),
+            version=snapshot["version"],
+            created_at=datetime.fromisoformat(snapshot["created_at"]),
+            updated_at=datetime.fromisoformat(snapshot["updated_at"]),
+        )

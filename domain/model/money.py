@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from domain.model.currencies import MINOR_UNITS
 from domain.model.input_limits import PRICE_MAX
+from domain.model.snapshots import MoneySnapshot
 from domain.model.validation import Checks
 
 
@@ -57,5 +58,9 @@ class Money:
         assert other.currency == self.currency, "adding amounts of different currencies"
         return Money(self.amount + other.amount, self.currency)
 
-    def as_dict(self) -> dict[str, str]:
+    def snapshot(self) -> MoneySnapshot:
         return {"amount": str(self.amount), "currency": self.currency}
+
+    @classmethod
+    def from_snapshot(cls, snapshot: MoneySnapshot) -> Money:
+        return cls(Decimal(snapshot["amount"]), snapshot["currency"])

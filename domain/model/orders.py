@@ -7,16 +7,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from domain.model import input_limits
 from domain.model.aggregate import Aggregate
 from domain.model.catalog import Product
 from domain.model.errors import Forbidden, InvalidState, NotFound
 from domain.model.events import ORDER, OrderCancelled, OrderEvent, OrderPaid, OrderPlaced, OrderShipped
-from domain.model.json_data import as_json_data
 from domain.model.money import Money
 from domain.model.skus import check_sku
+from domain.model.snapshots import OrderLineSnapshot, OrderSnapshot
 from domain.model.validation import Checks
 
 
@@ -38,6 +37,27 @@ class OrderLine:
     @property
     def total(self) -> Money:
         return self.unit_price.times(self.quantity)
+
+    def snapshot(self) -> OrderLineSnapshot:
+        return {
+            "sku": self.sku,
+            "product_id": self.product_id,
+            "product_name": self.product_name,
+            "quantity": self.quantity,
+            "unit_price": self.unit_price.snapshot(),
+            "line_total": self.total.snapshot(),
+        }
+
+    @classmethod
+    def from_snapshot(cls, snapshot: OrderLineSnapshot) -> OrderLine:
+        """The line as placed; its total is worked out again, not read."""
+        return cls(
+            sku=snapshot["sku"],
+            product_id=snapshot["product_id"],
+            product_name=snapshot["product_name"],
+            quantity=snapshot["quantity"],
+            unit_price=Money.from_snapshot(snapshot["unit_price"]),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,14 +216,14 @@ class Order(Aggregate):
         self.updated_at = now
         self.record(event)
 
-    def state(self) -> dict[str, Any]:
+    def snapshot(self) -> OrderSnapshot:
         return {
             "id": self.id,
             "customer_id": self.customer_id,
             "status": self.status.value,
-            "lines": [{**as_json_data(line), "line_total": line.total.as_dict()} for line in self.lines],
-            "total": self.total.as_dict(),
+            "lines": [line.snapshot() for line in self.lines],
+            "total": self.total.snapshot(),
             "version": self.version,
-            "placed_at": as_json_data(self.placed_at),
-            "updated_at": as_json_data(self.updated_at),
+            "placed_at": self.placed_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
         }

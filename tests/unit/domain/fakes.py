@@ -20,6 +20,7 @@ from domain.model.aggregate import Aggregate
 from domain.model.catalog import Product
 from domain.model.events import Event
 from domain.model.orders import Order
+from domain.model.snapshots import Snapshot
 from domain.outbox import OutboxPosition
 from domain.ports import IdempotencyClaim, Outcome, SkuTaken, TransientConflict
 
@@ -33,8 +34,8 @@ class StoredEvent:
     aggregate_id: str
     version: int
     event: Event
-    state: object | None
-    """The aggregate's state after the event, on the last event of a commit for that aggregate only."""
+    state: Snapshot | None
+    """The aggregate's snapshot after the event, on the last event of a commit for that aggregate only."""
 
 
 @dataclass(slots=True)
@@ -157,7 +158,7 @@ class FakeUnitOfWork:
         events = aggregate.pending_events
         first_version = aggregate.version - len(events) + 1
         for i, event in enumerate(events):
-            state = aggregate.state() if i == len(events) - 1 else None
+            state = aggregate.snapshot() if i == len(events) - 1 else None
             self.store.outbox.append(
                 StoredEvent(aggregate.aggregate_type, aggregate.key, first_version + i, event, state)
             )

@@ -43,8 +43,8 @@ class Scenario:
 
     def _stored(self) -> tuple[object, ...]:
         store = self.store
-        products = {key: product.state() for key, product in store.products.items()}
-        orders = {key: order.state() for key, order in store.orders.items()}
+        products = {key: product.snapshot() for key, product in store.products.items()}
+        orders = {key: order.snapshot() for key, order in store.orders.items()}
         return products, orders, len(store.outbox), dict(store.outcomes), store.commits
 
     async def product(self, sku: str = "OAK-1", *, price: str = "10.00", stock: int = 5, currency: str = "EUR") -> str:

@@ -8,7 +8,7 @@ from domain.model.errors import Forbidden, InsufficientStock, InvalidState, NotF
 from domain.model.events import OrderCancelled, OrderPaid, OrderPlaced, StockReleased, StockShipped
 from domain.model.inventory import StockItem, StockReceipt
 from domain.model.money import Money
-from domain.model.orders import Order, OrderRequest, OrderStatus, RequestedLine, cancellation_reason
+from domain.model.orders import Order, OrderLine, OrderRequest, OrderStatus, RequestedLine, cancellation_reason
 from tests.unit.domain.test_products import create
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -132,3 +132,20 @@ def test_a_cancellation_reason_is_trimmed_and_an_empty_one_is_none() -> None:
     assert cancellation_reason(" ") is None
     with pytest.raises(ValidationFailed):
         cancellation_reason("r" * 501)
+
+
+def test_the_order_snapshot_carries_each_lines_total_and_the_order_total() -> None:
+    order = place({"A": stocked("A", "10.00", 5), "B": stocked("B", "2.50", 5)}, ("A", 2), ("B", 1))
+    snapshot = order.snapshot()
+    assert [(line["sku"], line["line_total"]["amount"]) for line in snapshot["lines"]] == [
+        ("A", "20.00"),
+        ("B", "2.50"),
+    ]
+    assert snapshot["total"] == {"amount": "22.50", "currency": "EUR"}
+    assert (snapshot["status"], snapshot["placed_at"]) == ("PLACED", "2026-01-01T00:00:00+00:00")
+
+
+def test_an_order_line_restored_from_its_snapshot_is_the_same_line() -> None:
+    order = place({"A": stocked("A", "10.00", 5)}, ("A", 3))
+    [line] = order.lines
+    assert OrderLine.from_snapshot(line.snapshot()) == line

@@ -134,10 +134,20 @@ def test_discontinue_twice_is_an_invalid_state() -> None:
         product.discontinue(None, NOW)
 
 
-def test_state_carries_everything_a_read_model_needs() -> None:
+def test_the_snapshot_carries_everything_a_read_model_needs() -> None:
     product = create()
     product.receive_stock(StockReceipt(product.sku, 5), NOW)
-    state = product.state()
-    assert state["price"] == {"amount": "499.90", "currency": "EUR"}
-    assert (state["on_hand"], state["reserved"], state["version"]) == (5, 0, 2)
-    assert state["attributes"] == [["color", "blue"]]
+    snapshot = product.snapshot()
+    assert snapshot["price"] == {"amount": "499.90", "currency": "EUR"}
+    assert (snapshot["on_hand"], snapshot["reserved"], snapshot["version"]) == (5, 0, 2)
+    assert snapshot["attributes"] == [["color", "blue"]]
+    assert snapshot["created_at"] == "2026-01-01T00:00:00+00:00"
+
+
+def test_a_product_restored_from_its_snapshot_gives_the_same_snapshot() -> None:
+    product = create(description="Deep seats", brand="Nordhus")
+    product.receive_stock(StockReceipt(product.sku, 5), NOW)
+    product.discontinue(None, NOW)
+    restored = Product.from_snapshot(product.snapshot())
+    assert restored.snapshot() == product.snapshot()
+    assert (restored.details, restored.price, restored.stock) == (product.details, product.price, product.stock)
