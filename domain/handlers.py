@@ -24,7 +24,8 @@ from domain.model.commands import (
 from domain.model.errors import Duplicate, NotFound
 from domain.model.inventory import StockAdjustment, StockReceipt
 from domain.model.money import Money
-from domain.model.orders import Order, OrderRequest, cancellation_reason
+from domain.model.order_lines import OrderRequest
+from domain.model.orders import Order, cancellation_reason
 from domain.ports import Handler, Outcome, SkuTaken, UnitOfWork
 
 

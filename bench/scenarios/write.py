@@ -24,7 +24,8 @@ from bench.report import Row
 from bench.rows import Rows, product_rows
 from bench.run import Run
 from domain.model.commands import CreateProduct
-from domain.model.orders import Order, OrderRequest
+from domain.model.order_lines import OrderRequest
+from domain.model.orders import Order
 from domain.storage.aggregate_rows import product_from_row
 from domain.storage.engine import create_async, create_sync
 from domain.storage.migrate import upgrade

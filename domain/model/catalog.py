@@ -159,7 +159,8 @@ class Product(Aggregate):
         if not changed:
             return
         self.details = replace(self.details, **changes)
-        self._record_at(now, ProductDetailsUpdated(product_id=self.id, occurred_at=now, changed_fields=changed))
+        event = ProductDetailsUpdated(product_id=self.id, occurred_at=now, changed_fields=changed, details=self.details)
+        self._record_at(now, event)
 
     def change_price(self, amount: Decimal | str, currency: str, expected_version: int | None, now: datetime) -> None:
         self.require_version(expected_version)

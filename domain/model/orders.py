@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
 
@@ -14,8 +13,8 @@ from domain.model.catalog import Product
 from domain.model.errors import Forbidden, InvalidState, NotFound
 from domain.model.events import ORDER, OrderCancelled, OrderEvent, OrderPaid, OrderPlaced, OrderShipped
 from domain.model.money import Money
-from domain.model.skus import check_sku
-from domain.model.snapshots import OrderLineSnapshot, OrderSnapshot
+from domain.model.order_lines import OrderLine, OrderRequest
+from domain.model.snapshots import OrderSnapshot
 from domain.model.validation import Checks
 
 
@@ -24,75 +23,6 @@ class OrderStatus(StrEnum):
     PAID = "PAID"
     SHIPPED = "SHIPPED"
     CANCELLED = "CANCELLED"
-
-
-@dataclass(frozen=True, slots=True)
-class OrderLine:
-    sku: str
-    product_id: str
-    product_name: str
-    quantity: int
-    unit_price: Money
-
-    @property
-    def total(self) -> Money:
-        return self.unit_price.times(self.quantity)
-
-    def snapshot(self) -> OrderLineSnapshot:
-        return {
-            "sku": self.sku,
-            "product_id": self.product_id,
-            "product_name": self.product_name,
-            "quantity": self.quantity,
-            "unit_price": self.unit_price.snapshot(),
-            "line_total": self.total.snapshot(),
-        }
-
-    @classmethod
-    def from_snapshot(cls, snapshot: OrderLineSnapshot) -> OrderLine:
-        """The line as placed; its total is worked out again, not read."""
-        return cls(
-            sku=snapshot["sku"],
-            product_id=snapshot["product_id"],
-            product_name=snapshot["product_name"],
-            quantity=snapshot["quantity"],
-            unit_price=Money.from_snapshot(snapshot["unit_price"]),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class RequestedLine:
-    sku: str
-    quantity: int
-
-
-@dataclass(frozen=True, slots=True)
-class OrderRequest:
-    """What a customer asks to order, checked before anything is loaded: customer, line count, skus, quantities."""
-
-    customer_id: str
-    lines: tuple[RequestedLine, ...]
-
-    @property
-    def skus(self) -> list[str]:
-        return [line.sku for line in self.lines]
-
-    @classmethod
-    def checked(cls, customer_id: str, lines: Sequence[tuple[str, int]]) -> OrderRequest:
-        checks = Checks()
-        clean_customer_id = checks.text("customerId", customer_id, max_length=input_limits.ID_MAX) or ""
-        checks.count("lines", lines, minimum=1, maximum=input_limits.ORDER_LINES_MAX)
-        seen: dict[str, int] = {}
-        requested = []
-        for i, (sku, quantity) in enumerate(lines):
-            clean_sku = check_sku(checks, f"lines.{i}.sku", sku)
-            checks.integer(f"lines.{i}.quantity", quantity, minimum=1, maximum=input_limits.ORDER_LINE_QUANTITY_MAX)
-            if clean_sku in seen:
-                checks.fail(f"lines.{i}.sku", f"repeats the sku of line {seen[clean_sku]}; combine them into one line")
-            seen[clean_sku] = i
-            requested.append(RequestedLine(clean_sku, quantity))
-        checks.raise_if_any()
-        return cls(clean_customer_id, tuple(requested))
 
 
 def cancellation_reason(reason: str | None) -> str | None:
@@ -167,7 +97,10 @@ class Order(Aggregate):
             updated_at=now,
         )
         order._record_at(
-            now, OrderPlaced(order_id=order_id, occurred_at=now, customer_id=customer_id, total=order.total)
+            now,
+            OrderPlaced(
+                order_id=order_id, occurred_at=now, customer_id=customer_id, lines=order.lines, total=order.total
+            ),
         )
         return order
 

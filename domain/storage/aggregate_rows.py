@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.model.catalog import Product
-from domain.model.orders import Order, OrderLine, OrderStatus
+from domain.model.order_lines import OrderLine
+from domain.model.orders import Order, OrderStatus
 from domain.model.snapshots import OrderSnapshot, ProductSnapshot
 
 

@@ -8,7 +8,8 @@ from domain.model.errors import Forbidden, InsufficientStock, InvalidState, NotF
 from domain.model.events import OrderCancelled, OrderPaid, OrderPlaced, StockReleased, StockShipped
 from domain.model.inventory import StockItem, StockReceipt
 from domain.model.money import Money
-from domain.model.orders import Order, OrderLine, OrderRequest, OrderStatus, RequestedLine, cancellation_reason
+from domain.model.order_lines import OrderLine, OrderRequest, RequestedLine
+from domain.model.orders import Order, OrderStatus, cancellation_reason
 from tests.unit.domain.test_products import create
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -149,3 +150,10 @@ def test_an_order_line_restored_from_its_snapshot_is_the_same_line() -> None:
     order = place({"A": stocked("A", "10.00", 5)}, ("A", 3))
     [line] = order.lines
     assert OrderLine.from_snapshot(line.snapshot()) == line
+
+
+def test_the_placed_event_records_the_lines_as_placed() -> None:
+    order = place({"A": stocked("A", "10.00", 5)}, ("A", 2))
+    placed = order.pending_events[0]
+    assert isinstance(placed, OrderPlaced)
+    assert (placed.lines, placed.total) == (order.lines, Money(Decimal("20.00"), "EUR"))

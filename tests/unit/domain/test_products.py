@@ -89,6 +89,7 @@ def test_update_details_changes_only_given_fields_and_names_them() -> None:
     event = product.pending_events[-1]
     assert isinstance(event, ProductDetailsUpdated)
     assert set(event.changed_fields) == {"name", "brand"}
+    assert event.details == product.details
 
 
 def test_update_details_with_an_empty_description_clears_it() -> None:
