@@ -21,9 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.outbox import OutboxPosition, OutboxRecord
 from domain.storage import outbox_store
+from sync.batches import Batch, prepare, split_by_bytes, still_current
 from sync.delivery import Delivered, Deliverer
 from sync.options import SyncOptions
-from sync.outbox_reader import Batch, prepare, split_by_bytes, still_current
 from sync.retry import DATABASE_ERRORS, Interrupted, Outage, retrying
 
 log = logging.getLogger(__name__)

@@ -29,11 +29,11 @@ from domain.outbox import OutboxPosition
 from domain.storage import outbox_store
 from domain.storage.outbox_store import AggregateState
 from read_index.indices import READ_MODELS, create_fresh_index, ensure_indices, index_settings, swap_alias
+from sync.batches import Batch
 from sync.delivery import Delivered, Deliverer
 from sync.options import SyncOptions
-from sync.outbox_reader import Batch
 from sync.pipeline import Applied, Pipeline
-from sync.read_models import SOURCES, snapshot_ops
+from sync.read_model_sources import SOURCES, snapshot_ops
 from sync.retry import Outage
 
 log = logging.getLogger(__name__)

@@ -27,10 +27,10 @@ from domain.outbox import START, OutboxPosition, OutboxRecord
 from domain.storage import outbox_store
 from read_index.indices import alias_name, ensure_indices
 from sync.applied_position import AppliedPositionRecorder, applied_position, ensure_state_index
+from sync.batches import Batch, sources
 from sync.delivery import Delivered, Deliverer
 from sync.metrics import SyncMetrics
 from sync.options import SyncOptions
-from sync.outbox_reader import Batch, sources
 from sync.pipeline import Applied, Pipeline
 from sync.retry import DATABASE_ERRORS, ELASTICSEARCH_ERRORS, Backoff, Interrupted, Outage, pause, retrying
 from sync.status import SyncStatus, read_status

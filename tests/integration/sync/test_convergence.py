@@ -18,8 +18,8 @@ from read_index.indices import READ_MODELS, alias_name, ensure_indices
 from read_index.projections import IndexOp
 from read_index.writer import BulkReport, apply
 from sync.applied_position import applied_position
+from sync.batches import prepare
 from sync.delivery import Deliverer
-from sync.outbox_reader import prepare
 from sync.retry import Outage
 from tests.integration.sync.conftest import WorkerFactory, assert_verified_clean, wait_until_caught_up
 from tests.integration.sync.workload import Catalog, churn, create_products

@@ -1,6 +1,7 @@
-"""Dead letters: outbox records the worker could not index after bounded tries, kept with their error.
+"""Listing and retrying dead letters: outbox records the worker could not index after bounded tries, kept with
+their error (`catalog deadletter list|retry`).
 
-`retry` re-reads each record from the outbox and applies it again (its state is the aggregate's state at that
+A retry re-reads each record from the outbox and applies it again (its state is the aggregate's state at that
 version, so a newer document already indexed wins, by external versioning). Fix the cause first: a mapping, a
 projection, or the record itself.
 """
@@ -16,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.storage import outbox_store
 from domain.storage.outbox_store import DeadLetter
+from sync.batches import prepare
 from sync.delivery import Deliverer
 from sync.options import SUBSCRIPTION
-from sync.outbox_reader import prepare
 from sync.retry import Interrupted, Outage
 
 RETRY_ATTEMPTS = 3
