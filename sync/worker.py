@@ -24,7 +24,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.outbox import START, OutboxPosition, OutboxRecord
-from domain.storage import outbox_store
+from domain.storage import dead_letters, outbox_reading, sync_checkpoints, sync_lease
 from read_index.indices import alias_name, ensure_indices
 from sync.applied_position import AppliedPositionRecorder, applied_position, ensure_state_index
 from sync.batches import Batch, sources
@@ -131,7 +131,7 @@ class SyncWorker:
         `asyncio.timeout`."""
         never = asyncio.Event()
         await self._prepare(never)
-        until = await self._database(outbox_store.head, never)
+        until = await self._database(outbox_reading.head, never)
         try:
             while True:
                 if not await self._claim():
@@ -174,7 +174,7 @@ class SyncWorker:
         """The lower of the database checkpoint and the position recorded in Elasticsearch: if the index lost
         writes (restored, recreated, wiped), the worker replays them instead of trusting the checkpoint."""
         name = self.options.subscription
-        checkpoint = await self._database(lambda c: outbox_store.load_checkpoint(c, name), halt)
+        checkpoint = await self._database(lambda c: sync_checkpoints.load_checkpoint(c, name), halt)
         recorded = await self._elasticsearch(lambda: applied_position(self._client, self._prefix, name), halt)
         if recorded < checkpoint:
             log.warning(
@@ -198,7 +198,7 @@ class SyncWorker:
             failures.append((record, refused.error, self.options.max_attempts))
         if failures:
             name = self.options.subscription
-            await self._database(lambda c: outbox_store.add_dead_letters(c, name, failures), self._halt, write=True)
+            await self._database(lambda c: dead_letters.add_dead_letters(c, name, failures), self._halt, write=True)
             for record, error, attempts in failures:
                 log.error(
                     "event=dead_lettered position=%s aggregate=%s/%s version=%d attempts=%d error=%r",
@@ -219,7 +219,7 @@ class SyncWorker:
         end = applied[-1].end
         name = self.options.subscription
         halt = self._halt  # once halted, each write is still tried once: the last checkpoint on the way out
-        await self._database(lambda c: outbox_store.save_checkpoint(c, name, end), halt, write=True)
+        await self._database(lambda c: sync_checkpoints.save_checkpoint(c, name, end), halt, write=True)
         self.metrics.checkpointed(end)
         for item in applied:
             self._unrefreshed |= item.models
@@ -244,8 +244,8 @@ class SyncWorker:
         name = self.options.subscription
         try:
             async with self._engine.begin() as connection:
-                held = await outbox_store.claim_lease(connection, name, self.owner, ttl)
-                holder = None if held else await outbox_store.read_lease(connection, name)
+                held = await sync_lease.claim_lease(connection, name, self.owner, ttl)
+                holder = None if held else await sync_lease.read_lease(connection, name)
         except DATABASE_ERRORS as error:
             self._db_outage.failed(error)
             held, holder = False, None
@@ -268,7 +268,7 @@ class SyncWorker:
             ttl = timedelta(seconds=self.options.lease_seconds)
             try:
                 async with self._engine.begin() as connection:
-                    held = await outbox_store.claim_lease(connection, self.options.subscription, self.owner, ttl)
+                    held = await sync_lease.claim_lease(connection, self.options.subscription, self.owner, ttl)
             except DATABASE_ERRORS as error:
                 self._db_outage.failed(error)
                 continue
@@ -283,7 +283,7 @@ class SyncWorker:
         self._set_lease(False)
         with suppress(*DATABASE_ERRORS):
             async with self._engine.begin() as connection:
-                await outbox_store.release_lease(connection, self.options.subscription, self.owner)
+                await sync_lease.release_lease(connection, self.options.subscription, self.owner)
             log.info("event=lease_released subscription=%s owner=%s", self.options.subscription, self.owner)
 
     def _set_lease(self, held: bool) -> None:
