@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from domain.ports import TransientConflict
-from domain.storage.errors import is_transient
+from domain.storage.database_errors import is_transient
 
 T = TypeVar("T")
 

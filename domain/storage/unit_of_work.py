@@ -19,8 +19,8 @@ from domain.model.orders import Order
 from domain.model.plain import plain
 from domain.outbox import OutboxPosition
 from domain.ports import IdempotencyClaim, Outcome, SkuTaken, TransientConflict
+from domain.storage.database_errors import is_sku_taken, is_transient
 from domain.storage.engine import SqliteWriter, is_sqlite_file
-from domain.storage.errors import is_sku_taken, is_transient
 from domain.storage.repositories import (
     SqlConnection,
     SqlOrderRepository,
