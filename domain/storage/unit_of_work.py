@@ -20,7 +20,7 @@ from domain.model.plain import plain
 from domain.outbox import OutboxPosition
 from domain.ports import IdempotencyClaim, Outcome, SkuTaken, TransientConflict
 from domain.storage.database_errors import is_sku_taken, is_transient
-from domain.storage.engine import SqliteWriter, is_sqlite_file
+from domain.storage.engine import is_sqlite_file
 from domain.storage.repositories import (
     SqlConnection,
     SqlOrderRepository,
@@ -29,6 +29,7 @@ from domain.storage.repositories import (
     order_to_row,
     product_to_row,
 )
+from domain.storage.sqlite_writer import SqliteWriter
 from domain.storage.tables import idempotency_keys, orders, outbox, products
 
 Clock = Callable[[], datetime]
