@@ -17,8 +17,8 @@ T = TypeVar("T")
 
 
 class RetryingStores:
-    """Also hands its outages and retry counters to the pipeline and the deliverer, so that each store has one
-    outage, logged once, whoever meets it."""
+    """Owns each store's `Outage` and retry counter, which the worker hands on to its pipeline and deliverer too:
+    one outage per store, logged once, whoever meets it."""
 
     def __init__(self, engine: AsyncEngine, options: SyncOptions, retries: Counter) -> None:
         self._engine = engine
