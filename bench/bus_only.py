@@ -3,7 +3,7 @@
 Runs N createProduct commands, then N placeOrder commands (1 to 3 lines), through the real `MessageBus` and
 `SqlUnitOfWorkFactory`, against the raw Core statements of the same rows, on fresh databases; C commands in
 flight at a time (default 1). On SQLite it also runs the bus on aiosqlite, one thread hop per SQL call, as the
-service did before the writer thread (`engine.SqliteWriter`). Prints commands/s and CPU per command of this
+service did before the writer thread (`sqlite_writer.SqliteWriter`). Prints commands/s and CPU per command of this
 process (and, with --postgres, of the PostgreSQL server).
 """
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.run import Run
 from domain.outbox import START
-from domain.storage import outbox_store
+from domain.storage import outbox_reading
 from domain.storage.engine import create_async
 from read_index.indices import ensure_indices, refresh
 from sync.options import SyncOptions
@@ -31,7 +31,7 @@ class SyncStats:
 
 async def count_outbox(engine: AsyncEngine) -> int:
     async with engine.connect() as connection:
-        return (await outbox_store.backlog(connection, START)).events
+        return (await outbox_reading.backlog(connection, START)).events
 
 
 async def sync_until_caught_up(

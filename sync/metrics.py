@@ -1,14 +1,22 @@
-"""The worker's Prometheus metrics, registered on the registry the caller passes (no global side effects).
+"""The worker's Prometheus metrics, registered on the registry the caller passes (no global side effects), and the
+loop that keeps its backlog gauges current.
 
 The API mounts its registry on `/metrics`; a standalone `catalog sync --metrics-port P` serves its own.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from domain.outbox import OutboxPosition
+from sync.retry import DATABASE_ERRORS, sleep_or_halt
 from sync.status import SyncStatus
+
+log = logging.getLogger(__name__)
 
 
 class SyncMetrics:
@@ -54,3 +62,15 @@ class SyncMetrics:
         self.events_behind.set(status.events_behind)
         self.seconds_behind.set(status.seconds_behind)
         self.dead_letters.set(status.dead_letters)
+
+    async def observe_every(
+        self, seconds: float, read: Callable[[], Awaitable[SyncStatus]], stop: asyncio.Event
+    ) -> None:
+        """Recomputes the backlog gauges from `read()` every `seconds` until `stop` is set; a round the database
+        does not answer is skipped."""
+        while not stop.is_set():
+            try:
+                self.observe(await read())
+            except DATABASE_ERRORS as error:
+                log.debug("event=status_unavailable error=%r", error)
+            await sleep_or_halt(seconds, stop)

@@ -20,10 +20,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.outbox import OutboxPosition, OutboxRecord
-from domain.storage import outbox_store
+from domain.storage import outbox_reading
+from sync.batches import Batch, prepare, split_by_bytes, still_current
 from sync.delivery import Delivered, Deliverer
 from sync.options import SyncOptions
-from sync.outbox_reader import Batch, prepare, split_by_bytes, still_current
 from sync.retry import DATABASE_ERRORS, Interrupted, Outage, retrying
 
 log = logging.getLogger(__name__)
@@ -161,7 +161,7 @@ class Pipeline:
     async def _read_after(self, position: OutboxPosition, limit: int, halt: asyncio.Event) -> list[OutboxRecord]:
         async def read() -> list[OutboxRecord]:
             async with self._engine.connect() as connection:
-                return await outbox_store.read_after(connection, position, limit, for_projection=True)
+                return await outbox_reading.read_after(connection, position, limit, for_projection=True)
 
         return await retrying(
             read,

@@ -26,14 +26,14 @@ from elasticsearch import AsyncElasticsearch
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.outbox import OutboxPosition
-from domain.storage import aggregate_pages, outbox_store
+from domain.storage import aggregate_pages, outbox_reading
 from domain.storage.aggregate_pages import AggregateState
 from read_index.indices import READ_MODELS, create_fresh_index, ensure_indices, index_settings, swap_alias
+from sync.batches import Batch
 from sync.delivery import Delivered, Deliverer
 from sync.options import SyncOptions
-from sync.outbox_reader import Batch
 from sync.pipeline import Applied, Pipeline
-from sync.read_models import SOURCES, snapshot_ops
+from sync.read_model_sources import SOURCES, snapshot_ops
 from sync.retry import Outage
 
 log = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ class Rebuild:
     async def run(self) -> RebuildReport:
         await ensure_indices(self._client, self._prefix)
         async with self._engine.connect() as connection:
-            start = await outbox_store.horizon(connection)
+            start = await outbox_reading.horizon(connection)
         self.report.start = start
         targets = {model: await create_fresh_index(self._client, self._prefix, model) for model in self._models}
         log.info("event=rebuild_started read_models=%s horizon=%s", ",".join(self._models), start.token())
@@ -188,8 +188,8 @@ class Rebuild:
     async def _replay(self, start: OutboxPosition, deliverer: Deliverer, phase: str) -> OutboxPosition:
         """Applies outbox records after `start`, for the rebuilt models only, up to the head as of now."""
         async with self._engine.connect() as connection:
-            until = await outbox_store.head(connection)
-            total = (await outbox_store.backlog(connection, start)).events
+            until = await outbox_reading.head(connection)
+            total = (await outbox_reading.backlog(connection, start)).events
         pipeline = Pipeline(self._engine, deliverer, self._options, db_outage=Outage("database"), models=self._models)
         done = 0
         self._progress(phase, None, done, total)

@@ -51,6 +51,12 @@ async def pause(seconds: float, halt: asyncio.Event) -> None:
         raise Interrupted
 
 
+async def sleep_or_halt(seconds: float, halt: asyncio.Event) -> None:
+    """Sleeps like `pause`, but returns early instead of raising once `halt` is set."""
+    with suppress(Interrupted):
+        await pause(seconds, halt)
+
+
 class Outage:
     """Tracks whether a store answers. Logs one warning when it stops and one line when it answers again."""
 

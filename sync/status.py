@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.outbox import OutboxPosition
-from domain.storage import outbox_store
+from domain.storage import dead_letters, outbox_reading, sync_checkpoints, sync_lease
 from sync.options import SUBSCRIPTION
 
 
@@ -34,11 +34,11 @@ class SyncStatus:
 
 async def read_status(engine: AsyncEngine, subscription: str = SUBSCRIPTION) -> SyncStatus:
     async with engine.connect() as connection:
-        checkpoint = await outbox_store.load_checkpoint(connection, subscription)
-        head = await outbox_store.head(connection)
-        backlog = await outbox_store.backlog(connection, checkpoint)
-        dead_letters = await outbox_store.count_dead_letters(connection, subscription)
-        lease = await outbox_store.read_lease(connection, subscription)
+        checkpoint = await sync_checkpoints.load_checkpoint(connection, subscription)
+        head = await outbox_reading.head(connection)
+        backlog = await outbox_reading.backlog(connection, checkpoint)
+        open_letters = await dead_letters.count_dead_letters(connection, subscription)
+        lease = await sync_lease.read_lease(connection, subscription)
     oldest = backlog.oldest_occurred_at
     return SyncStatus(
         subscription=subscription,
@@ -46,7 +46,7 @@ async def read_status(engine: AsyncEngine, subscription: str = SUBSCRIPTION) -> 
         head=max(head, checkpoint),
         events_behind=backlog.events,
         seconds_behind=0.0 if oldest is None else max(0.0, (datetime.now(UTC) - oldest).total_seconds()),
-        dead_letters=dead_letters,
+        dead_letters=open_letters,
         lease_owner=None if lease is None else lease.owner,
         lease_expires_at=None if lease is None else lease.expires_at,
     )

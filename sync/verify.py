@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.storage import aggregate_pages
 from read_index.indices import READ_MODELS, alias_name
-from sync.read_models import SOURCES
+from sync.read_model_sources import SOURCES
 
 PIT_KEEP_ALIVE = "2m"
 

@@ -9,8 +9,8 @@ import click
 
 from api.cli.common import settings_from_environment
 from api.cli.sync import database, runtime
-from domain.storage.outbox_store import DeadLetter
-from sync.dead_letters import RetryOutcome, list_dead_letters, retry_dead_letters
+from domain.storage.dead_letters import DeadLetter
+from sync.dead_letter_retry import RetryOutcome, list_dead_letters, retry_dead_letters
 
 
 @click.group()

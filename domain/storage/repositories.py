@@ -15,7 +15,7 @@ from domain.storage.tables import orders, products
 
 class SqlConnection(Protocol):
     """What repositories and the unit of work need of a connection: AsyncConnection, or on SQLite's writer thread
-    a synchronous connection behind the same awaitable methods (`engine.BlockingConnection`)."""
+    a synchronous connection behind the same awaitable methods (`sqlite_writer.BlockingConnection`)."""
 
     async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]: ...
 

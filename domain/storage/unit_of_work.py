@@ -21,9 +21,10 @@ from domain.model.snapshots import Snapshot
 from domain.outbox import OutboxPosition
 from domain.ports import IdempotencyClaim, Outcome, SkuTaken, TransientConflict
 from domain.storage.aggregate_rows import order_row, product_row
-from domain.storage.engine import SqliteWriter, is_sqlite_file
-from domain.storage.errors import is_sku_taken, is_transient
+from domain.storage.database_errors import is_sku_taken, is_transient
+from domain.storage.engine import is_sqlite_file
 from domain.storage.repositories import SqlConnection, SqlOrderRepository, SqlProductRepository, Tracker
+from domain.storage.sqlite_writer import SqliteWriter
 from domain.storage.tables import idempotency_keys, orders, outbox, products
 
 Clock = Callable[[], datetime]

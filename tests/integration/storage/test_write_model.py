@@ -27,7 +27,7 @@ from domain.model.commands import (
 from domain.model.errors import Conflict, Duplicate, ErrorCode, InsufficientStock, ValidationFailed
 from domain.outbox import START, OutboxPosition
 from domain.ports import Outcome
-from domain.storage import outbox_store
+from domain.storage import outbox_reading
 from domain.storage.engine import is_sqlite
 from domain.storage.tables import outbox, products
 from domain.storage.unit_of_work import SqlUnitOfWorkFactory
@@ -260,8 +260,8 @@ async def test_reading_for_projection_gives_each_transactions_state_without_payl
     await bus.dispatch(ChangeProductPrice(product_id=created.aggregate_id, expected_version=None,
                                           price_amount="12.00", price_currency="EUR"))  # fmt: skip
     async with engine.connect() as connection:
-        full = await outbox_store.read_after(connection, START, 100)
-        projected = await outbox_store.read_after(connection, START, 100, for_projection=True)
+        full = await outbox_reading.read_after(connection, START, 100)
+        projected = await outbox_reading.read_after(connection, START, 100, for_projection=True)
     with_state = [record for record in full if record.state is not None]
     assert [r.position for r in projected] == [r.position for r in with_state]
     assert [r.state for r in projected] == [r.state for r in with_state]

@@ -13,13 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.bus import MessageBus
 from domain.outbox import START, OutboxRecord
-from domain.storage import outbox_store
+from domain.storage import outbox_reading, sync_checkpoints
 from read_index.indices import READ_MODELS, alias_name, ensure_indices
 from read_index.projections import IndexOp
 from read_index.writer import BulkReport, apply
 from sync.applied_position import applied_position
+from sync.batches import prepare
 from sync.delivery import Deliverer
-from sync.outbox_reader import prepare
 from sync.retry import Outage
 from tests.integration.sync.conftest import WorkerFactory, assert_verified_clean, wait_until_caught_up
 from tests.integration.sync.workload import Catalog, churn, create_products
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.elasticsearch
 
 async def all_records(engine: AsyncEngine) -> list[OutboxRecord]:
     async with engine.connect() as connection:
-        return await outbox_store.read_after(connection, START, 1_000_000)
+        return await outbox_reading.read_after(connection, START, 1_000_000)
 
 
 async def snapshot(client: AsyncElasticsearch, prefix: str) -> dict[str, Any]:
@@ -73,7 +73,7 @@ async def test_reapplying_delivered_batches_changes_nothing(
     await new_worker().run_until_caught_up()
     before = await snapshot(es_client, index_prefix)
     async with engine.begin() as connection:  # as after a crash between the bulk and the checkpoint
-        await outbox_store.reset_checkpoint(connection, "read-models")
+        await sync_checkpoints.reset_checkpoint(connection, "read-models")
     await es_client.delete(index=f"{index_prefix}-sync-state", id="read-models", refresh=True)
 
     await new_worker(batch_size=7).run_until_caught_up()

@@ -14,7 +14,7 @@ from domain.bus import MessageBus
 from domain.model.commands import CreateProduct
 from domain.outbox import OutboxPosition
 from domain.storage.tables import outbox
-from sync.dead_letters import list_dead_letters, retry_dead_letters
+from sync.dead_letter_retry import list_dead_letters, retry_dead_letters
 from tests.integration.sync.conftest import (
     FAST,
     WorkerFactory,

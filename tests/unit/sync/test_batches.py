@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from domain.outbox import OutboxRecord
 from read_index.projections import IndexOp
+from sync.batches import prepare, still_current
 from sync.delivery import AcknowledgedVersions
-from sync.outbox_reader import prepare, still_current
 from tests.integration.read_index.states import product_state, record
 
 

@@ -1,6 +1,7 @@
-"""Dead letters: outbox records the worker could not index after bounded tries, kept with their error.
+"""Listing and retrying dead letters: outbox records the worker could not index after bounded tries, kept with
+their error (`catalog deadletter list|retry`).
 
-`retry` re-reads each record from the outbox and applies it again (its state is the aggregate's state at that
+A retry re-reads each record from the outbox and applies it again (its state is the aggregate's state at that
 version, so a newer document already indexed wins, by external versioning). Fix the cause first: a mapping, a
 projection, or the record itself.
 """
@@ -14,11 +15,11 @@ from dataclasses import dataclass
 from elasticsearch import AsyncElasticsearch
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.storage import outbox_store
-from domain.storage.outbox_store import DeadLetter
+from domain.storage import dead_letters, outbox_reading
+from domain.storage.dead_letters import DeadLetter
+from sync.batches import prepare
 from sync.delivery import Deliverer
 from sync.options import SUBSCRIPTION
-from sync.outbox_reader import prepare
 from sync.retry import Interrupted, Outage
 
 RETRY_ATTEMPTS = 3
@@ -36,7 +37,7 @@ async def list_dead_letters(
     engine: AsyncEngine, subscription: str = SUBSCRIPTION, *, include_resolved: bool = False, limit: int = 100
 ) -> list[DeadLetter]:
     async with engine.connect() as connection:
-        return await outbox_store.list_dead_letters(
+        return await dead_letters.list_dead_letters(
             connection, subscription, include_resolved=include_resolved, limit=limit
         )
 
@@ -57,7 +58,7 @@ async def retry_dead_letters(
         letters = []
         async with engine.connect() as connection:
             for letter_id in ids:
-                letter = await outbox_store.get_dead_letter(connection, letter_id)
+                letter = await dead_letters.get_dead_letter(connection, letter_id)
                 if letter is None:
                     raise LookupError(f"no dead letter with id {letter_id}")
                 letters.append(letter)
@@ -73,16 +74,16 @@ async def _retry(engine: AsyncEngine, deliverer: Deliverer, letter: DeadLetter, 
     error = await _apply(engine, deliverer, letter, seconds)
     async with engine.begin() as connection:
         if error is None:
-            await outbox_store.resolve_dead_letter(connection, letter.id)
+            await dead_letters.resolve_dead_letter(connection, letter.id)
         else:
-            await outbox_store.record_failed_retry(connection, letter.id, error)
+            await dead_letters.record_failed_retry(connection, letter.id, error)
     return RetryOutcome(letter.id, resolved=error is None, error=error)
 
 
 async def _apply(engine: AsyncEngine, deliverer: Deliverer, letter: DeadLetter, seconds: float) -> str | None:
     """None once applied, else why not."""
     async with engine.connect() as connection:
-        records = await outbox_store.read_at(connection, [letter.position])
+        records = await outbox_reading.read_at(connection, [letter.position])
     if not records:
         return f"the outbox holds no record at {letter.position.token()} any more"
     batch = prepare(records, tail=True)

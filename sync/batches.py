@@ -1,5 +1,5 @@
-"""Reads the outbox in position order, gap-safe (see `domain.storage.outbox_store.read_after`), and cuts what it
-reads into batches bounded by count and bytes, each projected to index operations ready for one `_bulk`."""
+"""Batches: outbox records (as the pipeline reads them, gap-safe: `domain.storage.outbox_reading.read_after`) cut
+into runs bounded by count and bytes, each projected to index operations ready for one `_bulk`."""
 
 from __future__ import annotations
 

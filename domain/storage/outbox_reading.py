@@ -1,0 +1,154 @@
+"""Reading the outbox in position order without gaps: what the sync worker reads, and where it stands.
+
+Functions take an open `AsyncConnection`; the caller owns the transaction (one short transaction per call is
+the rule: a long read transaction on PostgreSQL would hold the snapshot horizon back for everyone).
+
+**Reading without gaps.** On PostgreSQL a row's `sequence` is taken when it is inserted, not when its transaction
+commits, so a transaction holding sequence 41 may commit after one holding 42. Rows carry the writing
+transaction's id (`txid`), and `read_after` only returns rows whose `txid` is below the current snapshot's xmin:
+every transaction with an id below xmin has ended (its rows are visible now or never will be), and every
+transaction still to come gets a larger id. So nothing can later appear at or behind a position that was read.
+On SQLite writers are serialized and `txid` is always 0: the sequence alone is commit order. See docs/sync.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import ColumnElement, Text, and_, cast, func, literal, literal_column, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain.outbox import START, OutboxPosition, OutboxRecord
+from domain.storage.dialects import as_utc, is_postgres
+from domain.storage.tables import outbox
+
+_SNAPSHOT_XMIN = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+
+
+def _position_column() -> ColumnElement[Any]:
+    return tuple_(outbox.c.txid, outbox.c.sequence)
+
+
+def _after(connection: AsyncConnection, position: OutboxPosition) -> ColumnElement[bool]:
+    """Rows after `position`, as an index range.
+
+    PostgreSQL's btree on (txid, sequence) serves the row value comparison. SQLite's planner bounds only `txid`
+    with it (`SEARCH ... (txid>?)`), and every SQLite txid is 0, so it would walk the whole outbox on every
+    read; there `txid = :txid AND sequence > :sequence` is the same set (txid is always 0) and a true range.
+    """
+    if is_postgres(connection):
+        return _position_column() > tuple_(literal(position.txid), literal(position.sequence))
+    return and_(outbox.c.txid == position.txid, outbox.c.sequence > position.sequence)
+
+
+def _has_state() -> ColumnElement[bool]:
+    """The JSON column stores Python None as the JSON text `null` (SQLAlchemy's default), or as SQL NULL."""
+    return and_(outbox.c.state.is_not(None), cast(outbox.c.state, Text) != "null")
+
+
+_IDENTITY_COLUMNS = (
+    outbox.c.txid,
+    outbox.c.sequence,
+    outbox.c.aggregate_type,
+    outbox.c.aggregate_id,
+    outbox.c.aggregate_version,
+    outbox.c.event_type,
+)
+_RECORD_COLUMNS = (*_IDENTITY_COLUMNS, outbox.c.payload, outbox.c.state, outbox.c.occurred_at)
+# What projections read: no payload (they project states only), no time (nothing downstream asks), and the state
+# as its JSON text, decoded here by orjson, which also tells its size for free (the worker reads thousands of
+# records a second; leaving out the time saves a tenth to a fifth of each read).
+_PROJECTION_COLUMNS = (*_IDENTITY_COLUMNS, cast(outbox.c.state, Text))
+_NOT_READ: dict[str, Any] = {}
+
+
+def _record(row: Sequence[Any], state_size: int = 0) -> OutboxRecord:
+    """A row of `_RECORD_COLUMNS`, unpacked by position (the worker reads thousands a second; names cost)."""
+    txid, sequence, aggregate_type, aggregate_id, version, event_type, payload, state, occurred_at = row
+    return OutboxRecord(
+        OutboxPosition(txid, sequence),
+        aggregate_type,
+        aggregate_id,
+        version,
+        event_type,
+        payload,
+        state,
+        None if occurred_at is None else as_utc(occurred_at),
+        state_size,
+    )
+
+
+def _projection_record(row: Sequence[Any]) -> OutboxRecord:
+    """A row of `_PROJECTION_COLUMNS`: the state's JSON decoded here, the payload and the time left out."""
+    *identity, state = row
+    return _record((*identity, _NOT_READ, orjson.loads(state), None), len(state))
+
+
+async def read_after(
+    connection: AsyncConnection, position: OutboxPosition, limit: int, *, for_projection: bool = False
+) -> list[OutboxRecord]:
+    """Up to `limit` committed records after `position`, in position order, never leaving a gap behind them.
+
+    `for_projection` reads what projecting states needs, and only that. It skips the records that carry no
+    state: an aggregate's earlier events in one transaction, whose state the same transaction's last record for
+    that aggregate carries (and every transaction's last record has one); that reads half the rows when commands
+    emit two events. And it leaves each record's `payload` empty and its `occurred_at` None (not read), with
+    `state_size` filled in.
+    """
+    query = (
+        select(*(_PROJECTION_COLUMNS if for_projection else _RECORD_COLUMNS))
+        .where(_after(connection, position))
+        .order_by(outbox.c.txid, outbox.c.sequence)
+        .limit(limit)
+    )
+    if for_projection:
+        query = query.where(_has_state())
+    if is_postgres(connection):
+        query = query.where(outbox.c.txid < select(literal_column(_SNAPSHOT_XMIN)).scalar_subquery())
+    make = _projection_record if for_projection else _record
+    return [make(row) for row in await connection.execute(query)]
+
+
+async def read_at(connection: AsyncConnection, positions: Sequence[OutboxPosition]) -> list[OutboxRecord]:
+    """The records at these exact positions (dead-letter retries), in position order."""
+    if not positions:
+        return []
+    wanted = _position_column().in_([tuple_(literal(p.txid), literal(p.sequence)) for p in positions])
+    query = select(*_RECORD_COLUMNS).where(wanted).order_by(outbox.c.txid, outbox.c.sequence)
+    return [_record(row) for row in await connection.execute(query)]
+
+
+async def horizon(connection: AsyncConnection) -> OutboxPosition:
+    """A position at or below which every record is committed and visible now, and no new one can appear.
+
+    PostgreSQL: `(xmin, 0)` of the current snapshot; SQLite: the last sequence number.
+    """
+    if is_postgres(connection):
+        xmin: int = (await connection.execute(select(literal_column(_SNAPSHOT_XMIN)))).scalar_one()
+        return OutboxPosition(int(xmin), 0)
+    last = (await connection.execute(select(func.max(outbox.c.sequence)))).scalar_one()
+    return OutboxPosition(0, int(last or 0))
+
+
+async def head(connection: AsyncConnection) -> OutboxPosition:
+    """The greatest committed position (on PostgreSQL, earlier transactions may still be open below it)."""
+    query = select(outbox.c.txid, outbox.c.sequence).order_by(outbox.c.txid.desc(), outbox.c.sequence.desc()).limit(1)
+    row = (await connection.execute(query)).first()
+    return START if row is None else OutboxPosition(row.txid, row.sequence)
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    events: int
+    oldest_occurred_at: datetime | None
+
+
+async def backlog(connection: AsyncConnection, position: OutboxPosition) -> Backlog:
+    """How many committed records lie after `position`, and when the oldest of them happened."""
+    query = select(func.count(), func.min(outbox.c.occurred_at)).select_from(outbox).where(_after(connection, position))
+    count, oldest = (await connection.execute(query)).one()
+    return Backlog(int(count), None if oldest is None else as_utc(oldest))
