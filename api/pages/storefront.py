@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from api.pages.security import page_response, policy
 
-PATHS = ("/", "/products/{product_id}", "/orders")
+PATHS = ("/", "/products/{product_id}", "/cart", "/orders")
 
 
 def storefront_routes() -> list[Route]:

@@ -80,3 +80,31 @@ async def test_graphiql_switched_off_serves_neither_the_page_nor_its_files() -> 
         script = await http.get("/static/graphiql/graphiql.min.js")
     assert page.status_code == 405
     assert script.status_code == 404
+
+
+async def test_the_storefront_answers_its_paths_with_one_page_that_loads_only_its_own_files() -> None:
+    async with browser_http() as http:
+        pages = [await http.get(path) for path in ("/", "/products/some-id", "/cart", "/orders")]
+        references = REFERENCE.findall(pages[0].text)
+        served = [await http.get(reference) for reference in references if reference.startswith("/")]
+    assert {page.status_code for page in pages} == {200}
+    assert len({page.text for page in pages}) == 1
+    assets = [reference for reference in references if reference.startswith("/static/")]
+    assert assets == ["/static/storefront/styles.css", "/static/storefront/app.js"]
+    assert all(reference.startswith(("/", "#", "data:")) for reference in references), references
+    assert {response.status_code for response in served} == {200}
+
+
+async def test_the_storefront_policy_allows_its_own_origin_only_without_any_inline_code() -> None:
+    async with browser_http() as http:
+        policy = directives(await http.get("/"))
+    assert policy["default-src"] == policy["script-src"] == policy["style-src"] == ["'self'"]
+    assert "style-src-elem" not in policy
+    assert policy["img-src"] == ["'self'", "data:"]  # product placeholders are generated SVGs
+
+
+async def test_the_storefront_switched_off_serves_neither_the_page_nor_its_files() -> None:
+    async with browser_http(storefront=False) as http:
+        page = await http.get("/")
+        script = await http.get("/static/storefront/app.js")
+    assert (page.status_code, script.status_code) == (404, 404)

@@ -23,7 +23,8 @@ PRODUCTS = 120
 
 @pytest.fixture
 def bus(engine: AsyncEngine, database_url: str) -> MessageBus:
-    return MessageBus(SqlUnitOfWorkFactory(engine, serialize_writes=database_url.startswith("sqlite")), COMMAND_HANDLERS)
+    factory = SqlUnitOfWorkFactory(engine, serialize_writes=database_url.startswith("sqlite"))
+    return MessageBus(factory, COMMAND_HANDLERS)
 
 
 async def test_seeding_writes_the_products_their_stock_and_the_customers_orders(
@@ -38,9 +39,7 @@ async def test_seeding_writes_the_products_their_stock_and_the_customers_orders(
     shipped = sum(line.quantity for order in expected if order.shipped for line in order.lines)
     assert len(products) == PRODUCTS
     assert sum(on_hand for _, on_hand in products) + shipped == sum(stock_on_hand(i) for i in range(PRODUCTS))
-    assert statuses == Counter(
-        "SHIPPED" if order.shipped else "PAID" if order.paid else "PLACED" for order in expected
-    )
+    assert statuses == Counter("SHIPPED" if order.shipped else "PAID" if order.paid else "PLACED" for order in expected)
     assert sum(advanced) == item_count(PRODUCTS)
     assert result.token is not None
     assert result.orders_refused == 0
