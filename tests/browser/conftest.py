@@ -23,7 +23,12 @@ from tests.e2e.conftest import Server, catalog_env, running_server
 from tests.support.chromium import FLAGS, ensure_chromium
 
 DOCS_SCREENSHOTS = os.environ.get("CATALOG_DOCS_SCREENSHOTS")
-DOCS_STEPS = {"search-with-facets": "storefront-search.png", "product-page": "storefront-product.png"}
+DOCS_STEPS = {
+    "search-with-facets": "storefront-search.png",
+    "product-page": "storefront-product.png",
+    "phone": "storefront-phone.png",
+    "query-answered": "graphiql.png",
+}
 TIMEOUT_MS = 20_000
 
 
@@ -37,7 +42,7 @@ def chromium() -> Iterator[PlaywrightBrowser]:
         browser.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def demo_server(elasticsearch_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`catalog serve --demo` on an empty database: it seeds the demo catalog, and signs tokens with the
     generated development secret (no CATALOG_JWT_SECRET), so the demo customer can sign in."""

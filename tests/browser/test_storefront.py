@@ -144,3 +144,21 @@ def test_the_demo_customer_places_an_order_and_sees_it_in_the_order_history(brow
     assert "new" in (newest.get_attribute("class") or "")
     browser.step("order-history")
     browser.assert_no_request_left_the_machine()
+
+
+def test_on_a_phone_the_filters_fold_away_until_opened(browser: Browser) -> None:
+    page = browser.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(browser.origin)
+    expect(page.locator(".grid .card").first).to_be_visible()
+    northwind = page.get_by_role("checkbox", name=re.compile("^Northwind "))
+    expect(northwind).to_be_hidden()
+    browser.step("phone")
+    page.get_by_text("Filters", exact=True).click()
+    northwind.check()
+    settled(page)
+    assert set(page.locator(".card .maker").all_inner_texts()) == {"Northwind"}
+    card = page.locator(".card").first.bounding_box()
+    assert card is not None
+    assert card["x"] + card["width"] <= 390
+    browser.assert_no_request_left_the_machine()
