@@ -15,6 +15,8 @@ export function cartView(navigate, openSignIn, rerender) {
   }
   const customer = currentCustomer();
   const error = h("p", { class: "error", role: "alert" });
+  // One key per checkout: pressing the button again after a lost answer cannot place a second order.
+  const idempotencyKey = `cart-${randomHex(16)}`;
   const place = async (event) => {
     event.preventDefault();
     const button = event.submitter;
@@ -23,7 +25,7 @@ export function cartView(navigate, openSignIn, rerender) {
       const result = await placeOrder({
         customerId: customer.customerId,
         lines: lines.map(({ sku, quantity }) => ({ sku, quantity })),
-        idempotencyKey: `cart-${crypto.randomUUID()}`,
+        idempotencyKey,
       }, customer.token);
       if (!result.ok) throw new Error(result.errors.map((e) => e.message).join("; "));
       clearCart();
@@ -46,6 +48,12 @@ export function cartView(navigate, openSignIn, rerender) {
       ? h("form", { onSubmit: place }, h("button", { type: "submit", class: "primary" }, `Place order as ${customer.customerId}`))
       : h("p", {}, "Sign in to place the order. ", h("button", { type: "button", onClick: openSignIn }, "Sign in")),
     error);
+}
+
+// Not crypto.randomUUID(): it exists only in secure contexts, and a development server may be reached over
+// plain http from another machine.
+function randomHex(bytes) {
+  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function quantityInput(line, rerender) {
