@@ -25,12 +25,13 @@ MAX_PRODUCTS = 1_000_000
 class SeedSummary:
     products: int
     events_written: int
-    orders_refused: int
+    refused: int
+    first_refusal: str | None
     write_seconds: float
     indexed_seconds: float | None  # None: no sync worker in this process, `catalog sync` indexes it
 
     def lines(self) -> list[str]:
-        if self.events_written == 0:
+        if self.events_written == 0 and not self.refused:
             return [f"demo catalog of {self.products:,} products already there: nothing written"]
         lines = [
             f"demo catalog: {self.products:,} products and their orders, {self.events_written:,} events "
@@ -38,8 +39,8 @@ class SeedSummary:
         ]
         if self.indexed_seconds is not None:
             lines.append(f"searchable after {self.indexed_seconds:.1f} s")
-        if self.orders_refused:
-            lines.append(f"{self.orders_refused} demo orders refused (their stock was sold meanwhile)")
+        if self.refused:
+            lines.append(f"{self.refused} demo items refused, the first: {self.first_refusal}")
         return lines
 
 
@@ -66,7 +67,7 @@ async def seed_with_progress(built: Services, product_count: int) -> SeedSummary
             progress.update(indexing, total=1, completed=1)
             indexed_seconds = time.perf_counter() - started
     written = await outbox_events(built.engine) - before
-    return SeedSummary(product_count, written, result.orders_refused, write_seconds, indexed_seconds)
+    return SeedSummary(product_count, written, result.refused, result.first_refusal, write_seconds, indexed_seconds)
 
 
 async def _seed(product_count: int) -> SeedSummary:

@@ -34,15 +34,23 @@ Dispatch = Callable[[Command, str], Awaitable[str]]
 
 @dataclass
 class SeedResult:
-    """How far the index must get to show everything seeded (`token`), and orders a run could not write."""
+    """How far the index must get to show everything seeded (`token`), and what a run could not write: a demo
+    item the domain refuses (a sku taken by another product, an idempotency key whose command has changed since
+    an earlier version seeded it, stock sold since) is counted, with the first reason, and the demo goes on."""
 
     token: OutboxPosition | None = None
-    orders_refused: int = 0
+    refused: int = 0
+    first_refusal: str | None = None
 
     def note(self, token: str | None) -> None:
         if token is not None:
             position = OutboxPosition.parse_token(token)
             self.token = position if self.token is None else max(self.token, position)
+
+    def refuse(self, item: str, error: DomainError) -> None:
+        self.refused += 1
+        if self.first_refusal is None:
+            self.first_refusal = f"{item}: {error}"
 
 
 async def seed_demo(bus: MessageBus, product_count: int, advance: Advance = lambda _: None) -> SeedResult:
@@ -58,19 +66,24 @@ async def seed_demo(bus: MessageBus, product_count: int, advance: Advance = lamb
     async def seed_products(indices: Iterator[int]) -> None:
         for index in indices:  # shared by every task: each index is taken once
             created = product(index, sku_prefix=SKU_PREFIX)
-            await dispatch(created, f"demo:product:{index}")
-            units = stock_on_hand(index)
-            if units:
-                await dispatch(ReceiveStock(sku=created.sku, quantity=units), f"demo:stock:{index}")
+            try:
+                await dispatch(created, f"demo:product:{index}")
+                units = stock_on_hand(index)
+                if units:
+                    await dispatch(ReceiveStock(sku=created.sku, quantity=units), f"demo:stock:{index}")
+            except DomainError as error:
+                result.refuse(f"product {created.sku}", error)
             advance(1)
 
     indices = iter(range(product_count))
-    await asyncio.gather(*(seed_products(indices) for _ in range(CONCURRENCY)))
+    async with asyncio.TaskGroup() as group:  # an unexpected error stops every task, not just its own
+        for _ in range(CONCURRENCY):
+            group.create_task(seed_products(indices))
     for order in orders(product_count, SKU_PREFIX):
         try:
             await _seed_order(order, dispatch)
-        except DomainError:  # e.g. stock sold since an earlier seed: the demo goes on without this order
-            result.orders_refused += 1
+        except DomainError as error:
+            result.refuse(f"order {order.number}", error)
         advance(1)
     return result
 

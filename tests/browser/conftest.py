@@ -32,8 +32,10 @@ DOCS_STEPS = {
 TIMEOUT_MS = 20_000
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[PlaywrightBrowser]:
+    """Package-scoped, not session: while Playwright's sync API is open its event loop is the thread's running
+    loop, and pytest-asyncio cannot run the async tests of other packages."""
     executable = ensure_chromium()
     with sync_playwright() as playwright:
         # Playwright gives every launch a fresh, empty profile (its own --user-data-dir in a temp directory).
@@ -42,7 +44,7 @@ def chromium() -> Iterator[PlaywrightBrowser]:
         browser.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def demo_server(elasticsearch_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`catalog serve --demo` on an empty database: it seeds the demo catalog, and signs tokens with the
     generated development secret (no CATALOG_JWT_SECRET), so the demo customer can sign in."""
