@@ -19,7 +19,7 @@ from domain.storage.tables import orders as order_rows
 from domain.storage.tables import products as product_rows
 from domain.storage.unit_of_work import SqlUnitOfWorkFactory
 
-PRODUCTS = 120
+PRODUCTS = 50
 
 
 @pytest.fixture
