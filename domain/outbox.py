@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from domain.model.snapshots import Snapshot
+
 TOKEN_PREFIX = "c1"
 
 
@@ -43,10 +45,12 @@ class OutboxRecord:
     aggregate_id: str
     aggregate_version: int
     event_type: str
+    # The event as JSON data: the audit record of what happened (docs/architecture.md, "The outbox"). Projections
+    # never read it.
     payload: dict[str, Any]
-    # The aggregate's whole state after this event; None on all but the last of a transaction's events for one
-    # aggregate, whose state covers the earlier ones.
-    state: dict[str, Any] | None
+    # The aggregate's snapshot after this event (the one of `aggregate_type`); None on all but the last of a
+    # transaction's events for one aggregate, whose snapshot covers the earlier ones.
+    state: Snapshot | None
     # None where the reader did not read it: projection reads, which nothing downstream asks when events happened.
     occurred_at: datetime | None
     # The state's size as stored (characters of its JSON), when the reader knew it without serializing: 0 if not.

@@ -1,4 +1,4 @@
-"""Index documents as pure functions of an aggregate's state (``Product.state()``, ``Order.state()``).
+"""Index documents as pure functions of an aggregate's snapshot (``ProductSnapshot``, ``OrderSnapshot``).
 
 A product document keeps the state's own fields, as the API shows them, and adds what searching needs:
 ``category_prefixes`` (every prefix of the category path, for prefix filters and drill-down facets),
@@ -12,6 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from domain.model.snapshots import OrderSnapshot, ProductSnapshot
 from read_index.analysis import fold, folded_words, stemmed, stemmed_label, stemmed_words
 
 # Joins the names of a category path into one prefix value. Category names cannot hold control characters
@@ -33,11 +34,11 @@ def price_value(amount: str | Decimal) -> float:
     return float(Decimal(amount))
 
 
-def product_document(state: dict[str, Any]) -> dict[str, Any]:
-    name: str = state["name"]
-    description: str | None = state.get("description")
-    brand: str | None = state.get("brand")
-    path = list(state["category_path"])
+def product_document(state: ProductSnapshot) -> dict[str, Any]:
+    name = state["name"]
+    description = state["description"]
+    brand = state["brand"]
+    path = state["category_path"]
     attributes = [{"name": attribute, "value": value} for attribute, value in state["attributes"]]
     available = state["on_hand"] - state["reserved"]
     price = state["price"]
@@ -73,7 +74,7 @@ def product_document(state: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def order_document(state: dict[str, Any]) -> dict[str, Any]:
+def order_document(state: OrderSnapshot) -> dict[str, Any]:
     return {
         "id": state["id"],
         "customer_id": state["customer_id"],

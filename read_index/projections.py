@@ -1,17 +1,19 @@
 """Outbox records -> index operations: one projection per aggregate type, registered in `PROJECTIONS`.
 
-Each record carries its aggregate's whole state after the event, so a projection needs no lookups and every
-operation is versioned with the aggregate's version: the index keeps the newest state whatever the order or
-number of deliveries. Adding a read model means adding a projection here; the worker stays generic.
+Each record carries its aggregate's snapshot after the event (`domain/model/snapshots.py`), so a projection
+needs no lookups and every operation is versioned with the aggregate's version: the index keeps the newest state
+whatever the order or number of deliveries. Adding a read model means adding a projection here; the worker stays
+generic.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from domain.model.events import ORDER, PRODUCT
+from domain.model.snapshots import OrderSnapshot, ProductSnapshot
 from domain.outbox import OutboxRecord
 from read_index.documents import order_document, product_document
 from read_index.indices import ORDERS, PRODUCTS
@@ -27,16 +29,22 @@ class IndexOp:
     document: dict[str, Any] | None
 
 
+# `PROJECTIONS` routes records by their aggregate type, and a record's state is the snapshot of that type: the
+# casts below say so to mypy, which cannot see it through the outbox's `aggregate_type` column.
+
+
 def project_product(record: OutboxRecord) -> list[IndexOp]:
     if record.state is None:
         return []
-    return [IndexOp(PRODUCTS, record.aggregate_id, record.aggregate_version, product_document(record.state))]
+    document = product_document(cast(ProductSnapshot, record.state))
+    return [IndexOp(PRODUCTS, record.aggregate_id, record.aggregate_version, document)]
 
 
 def project_order(record: OutboxRecord) -> list[IndexOp]:
     if record.state is None:
         return []
-    return [IndexOp(ORDERS, record.aggregate_id, record.aggregate_version, order_document(record.state))]
+    document = order_document(cast(OrderSnapshot, record.state))
+    return [IndexOp(ORDERS, record.aggregate_id, record.aggregate_version, document)]
 
 
 PROJECTIONS: dict[str, Callable[[OutboxRecord], list[IndexOp]]] = {

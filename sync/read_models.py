@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from domain.model.events import ORDER, PRODUCT
 from domain.outbox import START, OutboxRecord
-from domain.storage.outbox_store import AggregateState
+from domain.storage.aggregate_pages import AggregateState
 from read_index.indices import ORDERS, PRODUCTS
 from read_index.projections import PROJECTIONS, IndexOp
 

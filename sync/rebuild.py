@@ -26,8 +26,8 @@ from elasticsearch import AsyncElasticsearch
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.outbox import OutboxPosition
-from domain.storage import outbox_store
-from domain.storage.outbox_store import AggregateState
+from domain.storage import aggregate_pages, outbox_store
+from domain.storage.aggregate_pages import AggregateState
 from read_index.indices import READ_MODELS, create_fresh_index, ensure_indices, index_settings, swap_alias
 from sync.delivery import Delivered, Deliverer
 from sync.options import SyncOptions
@@ -150,7 +150,7 @@ class Rebuild:
         in flight, the next page is read and made into documents. At most a few pages are held at any time."""
         source = SOURCES[model]
         async with self._engine.connect() as connection:
-            total = await outbox_store.count_aggregates(connection, source)
+            total = await aggregate_pages.count_aggregates(connection, source)
         await self._client.indices.put_settings(index=index, settings=_BULK_LOAD_SETTINGS)
         done = 0
         self._progress(COPY, model, done, total)
@@ -183,7 +183,7 @@ class Rebuild:
 
     async def _page(self, source: str, after: str | None) -> list[AggregateState]:
         async with self._engine.connect() as connection:
-            return await outbox_store.read_states(connection, source, after, self._options.batch_size)
+            return await aggregate_pages.read_states(connection, source, after, self._options.batch_size)
 
     async def _replay(self, start: OutboxPosition, deliverer: Deliverer, phase: str) -> OutboxPosition:
         """Applies outbox records after `start`, for the rebuilt models only, up to the head as of now."""

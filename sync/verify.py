@@ -18,7 +18,7 @@ from typing import Any
 from elasticsearch import AsyncElasticsearch
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.storage import outbox_store
+from domain.storage import aggregate_pages
 from read_index.indices import READ_MODELS, alias_name
 from sync.read_models import SOURCES
 
@@ -80,7 +80,7 @@ async def _check_write_model(
     after: str | None = None
     while True:
         async with engine.connect() as connection:
-            versions = await outbox_store.read_versions(connection, source, after, page)
+            versions = await aggregate_pages.read_versions(connection, source, after, page)
         if not versions:
             return
         after = versions[-1][0]
@@ -125,7 +125,7 @@ async def _check_index(
             ids = [hit["_id"] for hit in hits]
             drift.documents += len(ids)
             async with engine.connect() as connection:
-                existing = await outbox_store.versions_of(connection, source, ids)
+                existing = await aggregate_pages.versions_of(connection, source, ids)
             for doc_id in ids:
                 if doc_id not in existing:
                     drift.extra += 1

@@ -31,15 +31,20 @@ def freeze_startup_heap() -> None:
 
 def settings_from_environment() -> Settings:
     """The CATALOG_* settings, logging configured; a bad value is one line per problem and exit 2."""
+    settings = read_settings()
+    configure_logging(settings)
+    return settings
+
+
+def read_settings() -> Settings:
+    """The CATALOG_* settings, logging left as it is; a bad value is one line per problem and exit 2."""
     try:
-        settings = Settings()  # type: ignore[call-arg]  # every field has a default; see api/settings.py
+        return Settings()  # type: ignore[call-arg]  # every field has a default; see api/settings.py
     except ValidationError as error:
         for problem in error.errors():
             name = "CATALOG_" + "_".join(str(part) for part in problem["loc"]).upper()
             click.echo(f"error: {name}: {problem['msg']}", err=True)
         sys.exit(EXIT_STARTUP)
-    configure_logging(settings)
-    return settings
 
 
 @contextmanager

@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 
 from api.bootstrap import Services, services
 from api.cli.common import settings_from_environment, startup_errors_as_exit
+from api.cli.managed_elasticsearch import with_elasticsearch_url
 from api.cli.reindex import RateColumn
 from api.demo.seed import DEFAULT_PRODUCTS, item_count, outbox_events, seed_demo, wait_until_indexed
 
@@ -71,7 +72,8 @@ async def seed_with_progress(built: Services, product_count: int) -> SeedSummary
 
 
 async def _seed(product_count: int) -> SeedSummary:
-    async with services(settings_from_environment()) as built:
+    settings = await with_elasticsearch_url(settings_from_environment())
+    async with services(settings) as built:
         return await seed_with_progress(built, product_count)
 
 

@@ -8,6 +8,7 @@ import click
 
 from api.bootstrap import services
 from api.cli.common import freeze_startup_heap, settings_from_environment, startup_errors_as_exit
+from api.cli.managed_elasticsearch import with_elasticsearch_url
 from api.settings import Settings
 
 
@@ -35,6 +36,7 @@ async def _serve(settings: Settings, host: str, port: int, demo: bool = False) -
     from api.app import create_app
     from api.http_protocol import CoalescingHttpProtocol
 
+    settings = await with_elasticsearch_url(settings)
     async with services(settings) as built:
         app = create_app(settings, prebuilt=built)
         if demo:

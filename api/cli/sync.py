@@ -20,8 +20,9 @@ from elasticsearch import AsyncElasticsearch
 from prometheus_client import CollectorRegistry, start_http_server
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.bootstrap import StartupError, elasticsearch_client, elasticsearch_url
+from api.bootstrap import StartupError, elasticsearch_client
 from api.cli.common import freeze_startup_heap, settings_from_environment, startup_errors_as_exit
+from api.cli.managed_elasticsearch import elasticsearch_url
 from api.settings import Settings
 from domain.outbox import OutboxPosition
 from domain.storage.engine import UnsupportedDatabase, create_async

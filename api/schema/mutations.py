@@ -28,7 +28,7 @@ from api.schema.inputs import (
     UpdateProductDetailsInput,
 )
 from domain.bus import CommandContext
-from domain.model import commands, limits
+from domain.model import commands, input_limits
 from domain.model.errors import DomainError, ErrorCode, Problem
 
 Info = strawberry.Info[RequestContext, None]
@@ -41,8 +41,8 @@ async def dispatch(context: RequestContext, command: commands.Command, idempoten
         command = authorize_command(caller, command)
     except AccessDenied as denied:
         return CommandResult.refused([Problem(denied.code, denied.message, denied.field)])
-    if idempotency_key is not None and not 0 < len(idempotency_key) <= limits.IDEMPOTENCY_KEY_MAX:
-        message = f"must be 1 to {limits.IDEMPOTENCY_KEY_MAX} characters"
+    if idempotency_key is not None and not 0 < len(idempotency_key) <= input_limits.IDEMPOTENCY_KEY_MAX:
+        message = f"must be 1 to {input_limits.IDEMPOTENCY_KEY_MAX} characters"
         return CommandResult.refused([Problem(ErrorCode.VALIDATION, message, "idempotencyKey")])
     try:
         outcome = await context.backends.bus.dispatch(command, CommandContext(caller.subject, idempotency_key))

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 import strawberry
 
 from api.schema.products import Money, PageInfo
 from api.schema.scalars import DateTimeText
+from domain.model.orders import OrderStatus
 
-
-@strawberry.enum
-class OrderStatus(StrEnum):
-    PLACED = "PLACED"
-    PAID = "PAID"
-    SHIPPED = "SHIPPED"
-    CANCELLED = "CANCELLED"
+# The domain's order states are the GraphQL enum itself: one list, not two to keep in step.
+strawberry.enum(OrderStatus, name="OrderStatus")
 
 
 @strawberry.type

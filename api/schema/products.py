@@ -6,11 +6,10 @@ synchronously (see api.schema.execution). `stock` is shaped by the root resolver
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 import strawberry
 
 from api.schema.scalars import DateTimeText, DecimalText
+from domain.model.catalog import ProductStatus
 from read_index.search import ProductSort
 
 
@@ -26,10 +25,8 @@ class Attribute:
     value: str
 
 
-@strawberry.enum
-class ProductStatus(StrEnum):
-    ACTIVE = "ACTIVE"
-    DISCONTINUED = "DISCONTINUED"
+# The domain's product states are the GraphQL enum itself: one list, not two to keep in step.
+strawberry.enum(ProductStatus, name="ProductStatus")
 
 
 @strawberry.type

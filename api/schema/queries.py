@@ -18,10 +18,11 @@ from api.consistency import NotYetConsistent
 from api.schema.context import RequestContext
 from api.schema.errors import QueryRefused
 from api.schema.inputs import ProductFilter
-from api.schema.orders import Order, OrderConnection, OrderStatus
+from api.schema.orders import Order, OrderConnection
 from api.schema.products import Product, ProductConnection, ProductSuggestion, StockLevel
 from api.schema.scalars import DecimalText
 from domain.model.errors import ErrorCode
+from domain.model.orders import OrderStatus
 from domain.outbox import InvalidToken
 from read_index import search
 from read_index.queries import OrderPage, ProductPage

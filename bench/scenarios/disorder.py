@@ -22,15 +22,14 @@ from bench import raw
 from bench.measure import CpuMeter, freeze_heap, median
 from bench.ours import sync_until_caught_up
 from bench.report import Row
-from bench.rows import Rows, insert_rows
+from bench.rows import Rows, insert_rows, new_product
 from bench.run import Run
 from bench.services import catalog_env, run_catalog
-from domain.model.catalog import Product
+from domain.model.inventory import StockReceipt
 from domain.storage.engine import create_sync
 from domain.storage.migrate import upgrade
-from domain.storage.repositories import product_to_row
 from domain.storage.tables import outbox
-from domain.storage.unit_of_work import outbox_rows
+from domain.storage.unit_of_work import rows_to_write
 from read_index.indices import delete_indices
 
 TARGET = 0.7
@@ -41,16 +40,16 @@ DUPLICATES = 0.3
 def _history(index: int) -> Rows:
     """Rows of one product's four separate commands: each outbox row carries the state after its event."""
     now = datetime.now(UTC)
-    product = Product.create(catalog.product(index, sku_prefix="DIS"), now)
+    product = new_product(catalog.product(index, sku_prefix="DIS"), stock=0, now=now)
     rows = Rows()
     for step in range(EVENTS_PER_PRODUCT):
         if step == 1:
-            product.receive_stock(100, now)
+            product.receive_stock(StockReceipt.checked(product.sku, 100), now)
         elif step > 1:
             product.change_price(product.price.amount + Decimal(step), "EUR", None, now)
-        rows.outbox.extend(outbox_rows(product))
+        rows.outbox.extend(rows_to_write(product)[1])
         product.pending_events.clear()
-    rows.products.append(product_to_row(product))
+    rows.products.append(rows_to_write(product)[0])
     return rows
 
 

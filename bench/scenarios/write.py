@@ -23,13 +23,14 @@ from bench.queries import CREATE_PRODUCT, PLACE_ORDER
 from bench.report import Row
 from bench.rows import Rows, product_rows
 from bench.run import Run
-from domain.model.commands import CreateProduct, OrderLineRequest
+from domain.model.commands import CreateProduct
+from domain.model.order_lines import OrderRequest
 from domain.model.orders import Order
+from domain.storage.aggregate_rows import product_from_row
 from domain.storage.engine import create_async, create_sync
 from domain.storage.migrate import upgrade
-from domain.storage.repositories import order_to_row, product_from_row
 from domain.storage.tables import orders, outbox, products
-from domain.storage.unit_of_work import outbox_rows
+from domain.storage.unit_of_work import rows_to_write
 
 RawOrder = tuple[dict[str, Any], list[dict[str, Any]], list[tuple[str, int]]]
 TARGET = 0.5
@@ -71,11 +72,11 @@ class RawWriter:
 
     def order_rows(self, lines: list[tuple[str, int]]) -> RawOrder:
         now = datetime.now(UTC)
-        requests = [OrderLineRequest(sku=sku, quantity=quantity) for sku, quantity in lines]
         touched = {sku: self._fresh_product(sku) for sku, _ in lines}
-        order = Order.place("customer-bench", requests, touched, now)
-        events = outbox_rows(order) + [row for product in touched.values() for row in outbox_rows(product)]
-        return order_to_row(order), events, lines
+        order = Order.place(OrderRequest.checked("customer-bench", lines), touched, now)
+        order_row, events = rows_to_write(order)
+        events += [row for product in touched.values() for row in rows_to_write(product)[1]]
+        return order_row, events, lines
 
     def _fresh_product(self, sku: str) -> Any:
         return product_from_row(self._products[sku])

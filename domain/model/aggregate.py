@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from domain.model.errors import Conflict
 from domain.model.events import Event
+from domain.model.snapshots import Snapshot
 
 
 class Aggregate:
@@ -27,6 +26,6 @@ class Aggregate:
         self.version += 1
         self.pending_events.append(event)
 
-    def state(self) -> dict[str, Any]:
-        """The whole current state as plain data; travels with each event so projections need no lookups."""
+    def snapshot(self) -> Snapshot:
+        """The whole current state (see `snapshots.py`); travels with the events so projections need no lookups."""
         raise NotImplementedError

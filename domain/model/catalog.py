@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from domain.model import limits
 from domain.model.aggregate import Aggregate
-from domain.model.commands import CreateProduct, UpdateProductDetails
 from domain.model.errors import InvalidState
 from domain.model.events import (
     PRODUCT,
@@ -25,53 +24,24 @@ from domain.model.events import (
     StockReserved,
     StockShipped,
 )
-from domain.model.inventory import StockItem
+from domain.model.inventory import StockAdjustment, StockItem, StockReceipt
 from domain.model.money import Money
-from domain.model.plain import plain
+from domain.model.product_details import (
+    ProductDetails,
+    check_attributes,
+    check_brand,
+    check_category_path,
+    check_description,
+    check_name,
+)
+from domain.model.skus import check_sku
+from domain.model.snapshots import ProductSnapshot
 from domain.model.validation import Checks
 
 
 class ProductStatus(StrEnum):
     ACTIVE = "ACTIVE"
     DISCONTINUED = "DISCONTINUED"
-
-
-@dataclass(frozen=True, slots=True)
-class ProductDetails:
-    name: str
-    description: str | None
-    brand: str | None
-    category_path: tuple[str, ...]
-    attributes: tuple[tuple[str, str], ...]
-
-
-def check_sku(checks: Checks, field: str, sku: str) -> str:
-    return checks.text(field, sku, max_length=limits.SKU_MAX, pattern=limits.SKU_PATTERN) or ""
-
-
-def _check_category_path(checks: Checks, path: tuple[str, ...]) -> tuple[str, ...]:
-    checks.count("categoryPath", path, maximum=limits.CATEGORY_DEPTH_MAX)
-    names = [checks.text(f"categoryPath.{i}", name, max_length=limits.CATEGORY_NAME_MAX) for i, name in enumerate(path)]
-    return tuple(name for name in names if name)
-
-
-def _check_attributes(checks: Checks, attributes: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
-    checks.count("attributes", attributes, maximum=limits.ATTRIBUTES_MAX)
-    seen: set[tuple[str, str]] = set()
-    result = []
-    for i, (name, value) in enumerate(attributes):
-        clean_name = checks.text(f"attributes.{i}.name", name, max_length=limits.ATTRIBUTE_NAME_MAX)
-        clean_value = checks.text(f"attributes.{i}.value", value, max_length=limits.ATTRIBUTE_VALUE_MAX)
-        if clean_name and clean_value:
-            if (clean_name, clean_value) in seen:
-                checks.fail(f"attributes.{i}", f"repeats {clean_name}={clean_value}")
-            seen.add((clean_name, clean_value))
-            result.append((clean_name, clean_value))
-    return tuple(result)
-
-
-def _optional_text(checks: Checks, field: str, value: str | None, max_length: int) -> str | None:
-    return checks.text(field, value, max_length=max_length, required=False)
 
 
 class Product(Aggregate):
@@ -105,22 +75,34 @@ class Product(Aggregate):
         return self.id
 
     @classmethod
-    def create(cls, command: CreateProduct, now: datetime) -> Product:
+    def create(
+        cls,
+        *,
+        sku: str,
+        name: str,
+        price_amount: Decimal | str,
+        price_currency: str,
+        description: str | None = None,
+        brand: str | None = None,
+        category_path: tuple[str, ...] = (),
+        attributes: tuple[tuple[str, str], ...] = (),
+        now: datetime,
+    ) -> Product:
         checks = Checks()
-        sku = check_sku(checks, "sku", command.sku)
+        clean_sku = check_sku(checks, "sku", sku)
         details = ProductDetails(
-            name=checks.text("name", command.name, max_length=limits.NAME_MAX) or "",
-            description=_optional_text(checks, "description", command.description, limits.DESCRIPTION_MAX),
-            brand=_optional_text(checks, "brand", command.brand, limits.BRAND_MAX),
-            category_path=_check_category_path(checks, command.category_path),
-            attributes=_check_attributes(checks, command.attributes),
+            name=check_name(checks, name),
+            description=check_description(checks, description),
+            brand=check_brand(checks, brand),
+            category_path=check_category_path(checks, category_path),
+            attributes=check_attributes(checks, attributes),
         )
-        price = Money.parse(checks, "price", command.price_amount, command.price_currency)
+        price = Money.parse(checks, "price", price_amount, price_currency)
         checks.raise_if_any()
         assert price is not None
         product = cls(
             id=str(uuid.uuid4()),
-            sku=sku,
+            sku=clean_sku,
             details=details,
             price=price,
             status=ProductStatus.ACTIVE,
@@ -134,7 +116,7 @@ class Product(Aggregate):
             ProductCreated(
                 product_id=product.id,
                 occurred_at=now,
-                sku=sku,
+                sku=clean_sku,
                 name=details.name,
                 description=details.description,
                 brand=details.brand,
@@ -145,20 +127,31 @@ class Product(Aggregate):
         )
         return product
 
-    def update_details(self, command: UpdateProductDetails, now: datetime) -> None:
-        self.require_version(command.expected_version)
+    def update_details(
+        self,
+        *,
+        expected_version: int | None = None,
+        name: str | None = None,
+        description: str | None = None,
+        brand: str | None = None,
+        category_path: tuple[str, ...] | None = None,
+        attributes: tuple[tuple[str, str], ...] | None = None,
+        now: datetime,
+    ) -> None:
+        """None leaves a detail as it is; an empty description or brand clears it."""
+        self.require_version(expected_version)
         checks = Checks()
         changes: dict[str, Any] = {}
-        if command.name is not None:
-            changes["name"] = checks.text("name", command.name, max_length=limits.NAME_MAX)
-        if command.description is not None:
-            changes["description"] = _optional_text(checks, "description", command.description, limits.DESCRIPTION_MAX)
-        if command.brand is not None:
-            changes["brand"] = _optional_text(checks, "brand", command.brand, limits.BRAND_MAX)
-        if command.category_path is not None:
-            changes["category_path"] = _check_category_path(checks, command.category_path)
-        if command.attributes is not None:
-            changes["attributes"] = _check_attributes(checks, command.attributes)
+        if name is not None:
+            changes["name"] = check_name(checks, name)
+        if description is not None:
+            changes["description"] = check_description(checks, description)
+        if brand is not None:
+            changes["brand"] = check_brand(checks, brand)
+        if category_path is not None:
+            changes["category_path"] = check_category_path(checks, category_path)
+        if attributes is not None:
+            changes["attributes"] = check_attributes(checks, attributes)
         if not changes:
             checks.fail(None, "names no field to change")
         checks.raise_if_any()
@@ -166,14 +159,12 @@ class Product(Aggregate):
         if not changed:
             return
         self.details = replace(self.details, **changes)
-        self._record_at(now, ProductDetailsUpdated(product_id=self.id, occurred_at=now, changed_fields=changed))
+        event = ProductDetailsUpdated(product_id=self.id, occurred_at=now, changed_fields=changed, details=self.details)
+        self._record_at(now, event)
 
-    def change_price(self, amount: Any, currency: str, expected_version: int | None, now: datetime) -> None:
+    def change_price(self, amount: Decimal | str, currency: str, expected_version: int | None, now: datetime) -> None:
         self.require_version(expected_version)
-        checks = Checks()
-        price = Money.parse(checks, "price", amount, currency)
-        checks.raise_if_any()
-        assert price is not None
+        price = Money.checked("price", amount, currency)
         if price == self.price:
             return
         old, self.price = self.price, price
@@ -186,13 +177,16 @@ class Product(Aggregate):
         self.status = ProductStatus.DISCONTINUED
         self._record_at(now, ProductDiscontinued(product_id=self.id, occurred_at=now))
 
-    def receive_stock(self, quantity: int, now: datetime) -> None:
-        self.stock = self.stock.received(quantity)
-        self._record_at(now, StockReceived(product_id=self.id, occurred_at=now, sku=self.sku, quantity=quantity))
+    def receive_stock(self, receipt: StockReceipt, now: datetime) -> None:
+        self.stock = self.stock.received(receipt.quantity)
+        event = StockReceived(product_id=self.id, occurred_at=now, sku=self.sku, quantity=receipt.quantity)
+        self._record_at(now, event)
 
-    def adjust_stock(self, delta: int, reason: str, now: datetime) -> None:
-        self.stock = self.stock.adjusted(delta)
-        event = StockAdjusted(product_id=self.id, occurred_at=now, sku=self.sku, delta=delta, reason=reason)
+    def adjust_stock(self, adjustment: StockAdjustment, now: datetime) -> None:
+        self.stock = self.stock.adjusted(adjustment.delta)
+        event = StockAdjusted(
+            product_id=self.id, occurred_at=now, sku=self.sku, delta=adjustment.delta, reason=adjustment.reason
+        )
         self._record_at(now, event)
 
     def reserve(self, order_id: str, quantity: int, field: str, now: datetime) -> None:
@@ -222,16 +216,42 @@ class Product(Aggregate):
         self.updated_at = now
         self.record(event)
 
-    def state(self) -> dict[str, Any]:
+    def snapshot(self) -> ProductSnapshot:
+        details = self.details
         return {
             "id": self.id,
             "sku": self.sku,
-            **plain(self.details),
-            "price": self.price.as_dict(),
+            "name": details.name,
+            "description": details.description,
+            "brand": details.brand,
+            "category_path": list(details.category_path),
+            "attributes": [[name, value] for name, value in details.attributes],
+            "price": self.price.snapshot(),
             "status": self.status.value,
             "on_hand": self.stock.on_hand,
             "reserved": self.stock.reserved,
             "version": self.version,
-            "created_at": plain(self.created_at),
-            "updated_at": plain(self.updated_at),
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
         }
+
+    @classmethod
+    def from_snapshot(cls, snapshot: ProductSnapshot) -> Product:
+        """The product as it was when `snapshot()` gave this (how storage loads it)."""
+        return cls(
+            id=snapshot["id"],
+            sku=snapshot["sku"],
+            details=ProductDetails(
+                name=snapshot["name"],
+                description=snapshot["description"],
+                brand=snapshot["brand"],
+                category_path=tuple(snapshot["category_path"]),
+                attributes=tuple((name, value) for name, value in snapshot["attributes"]),
+            ),
+            price=Money.from_snapshot(snapshot["price"]),
+            status=ProductStatus(snapshot["status"]),
+            stock=StockItem(snapshot["on_hand"], snapshot["reserved"]),
+            version=snapshot["version"],
+            created_at=datetime.fromisoformat(snapshot["created_at"]),
+            updated_at=datetime.fromisoformat(snapshot["updated_at"]),
+        )

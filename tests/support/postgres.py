@@ -19,7 +19,8 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import unquote, urlsplit
 
-from domain.storage.local_cluster import LocalPostgres, create_database_on, drop_database_on
+from devstack.postgres_cluster import PostgresCluster
+from devstack.postgres_databases import create_database_on, drop_database_on
 
 ADMIN_URL_VARIABLE = "CATALOG_TEST_POSTGRES_URL"
 _PREFIX = re.compile(r"[a-z][a-z0-9_]{0,39}")
@@ -28,7 +29,7 @@ _PREFIX = re.compile(r"[a-z][a-z0-9_]{0,39}")
 class PostgresForTests:
     """Creates and drops uniquely named databases on one server; ``close()`` cleans everything up."""
 
-    def __init__(self, admin_url: str, cluster: LocalPostgres | None = None) -> None:
+    def __init__(self, admin_url: str, cluster: PostgresCluster | None = None) -> None:
         self.admin_url = admin_url
         self.cluster = cluster
         self._created: set[str] = set()
@@ -79,7 +80,7 @@ def start_session_postgres() -> PostgresForTests:
     if external:
         return PostgresForTests(external)
     # Not pytest's tmp_path: it lives under a root-only directory the postgres user cannot traverse.
-    cluster = LocalPostgres(Path(tempfile.mkdtemp(prefix="catalog-pg-")))
+    cluster = PostgresCluster(Path(tempfile.mkdtemp(prefix="catalog-pg-")))
     try:
         cluster.start()
     except BaseException:

@@ -1,4 +1,4 @@
-"""Aggregate states as the write model puts them on outbox records, and a way to index them for a test."""
+"""Aggregate snapshots as the write model puts them on outbox records, and a way to index them for a test."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 from elasticsearch import AsyncElasticsearch
 
+from domain.model.snapshots import OrderLineSnapshot, OrderSnapshot, ProductSnapshot
 from domain.outbox import OutboxPosition, OutboxRecord
 from read_index.indices import refresh
 from read_index.projections import project
@@ -33,7 +34,7 @@ def product_state(
     reserved: int = 0,
     version: int = 1,
     created_minutes: int = 0,
-) -> dict[str, Any]:
+) -> ProductSnapshot:
     created = (EPOCH + timedelta(minutes=created_minutes)).isoformat()
     return {
         "id": id or str(uuid.uuid4()),
@@ -55,9 +56,9 @@ def product_state(
 
 def order_state(
     customer_id: str, *, placed_minutes: int, status: str = "PLACED", id: str | None = None, version: int = 1
-) -> dict[str, Any]:
+) -> OrderSnapshot:
     placed = (EPOCH + timedelta(minutes=placed_minutes)).isoformat()
-    line = {
+    line: OrderLineSnapshot = {
         "sku": "SKU-1",
         "product_id": "p-1",
         "product_name": "Lamp",
@@ -77,7 +78,8 @@ def order_state(
     }
 
 
-def record(aggregate_type: str, state: dict[str, Any] | None, *, id: str = "", version: int = 0) -> OutboxRecord:
+def record(aggregate_type: str, state: Any, *, id: str = "", version: int = 0) -> OutboxRecord:
+    """`state`: a snapshot, or a test's variant of one ({**snapshot, "version": 2}), or None."""
     return OutboxRecord(
         position=OutboxPosition(0, 0),
         aggregate_type=aggregate_type,
@@ -93,8 +95,8 @@ def record(aggregate_type: str, state: dict[str, Any] | None, *, id: str = "", v
 async def index_states(
     client: AsyncElasticsearch,
     prefix: str,
-    products: Iterable[dict[str, Any]] = (),
-    orders: Iterable[dict[str, Any]] = (),
+    products: Iterable[Any] = (),
+    orders: Iterable[Any] = (),
 ) -> BulkReport:
     records = [record("product", state) for state in products] + [record("order", state) for state in orders]
     report = await apply(client, prefix, project(records))

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from elasticsearch import AsyncElasticsearch
 
+from domain.model.snapshots import ProductSnapshot
 from read_index.facets import PRICE_BREAKS
 from read_index.queries import CatalogReader, ProductPage
 from read_index.search import AttributeFilter, ProductFilter, SearchRequest
@@ -52,7 +53,7 @@ ATTRIBUTES = {
 }
 
 
-def generated_catalog(count: int) -> list[dict[str, Any]]:
+def generated_catalog(count: int) -> list[ProductSnapshot]:
     chance = random.Random(20261124)
     products = []
     for i in range(count):
@@ -88,7 +89,7 @@ async def catalog(module_client: AsyncElasticsearch, module_prefix: str) -> None
     await index_states(module_client, module_prefix, CATALOG)
 
 
-def selected(product: dict[str, Any], wanted: ProductFilter, ignoring: str | tuple[str, str] | None = None) -> bool:
+def selected(product: ProductSnapshot, wanted: ProductFilter, ignoring: str | tuple[str, str] | None = None) -> bool:
     """The filter's semantics, written out plainly; `ignoring` names the facet whose own filter is skipped."""
     amount = Decimal(product["price"]["amount"])
     pairs = {tuple(pair) for pair in product["attributes"]}
@@ -108,11 +109,11 @@ def selected(product: dict[str, Any], wanted: ProductFilter, ignoring: str | tup
     return all(checks)
 
 
-def under(product: dict[str, Any], path: list[str]) -> bool:
+def under(product: ProductSnapshot, path: list[str]) -> bool:
     return bool(product["category_path"][: len(path)] == path)
 
 
-def expected_facets(products: list[dict[str, Any]], wanted: ProductFilter) -> dict[str, Any]:
+def expected_facets(products: list[ProductSnapshot], wanted: ProductFilter) -> dict[str, Any]:
     path = wanted.category_path or []
     categories = Counter(
         product["category_path"][len(path)]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
 
 import pytest
 from elasticsearch import AsyncElasticsearch, BadRequestError
 
+from domain.model.snapshots import ProductSnapshot
 from read_index.indices import ensure_indices
 from read_index.queries import CatalogReader
 from read_index.search import ProductFilter, SearchRequest
@@ -28,7 +28,7 @@ async def lean(elasticsearch_url: str) -> AsyncIterator[LeanConnections]:
     await connections.close()
 
 
-async def _seeded(client: AsyncElasticsearch, prefix: str) -> list[dict[str, Any]]:
+async def _seeded(client: AsyncElasticsearch, prefix: str) -> list[ProductSnapshot]:
     await ensure_indices(client, prefix)
     brands = ("Acme", "Lumen")
     states = [product_state(f"Walnut lamp {i}", sku=f"LEAN-{i}", brand=brands[i % 2]) for i in range(6)]

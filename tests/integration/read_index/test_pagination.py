@@ -12,6 +12,7 @@ import orjson
 import pytest
 from elasticsearch import AsyncElasticsearch
 
+from domain.model.snapshots import ProductSnapshot
 from read_index.errors import InvalidArgument, InvalidCursor
 from read_index.queries import CatalogReader
 from read_index.search import ProductFilter, ProductSort, SearchRequest
@@ -23,7 +24,7 @@ PRICES = ["5.00", "19.99", "19.99", "19.99", "25.00", "100.00", "7.50"]
 NAMES = ["Oak Chair", "oak chair", "Öak Table", "Chair", "Chair Pad", "Zebra Chair", "Aardvark Chair"]
 
 
-def catalog(count: int, name_suffix: str = "", minutes: int = 0) -> list[dict[str, Any]]:
+def catalog(count: int, name_suffix: str = "", minutes: int = 0) -> list[ProductSnapshot]:
     """Many equal prices, names and creation times, so only the tie-breaker orders them."""
     return [
         product_state(
@@ -109,7 +110,9 @@ async def test_a_walk_returns_every_match_once_while_other_products_are_written(
 
     ids = [document["id"] for document in walked]
     assert len(ids) == len(set(ids))
-    original_matches = {state["id"] for state in original if "chair" in (state["name"] + state["description"]).lower()}
+    original_matches = {
+        state["id"] for state in original if "chair" in (state["name"] + (state["description"] or "")).lower()
+    }
     assert original_matches <= set(ids)
 
 

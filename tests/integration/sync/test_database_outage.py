@@ -16,10 +16,10 @@ import pytest
 from elasticsearch import AsyncElasticsearch
 from prometheus_client import CollectorRegistry
 
+from devstack.postgres_cluster import PostgresCluster
 from domain.bus import MessageBus
 from domain.handlers import COMMAND_HANDLERS
 from domain.storage.engine import create_async
-from domain.storage.local_cluster import LocalPostgres
 from domain.storage.migrate import upgrade
 from domain.storage.unit_of_work import SqlUnitOfWorkFactory
 from sync.worker import SyncWorker
@@ -36,8 +36,8 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def own_cluster() -> Iterator[LocalPostgres]:
-    cluster = LocalPostgres(Path(tempfile.mkdtemp(prefix="catalog-pg-outage-")), port=free_port())
+def own_cluster() -> Iterator[PostgresCluster]:
+    cluster = PostgresCluster(Path(tempfile.mkdtemp(prefix="catalog-pg-outage-")), port=free_port())
     try:
         cluster.start()
         yield cluster
@@ -48,7 +48,7 @@ def own_cluster() -> Iterator[LocalPostgres]:
 
 async def test_the_worker_rides_out_a_database_outage_and_catches_up(
     *,
-    own_cluster: LocalPostgres,
+    own_cluster: PostgresCluster,
     es_client: AsyncElasticsearch,
     index_prefix: str,
     caplog: pytest.LogCaptureFixture,

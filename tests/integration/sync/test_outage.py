@@ -1,11 +1,13 @@
 """Elasticsearch stops mid-stream and comes back: the worker backs off, logs the outage once, and catches up.
 
-The test stops and restarts a node of its own (port 9260), never the session's shared node."""
+The test stops and restarts a node of its own (port 9261, or CATALOG_TEST_OUTAGE_ELASTICSEARCH_PORT), never the
+session's node."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -13,26 +15,27 @@ from elastic_transport import OrjsonSerializer
 from elasticsearch import AsyncElasticsearch
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from devstack.elasticsearch_node import ElasticsearchNode
 from domain.bus import MessageBus
-from read_index.local_node import LocalElasticsearch
 from tests.integration.sync.conftest import WorkerFactory, assert_verified_clean, wait_until_caught_up
 from tests.integration.sync.workload import Catalog, churn, create_products
+from tests.support.elasticsearch import managed_node
 
 pytestmark = pytest.mark.elasticsearch
 
-OUTAGE_PORT = 9260
+OUTAGE_PORT = int(os.environ.get("CATALOG_TEST_OUTAGE_ELASTICSEARCH_PORT") or 9261)
 
 
 @pytest.fixture(scope="module")
-def outage_node() -> Iterator[LocalElasticsearch]:
-    node = LocalElasticsearch(port=OUTAGE_PORT)
+def outage_node() -> Iterator[ElasticsearchNode]:
+    node = managed_node(OUTAGE_PORT)
     node.start()
     yield node
     node.stop()
 
 
 @pytest.fixture
-async def outage_client(outage_node: LocalElasticsearch, index_prefix: str) -> AsyncIterator[AsyncElasticsearch]:
+async def outage_client(outage_node: ElasticsearchNode, index_prefix: str) -> AsyncIterator[AsyncElasticsearch]:
     client = AsyncElasticsearch(outage_node.url, request_timeout=10, serializer=OrjsonSerializer())
     yield client
     await client.options(ignore_status=404).indices.delete(index=f"{index_prefix}-*", expand_wildcards="all")
@@ -47,7 +50,7 @@ async def test_the_worker_rides_out_an_elasticsearch_outage_and_catches_up(
     *,
     bus: MessageBus,
     engine: AsyncEngine,
-    outage_node: LocalElasticsearch,
+    outage_node: ElasticsearchNode,
     outage_client: AsyncElasticsearch,
     index_prefix: str,
     new_worker: WorkerFactory,

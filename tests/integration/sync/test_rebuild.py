@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.bus import MessageBus
 from domain.model.events import ORDER, PRODUCT
-from domain.storage import outbox_store
-from domain.storage.repositories import order_from_row, product_from_row
+from domain.storage import aggregate_pages
+from domain.storage.aggregate_rows import order_from_row, product_from_row
 from domain.storage.tables import orders, products
 from read_index.indices import current_index
 from read_index.queries import CatalogReader
@@ -121,8 +121,8 @@ async def test_the_copy_reads_each_aggregate_with_the_state_its_domain_model_giv
     async with engine.connect() as connection:
         for aggregate_type, table, load in ((PRODUCT, products, product_from_row), (ORDER, orders, order_from_row)):
             rows = (await connection.execute(select(table).order_by(table.c.id))).all()
-            read = await outbox_store.read_states(connection, aggregate_type, None, len(rows) + 1)
+            read = await aggregate_pages.read_states(connection, aggregate_type, None, len(rows) + 1)
 
             assert [(state.aggregate_id, state.version, state.state) for state in read] == [
-                (row.id, row.version, load(row).state()) for row in rows
+                (row.id, row.version, load(row).snapshot()) for row in rows
             ]

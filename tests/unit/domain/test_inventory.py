@@ -2,9 +2,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from domain.model.errors import InsufficientStock, InvalidState
+from domain.model.errors import InsufficientStock, InvalidState, ValidationFailed
 from domain.model.events import StockAdjusted, StockReceived, StockReserved
-from domain.model.inventory import StockItem
+from domain.model.inventory import StockAdjustment, StockItem, StockReceipt
 from tests.unit.domain.test_products import create
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -16,25 +16,25 @@ def test_available_is_on_hand_minus_reserved() -> None:
 
 def test_receiving_stock_raises_on_hand() -> None:
     product = create()
-    product.receive_stock(8, NOW)
+    product.receive_stock(StockReceipt(product.sku, 8), NOW)
     assert product.stock == StockItem(8, 0)
     assert isinstance(product.pending_events[-1], StockReceived)
 
 
 def test_adjusting_stock_below_what_is_reserved_is_refused() -> None:
     product = create()
-    product.receive_stock(5, NOW)
+    product.receive_stock(StockReceipt(product.sku, 5), NOW)
     product.reserve("order-1", 4, "lines.0", NOW)
     with pytest.raises(InvalidState) as refused:
-        product.adjust_stock(-2, "damaged", NOW)
+        product.adjust_stock(StockAdjustment(product.sku, -2, "damaged"), NOW)
     assert refused.value.problems[0].field == "delta"
     assert product.stock == StockItem(5, 4)
 
 
 def test_adjusting_stock_records_the_reason() -> None:
     product = create()
-    product.receive_stock(5, NOW)
-    product.adjust_stock(-1, "damaged in transit", NOW)
+    product.receive_stock(StockReceipt(product.sku, 5), NOW)
+    product.adjust_stock(StockAdjustment(product.sku, -1, "damaged in transit"), NOW)
     event = product.pending_events[-1]
     assert isinstance(event, StockAdjusted)
     assert (event.delta, event.reason) == (-1, "damaged in transit")
@@ -42,7 +42,7 @@ def test_adjusting_stock_records_the_reason() -> None:
 
 def test_reserving_more_than_available_names_the_line() -> None:
     product = create()
-    product.receive_stock(2, NOW)
+    product.receive_stock(StockReceipt(product.sku, 2), NOW)
     with pytest.raises(InsufficientStock) as refused:
         product.reserve("order-1", 3, "lines.1", NOW)
     assert refused.value.problems[0].field == "lines.1.quantity"
@@ -50,7 +50,7 @@ def test_reserving_more_than_available_names_the_line() -> None:
 
 def test_reserving_a_discontinued_product_is_refused() -> None:
     product = create()
-    product.receive_stock(2, NOW)
+    product.receive_stock(StockReceipt(product.sku, 2), NOW)
     product.discontinue(None, NOW)
     with pytest.raises(InvalidState):
         product.reserve("order-1", 1, "lines.0", NOW)
@@ -58,7 +58,7 @@ def test_reserving_a_discontinued_product_is_refused() -> None:
 
 def test_shipping_removes_the_reservation_from_on_hand() -> None:
     product = create()
-    product.receive_stock(5, NOW)
+    product.receive_stock(StockReceipt(product.sku, 5), NOW)
     product.reserve("order-1", 2, "lines.0", NOW)
     assert isinstance(product.pending_events[-1], StockReserved)
     product.ship("order-1", 2, NOW)
@@ -67,7 +67,29 @@ def test_shipping_removes_the_reservation_from_on_hand() -> None:
 
 def test_releasing_returns_the_reservation() -> None:
     product = create()
-    product.receive_stock(5, NOW)
+    product.receive_stock(StockReceipt(product.sku, 5), NOW)
     product.reserve("order-1", 2, "lines.0", NOW)
     product.release("order-1", 2, NOW)
     assert product.stock == StockItem(5, 0)
+
+
+def test_a_receipt_is_checked_into_a_trimmed_sku_and_a_positive_quantity() -> None:
+    assert StockReceipt.checked(" SOFA-1 ", 3) == StockReceipt("SOFA-1", 3)
+
+
+def test_a_receipt_reports_its_sku_and_quantity_problems_together() -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        StockReceipt.checked("has space", 0)
+    assert [problem.field for problem in refused.value.problems] == ["sku", "quantity"]
+
+
+@pytest.mark.parametrize(
+    ("delta", "reason", "fields"),
+    [(0, "count", ["delta"]), (1_000_001, "count", ["delta"]), (1, " ", ["reason"]), (0, "", ["delta", "reason"])],
+)
+def test_an_adjustment_needs_a_non_zero_delta_within_limits_and_a_reason(
+    delta: int, reason: str, fields: list[str]
+) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        StockAdjustment.checked("SOFA-1", delta, reason)
+    assert [problem.field for problem in refused.value.problems] == fields

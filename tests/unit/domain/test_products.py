@@ -4,9 +4,9 @@ from decimal import Decimal
 import pytest
 
 from domain.model.catalog import Product, ProductStatus
-from domain.model.commands import CreateProduct, UpdateProductDetails
 from domain.model.errors import Conflict, ErrorCode, InvalidState, ValidationFailed
 from domain.model.events import ProductCreated, ProductDetailsUpdated, ProductDiscontinued, ProductPriceChanged
+from domain.model.inventory import StockReceipt
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -21,7 +21,7 @@ def create(**overrides: object) -> Product:
         "attributes": (("color", "blue"),),
     }
     fields.update(overrides)
-    return Product.create(CreateProduct(**fields), NOW)  # type: ignore[arg-type]
+    return Product.create(**fields, now=NOW)  # type: ignore[arg-type]
 
 
 def problems_of(error: ValidationFailed) -> dict[str | None, str]:
@@ -83,30 +83,31 @@ def test_create_product_reports_every_problem_at_once() -> None:
 
 def test_update_details_changes_only_given_fields_and_names_them() -> None:
     product = create(description="Soft")
-    product.update_details(UpdateProductDetails(product_id=product.id, name="Green sofa", brand="Acme"), NOW)
+    product.update_details(name="Green sofa", brand="Acme", now=NOW)
     assert product.details.name == "Green sofa"
     assert product.details.description == "Soft"
     event = product.pending_events[-1]
     assert isinstance(event, ProductDetailsUpdated)
     assert set(event.changed_fields) == {"name", "brand"}
+    assert event.details == product.details
 
 
 def test_update_details_with_an_empty_description_clears_it() -> None:
     product = create(description="Soft")
-    product.update_details(UpdateProductDetails(product_id=product.id, description=""), NOW)
+    product.update_details(description="", now=NOW)
     assert product.details.description is None
 
 
 def test_update_details_that_change_nothing_record_no_event() -> None:
     product = create()
-    product.update_details(UpdateProductDetails(product_id=product.id, name="Blue sofa"), NOW)
+    product.update_details(name="Blue sofa", now=NOW)
     assert len(product.pending_events) == 1
 
 
 def test_update_details_refuses_an_empty_update() -> None:
     product = create()
     with pytest.raises(ValidationFailed):
-        product.update_details(UpdateProductDetails(product_id=product.id), NOW)
+        product.update_details(now=NOW)
 
 
 def test_expected_version_mismatch_is_a_conflict_and_changes_nothing() -> None:
@@ -134,10 +135,20 @@ def test_discontinue_twice_is_an_invalid_state() -> None:
         product.discontinue(None, NOW)
 
 
-def test_state_carries_everything_a_read_model_needs() -> None:
+def test_the_snapshot_carries_everything_a_read_model_needs() -> None:
     product = create()
-    product.receive_stock(5, NOW)
-    state = product.state()
-    assert state["price"] == {"amount": "499.90", "currency": "EUR"}
-    assert (state["on_hand"], state["reserved"], state["version"]) == (5, 0, 2)
-    assert state["attributes"] == [["color", "blue"]]
+    product.receive_stock(StockReceipt(product.sku, 5), NOW)
+    snapshot = product.snapshot()
+    assert snapshot["price"] == {"amount": "499.90", "currency": "EUR"}
+    assert (snapshot["on_hand"], snapshot["reserved"], snapshot["version"]) == (5, 0, 2)
+    assert snapshot["attributes"] == [["color", "blue"]]
+    assert snapshot["created_at"] == "2026-01-01T00:00:00+00:00"
+
+
+def test_a_product_restored_from_its_snapshot_gives_the_same_snapshot() -> None:
+    product = create(description="Deep seats", brand="Nordhus")
+    product.receive_stock(StockReceipt(product.sku, 5), NOW)
+    product.discontinue(None, NOW)
+    restored = Product.from_snapshot(product.snapshot())
+    assert restored.snapshot() == product.snapshot()
+    assert (restored.details, restored.price, restored.stock) == (product.details, product.price, product.stock)

@@ -11,8 +11,8 @@ from tests.integration.read_index.states import product_state, record
 
 def _versions_and_records() -> tuple[AcknowledgedVersions, list[OutboxRecord]]:
     """A lamp at version 2 whose version 3 the index acknowledged, and a chair at version 1 it has not seen."""
-    lamp = {**product_state("Lamp"), "version": 2}
-    chair = {**product_state("Chair"), "version": 1}
+    lamp = product_state("Lamp", version=2)
+    chair = product_state("Chair", version=1)
     acknowledged = AcknowledgedVersions(100)
     acknowledged.remember([IndexOp("products", lamp["id"], 3, None)])
     return acknowledged, [record("product", lamp), record("product", chair)]

@@ -1,4 +1,4 @@
-"""Domain values become JSON-ready plain data, whatever their nesting."""
+"""Domain values become JSON data, whatever their nesting."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from enum import Enum, StrEnum
 
 import pytest
 
-from domain.model.plain import plain
+from domain.model.json_data import as_json_data
 
 
 class Colour(StrEnum):
@@ -36,10 +36,10 @@ class Placed:
     notes: dict[str, object]
 
 
-def test_nested_values_become_plain_data() -> None:
+def test_nested_values_become_json_data() -> None:
     at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     event = Placed((Line("A", 2, Decimal("19.90")),), Colour.RED, Size.LARGE, at, {"gift": True, "n": None})
-    assert plain(event) == {
+    assert as_json_data(event) == {
         "lines": [{"sku": "A", "quantity": 2, "price": "19.90"}],
         "colour": "red",
         "size": 3,
@@ -49,10 +49,10 @@ def test_nested_values_become_plain_data() -> None:
 
 
 def test_enum_members_give_their_value_not_themselves() -> None:
-    assert type(plain(Colour.RED)) is str
-    assert plain([Size.LARGE]) == [3]
+    assert type(as_json_data(Colour.RED)) is str
+    assert as_json_data([Size.LARGE]) == [3]
 
 
-def test_values_without_a_plain_form_are_refused() -> None:
-    with pytest.raises(TypeError, match="no plain form for set"):
-        plain({1, 2})
+def test_values_without_a_json_form_are_refused() -> None:
+    with pytest.raises(TypeError, match="no JSON form for set"):
+        as_json_data({1, 2})

@@ -1,4 +1,8 @@
-"""Turns domain values into JSON-ready plain data, so adapters never need to know the model's types."""
+"""Turns domain values (events, dataclasses, money, enums, times) into JSON data: dicts, lists, strings, numbers.
+
+The outbox stores each event's payload as JSON; this is how an event becomes one, without the storage adapter
+knowing the model's types.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from typing import Any
 Convert = Callable[[Any], Any]
 
 
-def plain(value: Any) -> Any:
+def as_json_data(value: Any) -> Any:
     kind = type(value)
     convert = _CONVERTERS.get(kind)
     if convert is None:
@@ -25,8 +29,7 @@ def _as_is(value: Any) -> Any:
 
 
 def _converter(kind: type) -> Convert:
-    """How values of exactly `kind` become plain, worked out once per type (every write turns a handful of
-    events and states into plain data, and walking the checks for each value cost more than the conversion)."""
+    """How values of exactly `kind` become JSON data, worked out once per type and kept in `_CONVERTERS`."""
     if issubclass(kind, Enum):  # before str and int: a str or int Enum member is written as its `.value`
         return lambda value: value.value
     if issubclass(kind, str | int | float | bool) or kind is type(None):
@@ -37,12 +40,12 @@ def _converter(kind: type) -> Convert:
         return lambda value: value.isoformat()
     if dataclasses.is_dataclass(kind):
         names = tuple(field.name for field in dataclasses.fields(kind))
-        return lambda value: {name: plain(getattr(value, name)) for name in names}
+        return lambda value: {name: as_json_data(getattr(value, name)) for name in names}
     if issubclass(kind, Mapping):
-        return lambda value: {str(key): plain(item) for key, item in value.items()}
+        return lambda value: {str(key): as_json_data(item) for key, item in value.items()}
     if issubclass(kind, list | tuple):
-        return lambda value: [plain(item) for item in value]
-    raise TypeError(f"no plain form for {kind.__name__}")
+        return lambda value: [as_json_data(item) for item in value]
+    raise TypeError(f"no JSON form for {kind.__name__}")
 
 
 _CONVERTERS: dict[type, Convert] = {str: _as_is, int: _as_is, float: _as_is, bool: _as_is, type(None): _as_is}

@@ -30,7 +30,7 @@ def database_names(admin_url: str) -> set[str]:
 
 
 def test_a_new_database_accepts_connections_and_is_postgresql(postgres: PostgresForTests) -> None:
-    url = postgres.new_database("local_cluster")
+    url = postgres.new_database("postgres_cluster")
     engine = sqlalchemy.create_engine(url)
     try:
         with engine.connect() as connection:
@@ -45,7 +45,7 @@ def test_a_new_database_accepts_connections_and_is_postgresql(postgres: Postgres
 
 
 def test_dropping_a_database_removes_it_even_while_a_session_uses_it(postgres: PostgresForTests) -> None:
-    url = postgres.new_database("local_cluster")
+    url = postgres.new_database("postgres_cluster")
     engine = sqlalchemy.create_engine(url)
     lingering = engine.connect()
     try:

@@ -1,0 +1,182 @@
+"""An in-memory unit of work implementing `domain/ports.py`, for handler and bus tests without I/O.
+
+Like Cosmic Python's `FakeUnitOfWork`: what a unit of work loads is a copy of what was committed, so a refused
+command leaves the store as it was, and `commit` writes every touched aggregate and its new events at once. It
+keeps the contract of the SQL unit of work that the handlers and the bus rely on: a new product whose sku is
+taken raises `SkuTaken`, an aggregate changed by another unit of work since it was loaded raises
+`TransientConflict`, and the idempotency outcome is stored in the same commit as the command's changes.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+from domain.model.aggregate import Aggregate
+from domain.model.catalog import Product
+from domain.model.events import Event
+from domain.model.orders import Order
+from domain.model.snapshots import Snapshot
+from domain.outbox import OutboxPosition
+from domain.ports import IdempotencyClaim, Outcome, SkuTaken, TransientConflict
+
+T = TypeVar("T")
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    aggregate_type: str
+    aggregate_id: str
+    version: int
+    event: Event
+    state: Snapshot | None
+    """The aggregate's snapshot after the event, on the last event of a commit for that aggregate only."""
+
+
+@dataclass(slots=True)
+class FakeStore:
+    """What has been committed, shared by every unit of work of one factory."""
+
+    products: dict[str, Product] = field(default_factory=dict)
+    orders: dict[str, Order] = field(default_factory=dict)
+    outbox: list[StoredEvent] = field(default_factory=list)
+    outcomes: dict[tuple[str, str], tuple[str, Outcome]] = field(default_factory=dict)
+    transient_conflicts: int = 0
+    """How many of the next commits fail with TransientConflict, as a serialization failure would."""
+    before_commit: Callable[[], Awaitable[None]] | None = None
+    """Runs once, at the next commit, before anything is checked: a concurrent command committing first."""
+    commits: int = 0
+
+    def product_by_sku(self, sku: str) -> Product | None:
+        return next((product for product in self.products.values() if product.sku == sku), None)
+
+    def events(self) -> list[str]:
+        return [type(stored.event).__name__ for stored in self.outbox]
+
+
+class FakeProductRepository:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    async def get(self, product_id: str) -> Product | None:
+        committed = self._uow.store.products.get(product_id)
+        return None if committed is None else self._uow.loaded(committed)
+
+    async def get_by_sku(self, sku: str) -> Product | None:
+        committed = self._uow.store.product_by_sku(sku)
+        return None if committed is None else self._uow.loaded(committed)
+
+    async def lock_by_skus(self, skus: list[str]) -> dict[str, Product]:
+        found = (self._uow.store.product_by_sku(sku) for sku in sorted(set(skus)))
+        return {product.sku: self._uow.loaded(product) for product in found if product is not None}
+
+    def add(self, product: Product) -> None:
+        self._uow.track(product, loaded_version=None)
+
+
+class FakeOrderRepository:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    async def get(self, order_id: str) -> Order | None:
+        committed = self._uow.store.orders.get(order_id)
+        return None if committed is None else self._uow.loaded(committed)
+
+    def add(self, order: Order) -> None:
+        self._uow.track(order, loaded_version=None)
+
+
+class FakeUnitOfWork:
+    def __init__(self, store: FakeStore, clock: Callable[[], datetime]) -> None:
+        self.store = store
+        self._clock = clock
+        self._touched: dict[tuple[str, str], tuple[Aggregate, int | None]] = {}
+        self._claim: IdempotencyClaim | None = None
+        self.products = FakeProductRepository(self)
+        self.orders = FakeOrderRepository(self)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._touched.clear()  # whatever was not committed is forgotten, as a rollback would
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    def loaded(self, committed: Any) -> Any:
+        """The working copy of a committed aggregate; the same one each time within this unit of work."""
+        identity = (committed.aggregate_type, committed.key)
+        if identity not in self._touched:
+            self.track(copy.deepcopy(committed), loaded_version=committed.version)
+        return self._touched[identity][0]
+
+    def track(self, aggregate: Aggregate, *, loaded_version: int | None) -> None:
+        self._touched.setdefault((aggregate.aggregate_type, aggregate.key), (aggregate, loaded_version))
+
+    async def recall(self, claim: IdempotencyClaim) -> tuple[str, Outcome] | None:
+        return self.store.outcomes.get((claim.caller, claim.key))
+
+    def claim(self, claim: IdempotencyClaim) -> None:
+        self._claim = claim
+
+    async def commit(self, primary: Aggregate) -> Outcome:
+        if self.store.before_commit is not None:
+            concurrent, self.store.before_commit = self.store.before_commit, None
+            await concurrent()
+        if self.store.transient_conflicts:
+            self.store.transient_conflicts -= 1
+            raise TransientConflict("a concurrent transaction won")
+        changed = [(aggregate, loaded) for aggregate, loaded in self._touched.values() if aggregate.pending_events]
+        for aggregate, loaded in changed:
+            self._check(aggregate, loaded)
+        position = None
+        for aggregate, _ in changed:
+            position = self._write(aggregate)
+        outcome = Outcome(primary.key, primary.version, None if position is None else position.token())
+        if self._claim is not None:
+            self.store.outcomes[(self._claim.caller, self._claim.key)] = (self._claim.fingerprint, outcome)
+        self.store.commits += 1
+        return outcome
+
+    def _check(self, aggregate: Aggregate, loaded_version: int | None) -> None:
+        committed = self._committed(aggregate)
+        if loaded_version is None:
+            if isinstance(aggregate, Product) and self.store.product_by_sku(aggregate.sku) is not None:
+                raise SkuTaken(aggregate.sku)
+        elif committed.get(aggregate.key) is None or committed[aggregate.key].version != loaded_version:
+            raise TransientConflict(f"{aggregate.aggregate_type} {aggregate.key} changed concurrently")
+
+    def _write(self, aggregate: Aggregate) -> OutboxPosition:
+        events = aggregate.pending_events
+        first_version = aggregate.version - len(events) + 1
+        for i, event in enumerate(events):
+            state = aggregate.snapshot() if i == len(events) - 1 else None
+            self.store.outbox.append(
+                StoredEvent(aggregate.aggregate_type, aggregate.key, first_version + i, event, state)
+            )
+        aggregate.pending_events = []
+        self._committed(aggregate)[aggregate.key] = copy.deepcopy(aggregate)
+        return OutboxPosition(0, len(self.store.outbox))
+
+    def _committed(self, aggregate: Aggregate) -> dict[str, Any]:
+        return self.store.products if isinstance(aggregate, Product) else self.store.orders
+
+
+class FakeUnitOfWorkFactory:
+    def __init__(self, store: FakeStore | None = None, clock: Callable[[], datetime] = lambda: NOW) -> None:
+        self.store = store or FakeStore()
+        self._clock = clock
+
+    def __call__(self) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self.store, self._clock)
+
+    async def run(self, attempt: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        return await attempt()
