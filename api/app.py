@@ -23,13 +23,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from starlette.applications import Starlette
 from starlette.datastructures import State
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.http.ides import get_graphql_ide_html
 
 from api.bootstrap import Services, services
 from api.logs import ACCESS_LOGGER, access_line
+from api.pages.graphiql import graphiql_page
+from api.pages.routes import page_routes
 from api.schema.context import RequestContext
 from api.schema.errors import describe
 from api.schema.schema import ServedSchema, build_schema
@@ -64,6 +65,7 @@ def create_app(settings: Settings, *, prebuilt: Services | None = None) -> ASGIA
         Route("/metrics", metrics, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        *page_routes(settings),
     ]
     starlette = Starlette(routes=routes, lifespan=lifespan)
     if prebuilt is not None:
@@ -171,11 +173,11 @@ class GraphQLPages:
     """GET /graphql: GraphiQL for browsers (when enabled); POST /graphql is the GraphQLEndpoint's."""
 
     def __init__(self, settings: Settings) -> None:
-        self._graphiql_html = get_graphql_ide_html("graphiql") if settings.graphiql else None
+        self._graphiql = settings.graphiql
 
     async def get(self, request: Request) -> Response:
-        if self._graphiql_html is not None and "text/html" in request.headers.get("accept", ""):
-            return HTMLResponse(self._graphiql_html)
+        if self._graphiql and "text/html" in request.headers.get("accept", ""):
+            return graphiql_page()
         return _request_error("send GraphQL operations with POST /graphql", status=405)
 
 

@@ -22,7 +22,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import catalog
+from api.demo import catalog_data as catalog
 from bench.http import GraphQLClient
 from bench.load import closed_loop
 from bench.queries import CREATE_PRODUCT

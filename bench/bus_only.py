@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench import catalog
+from api.demo import catalog_data as catalog
 from bench.rows import Rows, insert_rows, product_rows
 from bench.scenarios.write import RawOrder, RawWriter, _order_lines
 from bench.services import Postgres

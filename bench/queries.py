@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from bench.catalog import READ_CASE, SearchCase
+from api.demo.catalog_data import BRANDS
 from read_index.search import ProductFilter, ProductSort, SearchRequest
+
+
+@dataclass(frozen=True, slots=True)
+class SearchCase:
+    """A search with a text query and two filters that matches a fair share of any generated catalog."""
+
+    text: str
+    brands: tuple[str, ...]
+    category_path: tuple[str, ...]
+
+
+READ_CASE = SearchCase(text="modern oak", brands=BRANDS[:8], category_path=("Furniture",))
 
 PRODUCT_FIELDS = """
   id sku name description brand categoryPath price { amount currency } attributes { name value }

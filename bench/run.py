@@ -16,7 +16,7 @@ from elasticsearch.serializer import OrjsonSerializer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bench import catalog
+from api.demo import catalog_data as catalog
 from bench.measure import self_cpu_seconds
 from bench.profiling import PySpy
 from bench.report import Report

@@ -9,12 +9,13 @@ from api.cli.deadletter import deadletter
 from api.cli.elasticsearch import elasticsearch
 from api.cli.migrate import migrate
 from api.cli.reindex import reindex
+from api.cli.seed import seed
 from api.cli.serve import serve
 from api.cli.sync import sync
 from api.cli.token import token
 from api.cli.verify import verify
 
-COMMANDS: list[click.Command] = [serve, migrate, token, sync, deadletter, reindex, verify, elasticsearch]
+COMMANDS: list[click.Command] = [serve, migrate, token, sync, deadletter, reindex, verify, elasticsearch, seed]
 
 
 @click.group(epilog=environment_help(), context_settings={"help_option_names": ["-h", "--help"]})

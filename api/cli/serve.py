@@ -15,18 +15,21 @@ from api.settings import Settings
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
-def serve(host: str, port: int) -> None:
+@click.option("--demo", is_flag=True, help="Seed the demo catalog into an empty database; demo customer sign-in.")
+def serve(host: str, port: int, demo: bool) -> None:
     """Serve the GraphQL API (and GraphiQL) after applying pending migrations.
 
     Uses CATALOG_ELASTICSEARCH_URL, or else the managed local Elasticsearch, started if needed. Runs the sync
     worker in the same process unless CATALOG_SYNC_IN_PROCESS=false (then run `catalog sync` beside it).
+    With --demo, an empty database is first seeded with `catalog seed --demo`'s catalog, and the storefront may
+    sign in as a demo customer (only with the generated development secret; see docs/frontend.md).
     """
     settings = settings_from_environment()
     with startup_errors_as_exit():
-        _run(_serve(settings, host, port))
+        _run(_serve(settings, host, port, demo))
 
 
-async def _serve(settings: Settings, host: str, port: int) -> None:
+async def _serve(settings: Settings, host: str, port: int, demo: bool = False) -> None:
     # Imported here: every other `catalog` command (reindex, sync, token, ...) starts without the GraphQL stack.
     import uvicorn
 
@@ -36,6 +39,10 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
     settings = await with_elasticsearch_url(settings)
     async with services(settings) as built:
         app = create_app(settings, prebuilt=built)
+        if demo:
+            from api.cli.demo_mode import demo_mode
+
+            app = await demo_mode(app, built)
         freeze_startup_heap()
         config = uvicorn.Config(
             app, host=host, port=port, access_log=False, log_config=None, lifespan="on", http=CoalescingHttpProtocol
@@ -44,6 +51,8 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
         shown_host = f"[{host}]" if ":" in host else host
         label = "GraphiQL" if settings.graphiql else "GraphQL"
         click.echo(f"{label}: http://{shown_host}:{port}/graphql", err=False)
+        if settings.storefront:
+            click.echo(f"Storefront: http://{shown_host}:{port}/")
         await server.serve()
 
 

@@ -17,7 +17,8 @@ from decimal import Decimal
 
 from sqlalchemy import Engine, select, text
 
-from bench import catalog, raw
+from api.demo import catalog_data as catalog
+from bench import raw
 from bench.measure import CpuMeter, freeze_heap, median
 from bench.ours import sync_until_caught_up
 from bench.report import Row

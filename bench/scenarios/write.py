@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench import catalog
+from api.demo import catalog_data as catalog
 from bench.http import GraphQLClient
 from bench.load import Operation, PathResult, compare
 from bench.queries import CREATE_PRODUCT, PLACE_ORDER

@@ -57,12 +57,16 @@ def catalog_env(tmp: Path, elasticsearch_url: str, prefix: str) -> dict[str, str
 def server(elasticsearch_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("serve")
     prefix = f"e2e-{uuid.uuid4().hex[:12]}"
-    env = catalog_env(tmp, elasticsearch_url, prefix)
+    yield from running_server(["serve"], catalog_env(tmp, elasticsearch_url, prefix), tmp, elasticsearch_url)
+
+
+def running_server(args: list[str], env: dict[str, str], tmp: Path, elasticsearch_url: str) -> Iterator[Server]:
+    """`catalog ARGS --port P` on a free port, ready; stopped afterwards and its indices deleted."""
     port = free_port()
     log = tmp / "serve.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [CATALOG, "serve", "--port", str(port)], env=env, stdout=output, stderr=subprocess.STDOUT
+            [CATALOG, *args, "--port", str(port)], env=env, stdout=output, stderr=subprocess.STDOUT
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -75,6 +79,7 @@ def server(elasticsearch_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        prefix = env["CATALOG_INDEX_PREFIX"]
         httpx.delete(f"{elasticsearch_url}/{prefix}-*", params={"expand_wildcards": "all"}, timeout=30)
 
 

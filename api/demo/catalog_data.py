@@ -1,9 +1,13 @@
 """A realistic catalog, generated deterministically from a seed: the same N products on every run.
 
 Names combine an adjective, a material and a noun of the product's department ("Rustic Oak Coffee Table");
-brands, a three-level category tree, colour/size/material attributes, prices with a long-tailed spread
-(log-normal, rounded to ``.99``/``.49``/``.00`` endings) and descriptions of a few sentences. Product ``i``
-depends only on the seed and ``i``, so a run can generate any slice of the catalog without the rest.
+brands with skewed popularity, a three-level category tree, colour/size/material attributes, prices with a
+long-tailed spread (log-normal, rounded to ``.99``/``.49``/``.00`` endings), descriptions of a few sentences,
+and the stock on hand. Product ``i`` depends only on the seed and ``i``, so a run can generate any slice of the
+catalog without the rest. The demo seed and the benchmarks (``bench/``) both use it.
+
+Images come with issue 16 (variants and images): ``product()`` is the one place that will add them to the
+create command; until then the storefront draws a placeholder (``api/static/storefront/images.js``).
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 
 from domain.model.commands import CreateProduct
@@ -146,18 +149,6 @@ _LEAVES: list[tuple[str, str, str, tuple[str, ...]]] = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class SearchCase:
-    """A search with a text query and two filters that matches a fair share of any generated catalog."""
-
-    text: str
-    brands: tuple[str, ...]
-    category_path: tuple[str, ...]
-
-
-READ_CASE = SearchCase(text="modern oak", brands=BRANDS[:8], category_path=("Furniture",))
-
-
 def sku(index: int, prefix: str = "SKU") -> str:
     return f"{prefix}-{index:08d}"
 
@@ -196,3 +187,14 @@ def product(index: int, *, seed: int = SEED, sku_prefix: str = "SKU") -> CreateP
 def products(start: int, stop: int, *, seed: int = SEED, sku_prefix: str = "SKU") -> Iterator[CreateProduct]:
     for index in range(start, stop):
         yield product(index, seed=seed, sku_prefix=sku_prefix)
+
+
+OUT_OF_STOCK_SHARE = 0.12
+
+
+def stock_on_hand(index: int, *, seed: int = SEED) -> int:
+    """Units on hand of product `index`: about one in eight sold out, most a few dozen, some a few hundred."""
+    rng = random.Random(f"stock:{seed}:{index}")
+    if rng.random() < OUT_OF_STOCK_SHARE:
+        return 0
+    return min(400, max(1, round(math.exp(rng.gauss(3.0, 0.8)))))
