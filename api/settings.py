@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(1 << 20, ge=1024, description="Largest HTTP request body accepted, in bytes")
     introspection: bool = Field(True, description="Allow schema introspection (switch off in production)")
     graphiql: bool = Field(True, description="Serve GraphiQL on GET /graphql")
+    fast_path: bool = Field(
+        True, description="Serve through `api/fastpath` (false: only the libraries' public paths, same answers)"
+    )
 
     sync_in_process: bool = Field(True, description="`catalog serve` also runs the sync worker")
     sync_batch_size: int = Field(1000, ge=1, le=10_000, description="Most events per bulk request")
