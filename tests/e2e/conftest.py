@@ -1,4 +1,5 @@
-"""A real `catalog serve` process on a free port, on a temporary SQLite file and the test Elasticsearch node."""
+"""A real `catalog serve` process on a free port, on a temporary SQLite file and the test Elasticsearch node;
+one with the fast path and one without (`CATALOG_FAST_PATH`), so every test that serves runs on both."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def free_port() -> int:
         return port
 
 
-def catalog_env(tmp: Path, elasticsearch_url: str, prefix: str) -> dict[str, str]:
+def catalog_env(tmp: Path, elasticsearch_url: str, prefix: str, *, fast_path: bool = True) -> dict[str, str]:
     inherited = {name: value for name, value in os.environ.items() if not name.startswith("CATALOG_")}
     return {
         **inherited,
@@ -50,14 +51,17 @@ def catalog_env(tmp: Path, elasticsearch_url: str, prefix: str) -> dict[str, str
         "CATALOG_INDEX_PREFIX": prefix,
         "CATALOG_JWT_SECRET": SECRET,
         "CATALOG_CACHE_DIR": str(tmp / "cache"),
+        "CATALOG_FAST_PATH": "true" if fast_path else "false",
     }
 
 
-@pytest.fixture(scope="module")
-def server(elasticsearch_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+@pytest.fixture(scope="module", params=[True, False], ids=["fast-path", "plain-path"])
+def server(
+    request: pytest.FixtureRequest, elasticsearch_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("serve")
     prefix = f"e2e-{uuid.uuid4().hex[:12]}"
-    env = catalog_env(tmp, elasticsearch_url, prefix)
+    env = catalog_env(tmp, elasticsearch_url, prefix, fast_path=request.param)
     port = free_port()
     log = tmp / "serve.log"
     with log.open("wb") as output:
