@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import Mapping
+from contextlib import suppress
 from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
@@ -34,17 +35,19 @@ class LeanTransport:
         payload = orjson.dumps(body)
         answer = await self._lean.request(b"POST", target, payload)
         if answer is not None and answer[0] == 200:
-            return orjson.loads(answer[1])
+            with suppress(orjson.JSONDecodeError):  # not JSON: elasticsearch-py raises its own error for it
+                return orjson.loads(answer[1])
         return await self._official.post(target, payload)
 
     async def get(self, target: str) -> Any | None:
         answer = await self._lean.request(b"GET", target, None)
         if answer is not None and answer[0] in (200, 404):
-            document = orjson.loads(answer[1])
-            if answer[0] == 200:
-                return document
-            if isinstance(document, dict) and document.get("found") is False:
-                return None
+            with suppress(orjson.JSONDecodeError):  # not JSON: elasticsearch-py raises its own error for it
+                document = orjson.loads(answer[1])
+                if answer[0] == 200:
+                    return document
+                if isinstance(document, dict) and document.get("found") is False:
+                    return None
         return await self._official.get(target)
 
 
