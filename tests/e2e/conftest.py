@@ -62,6 +62,16 @@ def server(
     tmp = tmp_path_factory.mktemp("serve")
     prefix = f"e2e-{uuid.uuid4().hex[:12]}"
     env = catalog_env(tmp, elasticsearch_url, prefix, fast_path=request.param)
+    server, process = start_serve(tmp, env)
+    try:
+        yield server
+    finally:
+        stop_serve(process)
+        httpx.delete(f"{elasticsearch_url}/{prefix}-*", params={"expand_wildcards": "all"}, timeout=30)
+
+
+def start_serve(tmp: Path, env: dict[str, str]) -> tuple[Server, subprocess.Popen[bytes]]:
+    """`catalog serve` on a free port with `env`, logging to `tmp/serve.log`, once it is ready."""
     port = free_port()
     log = tmp / "serve.log"
     with log.open("wb") as output:
@@ -71,15 +81,19 @@ def server(
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_ready(url, process, log)
-        yield Server(url, env, log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        httpx.delete(f"{elasticsearch_url}/{prefix}-*", params={"expand_wildcards": "all"}, timeout=30)
+    except BaseException:
+        stop_serve(process)
+        raise
+    return Server(url, env, log), process
+
+
+def stop_serve(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def wait_until_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:

@@ -8,7 +8,6 @@ run no worker, so every read sees the same documents and every command the same 
 from __future__ import annotations
 
 import shutil
-import subprocess
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import CATALOG, Server, catalog_env, free_port, wait_until_ready
+from tests.e2e.conftest import Server, catalog_env, start_serve, stop_serve
 from tests.integration.api.conftest import Api, open_api, product_input, settings_for
 
 BRANDS = ("Acme", "Lumen", "Nordhus")
@@ -112,20 +111,13 @@ async def _seed(api: Api) -> Seeded:
 
 
 def _serve(tmp: Path, template: Path, elasticsearch_url: str, prefix: str, fast_path: bool) -> tuple[Server, Any]:
+    """A server on its own copy of the seeded SQLite file, without a worker."""
     tmp.mkdir()
     for suffix in ("", "-wal", "-shm"):
         if Path(f"{template}{suffix}").exists():
             shutil.copy(f"{template}{suffix}", tmp / f"catalog.db{suffix}")
     env = {**catalog_env(tmp, elasticsearch_url, prefix, fast_path=fast_path), "CATALOG_SYNC_IN_PROCESS": "false"}
-    port = free_port()
-    log = tmp / "serve.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [CATALOG, "serve", "--port", str(port)], env=env, stdout=output, stderr=subprocess.STDOUT
-        )
-    url = f"http://127.0.0.1:{port}"
-    wait_until_ready(url, process, log)
-    return Server(url, env, log), process
+    return start_serve(tmp, env)
 
 
 @pytest.fixture(scope="module")
@@ -151,11 +143,6 @@ async def pair(elasticsearch_url: str, tmp_path_factory: pytest.TempPathFactory)
             yield Pair(fast, plain, seeded, tokens, http)
     finally:
         for process in processes:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_serve(process)
         async with httpx.AsyncClient(timeout=30) as client:
             await client.delete(f"{elasticsearch_url}/{prefix}-*", params={"expand_wildcards": "all"})
