@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import AsyncExitStack, asynccontextmanager, suppress
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
@@ -21,13 +21,15 @@ from urllib.parse import urlsplit, urlunsplit
 from elastic_transport import TransportError
 from elasticsearch import ApiError, AsyncElasticsearch, OrjsonSerializer
 from prometheus_client import CollectorRegistry, Gauge
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.consistency import ConsistencyGate
+from api.fastpath.lean_elasticsearch import LeanConnections, LeanTransport
+from api.readiness import database_answers, elasticsearch_answers, one_line
 from api.settings import Settings
+from api.worker_task import running
 from domain.bus import MessageBus
 from domain.handlers import COMMAND_HANDLERS
 from domain.outbox import START, OutboxPosition
@@ -35,7 +37,7 @@ from domain.storage.engine import UnsupportedDatabase, create_async, is_sqlite
 from domain.storage.unit_of_work import SqlUnitOfWorkFactory
 from read_index import indices
 from read_index.queries import CatalogReader
-from read_index.wire import LeanConnections
+from read_index.transport import ClientTransport, ReadTransport
 from sync.applied_position import applied_position, ensure_state_index, state_index
 from sync.options import SyncOptions
 from sync.worker import SyncWorker
@@ -49,7 +51,6 @@ ES_REQUEST_TIMEOUT_SECONDS = 10.0
 ES_STARTUP_TIMEOUT_SECONDS = 5.0
 ES_MAX_RETRIES = 2
 ES_CONNECTIONS = 64
-WORKER_STOP_SECONDS = 10.0
 
 
 class StartupError(Exception):
@@ -71,7 +72,9 @@ class Services:
 
     async def readiness(self) -> dict[str, bool]:
         """Whether the database and Elasticsearch answer now."""
-        database, search = await asyncio.gather(_database_answers(self.engine), _elasticsearch_answers(self))
+        database, search = await asyncio.gather(
+            database_answers(self.engine), elasticsearch_answers(self.elasticsearch)
+        )
         return {"database": database, "elasticsearch": search}
 
 
@@ -90,9 +93,7 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
         engine = create_async(settings.database_url)
         stack.push_async_callback(engine.dispose)
         await _create_indices(client, settings.index_prefix, url)
-        lean = LeanConnections.for_url(url, timeout=ES_REQUEST_TIMEOUT_SECONDS, limit=ES_CONNECTIONS)
-        if lean is not None:
-            stack.push_async_callback(lean.close)
+        transport = await stack.enter_async_context(_read_transport(settings, client, url))
         registry = CollectorRegistry()
         await _report_reindex_due(client, settings.index_prefix, registry)
         worker = None
@@ -106,7 +107,7 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
                 SyncOptions(batch_size=settings.sync_batch_size),
                 registry=registry,
             )
-            await stack.enter_async_context(_running(worker))
+            await stack.enter_async_context(running(worker))
         uow_factory = SqlUnitOfWorkFactory(engine, serialize_writes=is_sqlite(settings.database_url))
         stack.callback(uow_factory.close)  # before the engine is disposed: the exit stack unwinds in reverse
         bus = MessageBus(
@@ -120,12 +121,26 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
             bus=bus,
             elasticsearch=client,
             elasticsearch_url=url,
-            reader=CatalogReader(client, settings.index_prefix, lean),
+            reader=CatalogReader(transport, settings.index_prefix),
             authenticator=authenticator,
             consistency=_consistency_gate(client, settings),
             registry=registry,
             worker=worker,
         )
+
+
+@asynccontextmanager
+async def _read_transport(settings: Settings, client: AsyncElasticsearch, url: str) -> AsyncIterator[ReadTransport]:
+    """elasticsearch-py; with the fast path, lean connections first where the node allows them."""
+    official = ClientTransport(client)
+    lean = LeanConnections.for_url(url, timeout=ES_REQUEST_TIMEOUT_SECONDS, limit=ES_CONNECTIONS)
+    if not settings.fast_path or lean is None:
+        yield official
+        return
+    try:
+        yield LeanTransport(lean, official)
+    finally:
+        await lean.close()
 
 
 def _given_elasticsearch_url(settings: Settings) -> str:
@@ -162,7 +177,7 @@ async def migrate(database_url: str) -> list[str]:
     except (SQLAlchemyError, OSError) as error:
         reason = getattr(error, "orig", None) or error
         raise StartupError(
-            f"cannot migrate the database at {redacted_database_url(database_url)}: {_one_line(reason)}"
+            f"cannot migrate the database at {redacted_database_url(database_url)}: {one_line(reason)}"
         ) from None
     for revision in todo:
         log.info("event=migration_applied revision=%s", revision)
@@ -197,7 +212,7 @@ async def _check_elasticsearch(client: AsyncElasticsearch, url: str) -> None:
     try:
         await client.options(request_timeout=ES_STARTUP_TIMEOUT_SECONDS, max_retries=0).cluster.health()
     except (TransportError, ApiError, OSError) as error:
-        raise StartupError(f"Elasticsearch is not reachable at {redacted_url(url)}: {_one_line(error)}") from None
+        raise StartupError(f"Elasticsearch is not reachable at {redacted_url(url)}: {one_line(error)}") from None
 
 
 async def _create_indices(client: AsyncElasticsearch, prefix: str, url: str) -> None:
@@ -209,7 +224,7 @@ async def _create_indices(client: AsyncElasticsearch, prefix: str, url: str) -> 
         names = [indices.alias_name(prefix, model) for model in indices.READ_MODELS] + [state_index(prefix)]
         await client.cluster.health(index=",".join(names), wait_for_status="yellow", timeout="30s")
     except (TransportError, ApiError) as error:
-        raise StartupError(f"cannot create the indices at {redacted_url(url)}: {_one_line(error)}") from None
+        raise StartupError(f"cannot create the indices at {redacted_url(url)}: {one_line(error)}") from None
 
 
 async def _report_reindex_due(client: AsyncElasticsearch, prefix: str, registry: CollectorRegistry) -> None:
@@ -224,7 +239,7 @@ async def _report_reindex_due(client: AsyncElasticsearch, prefix: str, registry:
     try:
         outdated = await indices.outdated_models(client, prefix)
     except (TransportError, ApiError) as error:
-        log.warning("event=reindex_check_failed error=%r", _one_line(error))
+        log.warning("event=reindex_check_failed error=%r", one_line(error))
         return
     for model in indices.READ_MODELS:
         gauge.labels(model).set(1 if model in outdated else 0)
@@ -255,60 +270,3 @@ def _consistency_gate(client: AsyncElasticsearch, settings: Settings) -> Consist
         await indices.refresh(client, prefix)
 
     return ConsistencyGate(applied, refresh, timeout_seconds=settings.consistency_timeout_seconds)
-
-
-@asynccontextmanager
-async def _running(worker: SyncWorker) -> AsyncIterator[None]:
-    """Runs the worker as a task; on exit asks it to stop, waits a bounded time, then cancels it."""
-    stop = asyncio.Event()
-    task = asyncio.create_task(worker.run(stop), name="sync-worker")
-    task.add_done_callback(_log_worker_exit(stop))
-    try:
-        yield
-    finally:
-        stop.set()
-        worker.wake()
-        try:
-            await asyncio.wait_for(asyncio.shield(task), WORKER_STOP_SECONDS)
-        except TimeoutError:
-            log.warning("event=sync_worker_stop_timeout seconds=%s action=cancelling", WORKER_STOP_SECONDS)
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
-        except Exception:  # the done callback has logged it
-            log.debug("event=sync_worker_stopped_with_error")
-
-
-def _log_worker_exit(stop: asyncio.Event) -> Callable[[asyncio.Task[None]], None]:
-    def done(task: asyncio.Task[None]) -> None:
-        if task.cancelled() or stop.is_set():
-            return
-        error = task.exception()
-        if error is not None:
-            log.error("event=sync_worker_failed error=%r", _one_line(error), exc_info=error)
-
-    return done
-
-
-async def _database_answers(engine: AsyncEngine) -> bool:
-    try:
-        async with asyncio.timeout(2), engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-    except Exception as error:  # any failure means not ready
-        log.warning("event=not_ready store=database error=%r", _one_line(error))
-        return False
-    return True
-
-
-async def _elasticsearch_answers(built: Services) -> bool:
-    """Cluster health rather than a ping: the managed node's distribution does not serve `HEAD /`."""
-    try:
-        health = await built.elasticsearch.options(request_timeout=2, max_retries=0).cluster.health()
-    except Exception as error:  # any failure means not ready
-        log.warning("event=not_ready store=elasticsearch error=%r", _one_line(error))
-        return False
-    return health.get("status") in ("green", "yellow")
-
-
-def _one_line(error: object) -> str:
-    return " ".join(str(error).split())[:300] or type(error).__name__

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     introspection: bool = Field(True, description="Allow schema introspection (switch off in production)")
     graphiql: bool = Field(True, description="Serve GraphiQL on GET /graphql")
     storefront: bool = Field(True, description="Serve the storefront page at /")
+    fast_path: bool = Field(
+        True, description="Serve through `api/fastpath` (false: only the libraries' public paths, same answers)"
+    )
 
     sync_in_process: bool = Field(True, description="`catalog serve` also runs the sync worker")
     sync_batch_size: int = Field(1000, ge=1, le=10_000, description="Most events per bulk request")

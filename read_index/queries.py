@@ -9,14 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from elasticsearch import AsyncElasticsearch
-
 from read_index import cursors
 from read_index.analysis import fold, words
 from read_index.facets import Facets
 from read_index.indices import ORDERS, PRODUCTS, alias_name
 from read_index.search import PRODUCT_SOURCE, SearchRequest, check_first, prepare
-from read_index.wire import LeanConnections, Reads, path_part, target
+from read_index.transport import ReadTransport, path_part, target
 
 Document = dict[str, Any]
 _SEARCH_FILTER_PATH = "hits.total.value,hits.hits._source,hits.hits.sort,aggregations"
@@ -48,10 +46,10 @@ class OrderPage:
 
 
 class CatalogReader:
-    """Reads through `client`, or through `lean` connections to the same node where given (see `wire.Reads`)."""
+    """Reads the indices of `prefix` through `transport` (`transport.ClientTransport`: elasticsearch-py)."""
 
-    def __init__(self, client: AsyncElasticsearch, prefix: str, lean: LeanConnections | None = None) -> None:
-        self._reads = Reads(client, lean)
+    def __init__(self, transport: ReadTransport, prefix: str) -> None:
+        self._reads = transport
         self._products = alias_name(prefix, PRODUCTS)
         self._orders = alias_name(prefix, ORDERS)
         products_search = f"/{self._products}/_search"

@@ -16,7 +16,7 @@ from elasticsearch import ApiError, AsyncElasticsearch
 
 from read_index.indices import alias_name
 from read_index.projections import IndexOp
-from read_index.wire import post_ndjson
+from read_index.transport import post_ndjson
 
 _FILTER_PATH = "errors,items.*.status,items.*.error.type,items.*.error.reason"
 # Failures a later attempt may cure: the cluster is busy or broken, or the alias is not created yet.

@@ -1,7 +1,7 @@
 """Product read types. They wrap the plain dicts the CatalogReader returns (snake_case keys) and compute nothing.
 
 Every field below a root resolver is plain: the default resolver reads it straight from those dicts,
-synchronously (see api.schema.execution). `stock` is shaped by the root resolvers from the document's figures.
+synchronously (see api.fastpath.plain_trees). `stock` is shaped by the root resolvers from the document's figures.
 """
 
 from __future__ import annotations

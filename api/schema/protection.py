@@ -1,11 +1,11 @@
 """What keeps a query from costing too much: size, depth, aliases, cost, introspection; and the document cache.
 
-`Protection.check` parses a query text with a token limit and validates it with graphql's rules, strawberry's,
-and the limits below (the rules of strawberry's MaxTokensLimiter, QueryDepthLimiter, MaxAliasesLimiter and
-DisableIntrospection, and our cost rule). The outcome is cached by text (bounded, least recently used out), so
-the repeated queries of a storefront are parsed and validated once. The HTTP endpoint calls it directly;
-`GuardedDocuments` gives `schema.execute` the same checks. Each refusal is an error without a path, which the
-HTTP edge types as VALIDATION.
+`Protection.check` parses a query text with a token limit and validates it with graphql's specified rules, then
+with the limits (depth and aliases from `query_shape`, cost from `query_cost`, and graphql's rule against
+introspection when it is switched off). Public graphql-core only. The outcome is cached by text (bounded, least
+recently used out), so the repeated queries of a storefront are parsed and validated once. The served schema
+calls it before anything runs, on either path; `GuardedDocuments` hands the checked document to strawberry's
+`schema.execute`. Each refusal is an error without a path, which the HTTP edge types as VALIDATION.
 """
 
 from __future__ import annotations
@@ -24,11 +24,9 @@ from graphql import (
     validate,
 )
 from strawberry.extensions import SchemaExtension
-from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
-from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
-from strawberry.schema.schema import validate_document
 
-from api.schema.limits import cost_limit_rule
+from api.schema.query_cost import cost_limit_rule
+from api.schema.query_shape import max_aliases_rule, max_depth_rule
 from api.settings import Settings
 
 CACHE_SIZE = 1024
@@ -49,7 +47,7 @@ class Protection:
 
     def __init__(self, settings: Settings, cache_size: int = CACHE_SIZE) -> None:
         limits: list[type[ASTValidationRule]] = [
-            max_depth_rule(settings.max_query_depth, None),
+            max_depth_rule(settings.max_query_depth),
             max_aliases_rule(settings.max_query_aliases),
             cost_limit_rule(settings.max_query_cost),
         ]
@@ -78,7 +76,7 @@ class Protection:
 
     def _validate(self, schema: GraphQLSchema, document: DocumentNode) -> list[GraphQLError]:
         """The limits are measured on valid documents only (the depth rule assumes known fragments)."""
-        errors = validate_document(schema, document, tuple(specified_rules))
+        errors = validate(schema, document, specified_rules)
         return errors or validate(schema, document, self.limits)
 
     def extension(self) -> SchemaExtension:

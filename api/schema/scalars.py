@@ -12,7 +12,6 @@ from typing import Any, NewType
 
 import strawberry
 from graphql import FloatValueNode, IntValueNode, StringValueNode, ValueNode
-from strawberry.types.scalar import ScalarDefinition
 
 DecimalText = NewType("DecimalText", str)
 DateTimeText = NewType("DateTimeText", str)
@@ -58,7 +57,8 @@ def parse_datetime(value: Any) -> DateTimeText:
 # Scalars whose serialization returns a value of this type unchanged, so a fast path may pass it through.
 PASS_THROUGH_SCALARS: dict[str, type] = {"Decimal": str, "DateTime": str}
 
-SCALARS: dict[object, ScalarDefinition] = {
+# The values are strawberry's scalar definitions; their class lives in a private module of strawberry.
+SCALARS: dict[object, Any] = {
     DecimalText: strawberry.scalar(
         name="Decimal",
         description='An exact decimal number as a string, e.g. "19.99".',

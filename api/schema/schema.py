@@ -1,35 +1,29 @@
-"""The served schema: queries, mutations, their scalars, its protection and its executor.
+"""The served schema: queries, mutations, their scalars, its protection and how its operations run.
 
-`ServedSchema.execute` is the HTTP endpoint's path: the checked document from `Protection` (cached by query
-text), then, for a mutation document that is one command, its `CommandPlan`; for everything else graphql-core's
-`execute` with `PlainTreeExecutor`. No per-request extension machinery. The
-strawberry schema (`.strawberry`) stays usable as such: `schema.execute` applies the same protection through
-an extension. Both share the resolvers, so they behave alike.
+`ServedSchema.execute` is the HTTP endpoint's path. Both ways start alike: the checked document from
+`Protection` (cached by query text), and the operation it names; a request that fails there is answered from
+those checks. Then, with the fast path (`settings.fast_path`), `api.fastpath.direct_execution` runs it (a
+command plan for a one-command mutation document, graphql-core with compiled plain trees for the rest);
+without it, strawberry's own `schema.execute` does, with the checked document handed over by the protection's
+extension. Both share the resolvers, so they behave alike.
 """
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeGuard, cast
+from typing import Any
 
 import strawberry
-from graphql import ExecutionResult, GraphQLError, GraphQLSchema, OperationType, execute, get_operation_ast
-from strawberry.execution.is_awaitable import optimized_is_awaitable
+from graphql import ExecutionResult, GraphQLError, GraphQLSchema, execute, get_operation_ast
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
-from strawberry.types.base import StrawberryObjectDefinition
 
-from api.schema.command_path import CommandPaths
-from api.schema.execution import plain_tree_executor
-from api.schema.input_builders import install as install_input_builders
+from api.fastpath.direct_execution import DirectExecution
+from api.fastpath.plain_trees import plain_tree_executor
 from api.schema.mutations import Mutation
 from api.schema.protection import Protection
 from api.schema.queries import Query
 from api.schema.scalars import SCALARS
 from api.settings import Settings
-
-IS_AWAITABLE = cast(Callable[[Any], TypeGuard[Awaitable[Any]]], optimized_is_awaitable)
 
 
 def resolve_plain(source: Any, name: str) -> object:
@@ -47,7 +41,7 @@ class CatalogSchema(strawberry.Schema):
 class ServedSchema:
     def __init__(self, settings: Settings) -> None:
         self.protection = Protection(settings)
-        self.executor = plain_tree_executor()
+        executor = plain_tree_executor() if settings.fast_path else None
         self.strawberry = CatalogSchema(
             query=Query,
             mutation=Mutation,
@@ -57,17 +51,11 @@ class ServedSchema:
                 default_resolver=resolve_plain,
                 disable_field_suggestions=not settings.introspection,
             ),
-            execution_context_class=self.executor,
+            execution_context_class=executor,
         )
+        # graphql-core's schema, which strawberry keeps as `_schema` (it offers no other way to it)
         self.graphql: GraphQLSchema = self.strawberry._schema
-        converter = self.strawberry.schema_converter
-        definitions = [
-            concrete.definition
-            for concrete in converter.type_map.values()
-            if isinstance(concrete.definition, StrawberryObjectDefinition)
-        ]
-        install_input_builders(definitions, converter.config, converter.scalar_registry)
-        self.commands = CommandPaths(self.graphql, converter)
+        self.direct = DirectExecution(self.strawberry, executor) if executor is not None else None
 
     def as_sdl(self) -> str:
         return self.strawberry.as_str()
@@ -88,26 +76,14 @@ class ServedSchema:
         if checked.document is None or checked.errors:
             return ExecutionResult(None, checked.errors)
         operation = get_operation_ast(checked.document, operation_name)
-        if operation is not None and operation.operation is OperationType.SUBSCRIPTION:
-            return ExecutionResult(None, [GraphQLError("subscriptions are not served", operation)])
-        if operation is not None and operation.operation is OperationType.MUTATION:
-            plan = self.commands.plan(checked.document, operation)
-            answered = None if plan is None else await plan.run(variables, context)
-            if answered is not None:
-                return answered
-        result = execute(
-            self.graphql,
-            checked.document,
-            context_value=context,
-            variable_values=variables,
-            operation_name=operation_name,
-            executor_class=self.executor,
-            is_awaitable=IS_AWAITABLE,
-        )
-        if inspect.isawaitable(result):
-            result = await result
-        assert isinstance(result, ExecutionResult)
-        return result
+        if operation is None:  # graphql-core words the refusal (unknown name, or a name needed), running nothing
+            refused = execute(self.graphql, checked.document, operation_name=operation_name)
+            assert isinstance(refused, ExecutionResult)
+            return refused
+        if self.direct is not None:
+            return await self.direct.execute(checked.document, operation, variables, context, operation_name)
+        result = await self.strawberry.execute(query, variables, context, operation_name=operation_name)
+        return ExecutionResult(result.data, result.errors)
 
 
 def build_schema(settings: Settings) -> ServedSchema:

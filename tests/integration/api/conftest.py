@@ -1,5 +1,6 @@
 """The API in-process: the real app (through httpx's ASGI transport) on the real services, with a fresh database
-(SQLite and PostgreSQL, see tests/conftest.py), a unique index prefix and the sync worker running in-process."""
+(SQLite and PostgreSQL, see tests/conftest.py), a unique index prefix and the sync worker running in-process;
+each test once with the fast path and once without (`CATALOG_FAST_PATH`), which must answer alike."""
 
 from __future__ import annotations
 
@@ -69,9 +70,26 @@ async def open_api(settings: Settings, *, swap: Callable[[Services], Services] |
             yield Api(http, used, settings)
 
 
+@pytest.fixture(params=[True, False], ids=["fast-path", "plain-path"])
+def fast_path(request: pytest.FixtureRequest) -> bool:
+    return bool(request.param)
+
+
 @pytest.fixture
-async def api(database_url: str, elasticsearch_url: str, index_prefix: str, tmp_path: Path) -> AsyncIterator[Api]:
-    async with open_api(settings_for(database_url, elasticsearch_url, index_prefix, tmp_path)) as opened:
+def make_settings(
+    database_url: str, elasticsearch_url: str, index_prefix: str, tmp_path: Path, fast_path: bool
+) -> Callable[..., Settings]:
+    """The test's settings, with `overrides`."""
+
+    def make(**overrides: Any) -> Settings:
+        return settings_for(database_url, elasticsearch_url, index_prefix, tmp_path, fast_path=fast_path, **overrides)
+
+    return make
+
+
+@pytest.fixture
+async def api(make_settings: Callable[..., Settings]) -> AsyncIterator[Api]:
+    async with open_api(make_settings()) as opened:
         yield opened
 
 

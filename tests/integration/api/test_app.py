@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,10 @@ from elasticsearch import AsyncElasticsearch
 
 from api.bootstrap import Services
 from api.logs import ACCESS_LOGGER
+from api.settings import Settings
 from domain.storage.engine import create_async
 from read_index.indices import ensure_indices, swap_alias
-from tests.integration.api.conftest import Api, open_api, product_input, settings_for
+from tests.integration.api.conftest import Api, open_api, product_input
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -31,7 +33,7 @@ async def test_readyz_says_the_database_and_elasticsearch_answer(api: Api) -> No
 
 
 async def test_readyz_is_503_when_the_stores_do_not_answer(
-    database_url: str, elasticsearch_url: str, index_prefix: str, tmp_path: Path
+    make_settings: Callable[..., Settings], tmp_path: Path
 ) -> None:
     dead_search = AsyncElasticsearch("http://127.0.0.1:9", max_retries=0, request_timeout=1)
     dead_database = create_async(f"sqlite:///{tmp_path}/missing/dir/catalog.db")
@@ -40,7 +42,7 @@ async def test_readyz_is_503_when_the_stores_do_not_answer(
         return dataclasses.replace(built, elasticsearch=dead_search, engine=dead_database)
 
     try:
-        async with open_api(settings_for(database_url, elasticsearch_url, index_prefix, tmp_path), swap=swap) as api:
+        async with open_api(make_settings(), swap=swap) as api:
             response = await api.http.get("/readyz")
     finally:
         await dead_search.close()
@@ -63,10 +65,8 @@ async def test_metrics_expose_http_and_sync_worker_figures(api: Api) -> None:
 
 async def test_an_index_of_an_older_mapping_version_is_reported_as_reindex_due(
     *,
-    database_url: str,
-    elasticsearch_url: str,
+    make_settings: Callable[..., Settings],
     index_prefix: str,
-    tmp_path: Path,
     es_client: AsyncElasticsearch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -76,7 +76,7 @@ async def test_an_index_of_an_older_mapping_version_is_reported_as_reindex_due(
     await swap_alias(es_client, index_prefix, "orders", older)
 
     with caplog.at_level(logging.WARNING, logger="api.bootstrap"):
-        async with open_api(settings_for(database_url, elasticsearch_url, index_prefix, tmp_path)) as api:
+        async with open_api(make_settings()) as api:
             text = (await api.http.get("/metrics")).text
     assert 'catalog_reindex_due{model="orders"} 1.0' in text
     assert 'catalog_reindex_due{model="products"} 0.0' in text

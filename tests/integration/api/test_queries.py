@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from tests.integration.api.conftest import Api, open_api, product_input, settings_for
+from api.settings import Settings
+from tests.integration.api.conftest import Api, open_api, product_input
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -50,10 +51,9 @@ async def test_every_read_with_a_token_sees_the_write(api: Api) -> None:
 
 
 async def test_a_token_the_index_does_not_reach_in_time_is_a_conflict_not_stale_data(
-    database_url: str, elasticsearch_url: str, index_prefix: str, tmp_path: Path
+    make_settings: Callable[..., Settings],
 ) -> None:
-    settings = settings_for(database_url, elasticsearch_url, index_prefix, tmp_path, consistency_timeout_seconds=0.3)
-    async with open_api(settings) as api:
+    async with open_api(make_settings(consistency_timeout_seconds=0.3)) as api:
         body = await api.graphql(SEARCH, {"t": "c1.0.999999"})
     assert error(body) == ("CONFLICT", "consistencyToken")
     assert body["data"] is None
@@ -107,13 +107,10 @@ async def test_an_ordinary_storefront_query_is_within_the_default_limits(api: Ap
     assert "errors" not in response.json()
 
 
-async def test_limits_refuse_with_typed_errors_before_running(
-    database_url: str, elasticsearch_url: str, index_prefix: str, tmp_path: Path
-) -> None:
-    settings = settings_for(
-        database_url, elasticsearch_url, index_prefix, tmp_path,
-        max_query_depth=3, max_query_tokens=100, max_query_aliases=2, max_query_cost=500, introspection=False,
-    )  # fmt: skip
+async def test_limits_refuse_with_typed_errors_before_running(make_settings: Callable[..., Settings]) -> None:
+    settings = make_settings(
+        max_query_depth=3, max_query_tokens=100, max_query_aliases=2, max_query_cost=500, introspection=False
+    )
     async with open_api(settings) as api:
         refused = {
             "depth": "{ searchProducts { edges { node { price { amount } } } } }",
@@ -156,13 +153,13 @@ async def test_an_oversized_body_is_refused(api: Api) -> None:
 
 
 async def test_an_unexpected_failure_is_logged_and_masked(
-    database_url: str, elasticsearch_url: str, index_prefix: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    make_settings: Callable[..., Settings], caplog: pytest.LogCaptureFixture
 ) -> None:
     class BrokenReader:
         async def product(self, id: str) -> None:
             raise RuntimeError("internal detail: connection string postgres://user:pw@db")
 
-    settings = settings_for(database_url, elasticsearch_url, index_prefix, tmp_path)
+    settings = make_settings()
     swap = lambda built: dataclasses.replace(built, reader=BrokenReader())  # noqa: E731
     async with open_api(settings, swap=swap) as api:
         with caplog.at_level(logging.ERROR, logger="api.app"):

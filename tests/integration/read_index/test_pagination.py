@@ -16,6 +16,7 @@ from domain.model.snapshots import ProductSnapshot
 from read_index.errors import InvalidArgument, InvalidCursor
 from read_index.queries import CatalogReader
 from read_index.search import ProductFilter, ProductSort, SearchRequest
+from read_index.transport import ClientTransport
 from tests.integration.read_index.states import index_states, product_state
 
 pytestmark = pytest.mark.elasticsearch
@@ -99,7 +100,7 @@ async def test_a_walk_returns_every_match_once_while_other_products_are_written(
     await ensure_indices(es_client, index_prefix)
     original = catalog(24)
     await index_states(es_client, index_prefix, original)
-    reader = CatalogReader(es_client, index_prefix)
+    reader = CatalogReader(ClientTransport(es_client), index_prefix)
     rounds = iter(range(100))
 
     async def write_more() -> None:

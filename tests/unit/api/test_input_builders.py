@@ -11,7 +11,7 @@ import strawberry
 from strawberry.types.arguments import convert_argument
 from strawberry.types.base import get_object_definition
 
-from api.schema.input_builders import install
+from api.fastpath.input_builders import install
 from api.schema.inputs import CreateProductInput, PlaceOrderInput, ProductFilter, UpdateProductDetailsInput
 from api.schema.schema import ServedSchema
 from api.settings import Settings
@@ -19,7 +19,7 @@ from api.settings import Settings
 
 @pytest.fixture(scope="module")
 def served() -> ServedSchema:
-    return ServedSchema(Settings.model_validate({}))
+    return ServedSchema(Settings.model_validate({"fast_path": True}))
 
 
 def generic(served: ServedSchema, type_: type, value: dict[str, Any]) -> Any:

@@ -17,11 +17,17 @@ async def run(served: ServedSchema, query: str, **variables: Any) -> list[str]:
     return [error.message for error in result.errors or ()]
 
 
-@pytest.fixture(scope="module")
-def served() -> ServedSchema:
+@pytest.fixture(scope="module", params=[True, False], ids=["fast-path", "plain-path"])
+def served(request: pytest.FixtureRequest) -> ServedSchema:
     return ServedSchema(
         Settings.model_validate(
-            {"max_query_depth": 5, "max_query_tokens": 200, "max_query_aliases": 3, "max_query_cost": 500}
+            {
+                "max_query_depth": 5,
+                "max_query_tokens": 200,
+                "max_query_aliases": 3,
+                "max_query_cost": 500,
+                "fast_path": request.param,
+            }
         )
     )
 

@@ -8,11 +8,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 from elasticsearch import AsyncElasticsearch, BadRequestError
 
+from api.fastpath.lean_elasticsearch import LeanConnections, LeanTransport
 from domain.model.snapshots import ProductSnapshot
 from read_index.indices import ensure_indices
 from read_index.queries import CatalogReader
 from read_index.search import ProductFilter, SearchRequest
-from read_index.wire import LeanConnections, Reads
+from read_index.transport import ClientTransport
 from tests.integration.read_index.states import index_states, product_state
 
 pytestmark = pytest.mark.elasticsearch
@@ -40,7 +41,8 @@ async def test_lean_reads_answer_what_the_official_client_answers(
     es_client: AsyncElasticsearch, index_prefix: str, lean: LeanConnections
 ) -> None:
     states = await _seeded(es_client, index_prefix)
-    official, fast = CatalogReader(es_client, index_prefix), CatalogReader(es_client, index_prefix, lean)
+    official = CatalogReader(ClientTransport(es_client), index_prefix)
+    fast = CatalogReader(LeanTransport(lean, ClientTransport(es_client)), index_prefix)
     request = SearchRequest(query="walnut lamp", filter=ProductFilter(brands=["Acme"]), first=2)
 
     for reader in (official, fast):
@@ -55,7 +57,7 @@ async def test_an_error_answer_is_raised_as_the_official_client_raises_it(
     es_client: AsyncElasticsearch, index_prefix: str, lean: LeanConnections
 ) -> None:
     await _seeded(es_client, index_prefix)
-    reads = Reads(es_client, lean)
+    reads = LeanTransport(lean, ClientTransport(es_client))
 
     with pytest.raises(BadRequestError):
         await reads.search(f"/{index_prefix}-products/_search", {"query": {"no_such_query": {}}})
@@ -153,7 +155,7 @@ async def test_an_unreachable_node_falls_back_to_the_official_client(
     await server.wait_closed()  # nothing listens on `port` any more
     unreachable = LeanConnections("127.0.0.1", port, authorization=None, timeout=1, limit=2)
 
-    reader = CatalogReader(es_client, index_prefix, unreachable)
+    reader = CatalogReader(LeanTransport(unreachable, ClientTransport(es_client)), index_prefix)
 
     stored = await reader.product(str(states[1]["id"]))
     assert stored is not None

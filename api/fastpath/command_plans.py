@@ -1,11 +1,9 @@
 """Mutation documents run as what they are, one command, without graphql-core's generic execution.
 
 A mutation request names one command field and passes its input as a variable; that is how every client
-sends them. graphql-core handles such a request like any other: it builds an executor, walks every variable
-value for its nesting depth before coercing it, runs the root fields one after another through its async
-reduction, and calls the resolver through strawberry's wrappers, which convert the arguments again. For
-`createProduct` that bookkeeping cost about a seventh of the service's CPU per command (docs/performance.md,
-finding 16).
+sends them. graphql-core handles such a request like any other (an executor, a depth walk of every variable
+value before coercing it, an async reduction over the root fields, strawberry's argument conversion again),
+which is the larger part of a command's GraphQL cost (docs/performance.md, finding 16).
 
 For a document of that shape this module makes a plan once (cached by the checked document): the variable
 types, the field's strawberry arguments, and the compiled completion of its selection. A request then coerces
@@ -48,7 +46,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import StrawberryArgument, convert_arguments
 from strawberry.types.field import StrawberryField
 
-from api.schema.execution import plain_completion
+from api.fastpath.plain_trees import plain_completion
 from api.schema.mutations import COMMANDS, run_command
 
 PLAN_CACHE_SIZE = 256

@@ -1,4 +1,4 @@
-"""The cost limit: a validation rule that refuses queries whose result could grow too large.
+"""The query cost limit: a validation rule that refuses queries whose result could grow too large.
 
 A field costs 1 plus the cost of its selections; a field with a `first` argument multiplies the cost of its
 selections by that page size (the literal, the variable's default, the argument's default, or the largest page

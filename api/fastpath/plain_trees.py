@@ -1,8 +1,8 @@
 """A faster completion of plain result trees, with graphql-core's own semantics whenever it matters.
 
-graphql-core completes every field of a result on its own: it builds a resolve info, calls the resolver, checks
-for awaitables and coerces the value, several microseconds a field. A page of twenty products with facets has
-hundreds of fields, so that bookkeeping would cost more than the Elasticsearch request behind it.
+graphql-core completes every field of a result on its own: a resolve info, a resolver call, a check for
+awaitables and a coercion per field; for a page of products with facets (hundreds of fields) that bookkeeping
+costs more than the Elasticsearch request behind it (docs/performance.md).
 
 Below a root resolver, every field of this schema is *plain*: it has the default resolver and reads one key of
 a dict (or attribute of an object) the root resolver already returned. For such a subtree this executor

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from graphql import ExecutionResult, execute
 
+from api.fastpath.direct_execution import DirectExecution
 from api.schema.context import RequestContext
 from api.schema.mutations import COMMANDS
 from api.schema.schema import ServedSchema
@@ -38,7 +39,7 @@ class RecordingBus:
 
 @pytest.fixture(scope="module")
 def served() -> ServedSchema:
-    return ServedSchema(Settings.model_validate({}))
+    return ServedSchema(Settings.model_validate({"fast_path": True}))
 
 
 def _context(bus: RecordingBus, scopes: tuple[str, ...] = SCOPES) -> RequestContext:
@@ -61,7 +62,7 @@ async def both(
             document = served.protection.check(served.graphql, query).document
             assert document is not None
             outcome = execute(served.graphql, document, context_value=context, variable_values=variables,
-                              executor_class=served.executor)  # fmt: skip
+                              executor_class=_direct(served).executor)  # fmt: skip
             answers.append(await outcome if not isinstance(outcome, ExecutionResult) else outcome)
         else:
             answers.append(await served.execute(query, variables, context, None))
@@ -72,7 +73,7 @@ async def both(
     assert received[0] == received[1]
     checked = served.protection.check(served.graphql, query)
     operations = [d for d in checked.document.definitions if hasattr(d, "operation")] if checked.document else []
-    plan = served.commands.plan(checked.document, operations[0]) if len(operations) == 1 else None  # type: ignore[arg-type]
+    plan = _direct(served).commands.plan(checked.document, operations[0]) if len(operations) == 1 else None  # type: ignore[arg-type]
     return fast, received[1], plan is not None
 
 
@@ -178,3 +179,8 @@ async def test_other_shapes_take_graphql_cores_path_and_agree(served: ServedSche
 async def test_every_mutation_has_a_command_and_every_command_a_mutation(served: ServedSchema) -> None:
     assert served.graphql.mutation_type is not None
     assert set(COMMANDS) == set(served.graphql.mutation_type.fields)
+
+
+def _direct(served: ServedSchema) -> DirectExecution:
+    assert served.direct is not None
+    return served.direct

@@ -1,11 +1,11 @@
 """uvicorn's httptools protocol, with each response's head and body written to the socket together.
 
 uvicorn writes the status line and headers on ``http.response.start`` and the body on ``http.response.body``:
-two ``send`` system calls, two TCP segments on a TCP_NODELAY socket, and a client woken twice per response (it
-reads the head, then waits for the body). On loopback each write also runs the receiver's side of TCP in the
-sender's system call. Holding a final response's head until the body's first write halves all of that; the
-bytes on the wire are the same. A held head never waits longer than the current turn of the event loop: uvicorn
-writes the body of a whole response in the same turn, and a streaming response gets its head at the next one.
+two ``send`` system calls, two TCP segments on a TCP_NODELAY socket, and a client woken twice per response
+(docs/performance.md, finding 4). Holding a final response's head until the body's first write halves that;
+the bytes on the wire are the same. A held head never waits longer than the current turn of the event loop:
+uvicorn writes the body of a whole response in the same turn, and a streaming response gets its head at the
+next one.
 """
 
 from __future__ import annotations

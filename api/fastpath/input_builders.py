@@ -1,12 +1,14 @@
 """Input objects built straight from graphql-core's coerced values, through strawberry's own `from_input` hook.
 
 Without the hook, strawberry converts every argument generically on every request: for each field of each
-input object it resolves the field's annotation, converts the name and dispatches on the type. For a mutation
-that generic walk cost more than the rest of the GraphQL work (about a seventh of the service's CPU for
-`createProduct`). The types do not change after the schema is built, so `install` works each input type out
-once and leaves behind a builder that only copies values: names are mapped, lists copied, nested inputs built
-by their own builders. Types with anything it does not know (enums, generics, lazy or `Maybe` fields, a
-`from_input` of their own) keep strawberry's path.
+input object it resolves the field's annotation, converts the name and dispatches on the type, which costs
+more than the rest of a mutation's GraphQL work (docs/performance.md, finding 9). The types do not change after
+the schema is built, so `install` works each input type out once and leaves behind a builder that only copies
+values: names are mapped, lists copied, nested inputs built by their own builders. Types with anything it does
+not know (enums, generics, lazy or `Maybe` fields, a `from_input` of their own) keep strawberry's path.
+
+The hook is set on the input types' definitions, which every schema built from them shares: a process that
+builds a fast-path schema converts inputs this way in any schema it builds afterwards.
 """
 
 from __future__ import annotations

@@ -1,16 +1,10 @@
-"""Requests whose bodies are serialized here with orjson, whatever serializer the client was built with, and the
-lean keep-alive connections the hot reads use.
+"""Lean keep-alive connections for the hot reads, and the `ReadTransport` that uses them.
 
-The generated client methods re-check every parameter and serialize with the client's serializer (the standard
-library's json unless bootstrap configures ``OrjsonSerializer``); on the hot path a pre-built body costs less.
-Responses are parsed by the client's serializer: build the client with ``serializer=OrjsonSerializer()``.
-
-`Reads` is what `CatalogReader` sends through. With `LeanConnections` (a plain ``http://`` node) a search or a
-GET by id is written as one pre-built HTTP/1.1 request on a kept-alive socket and its answer read with a small
-parser: measured against the same node, about 0.07 ms of CPU per GET where elasticsearch-py's generic
-``perform_request`` (header merging, node selection, aiohttp) costs 0.4 ms. Anything but a plain answer (a
+With `LeanConnections` (a plain ``http://`` node) a search or a GET by id is written as one pre-built HTTP/1.1
+request on a kept-alive socket and its answer read with a small parser, a fraction of the CPU of
+elasticsearch-py's generic ``perform_request`` (docs/performance.md, finding 4). Anything but a plain answer (a
 status other than 200, a refused or dropped connection, a timeout, a malformed response) is sent again through
-elasticsearch-py, so errors, retries and their exceptions stay exactly the official client's.
+elasticsearch-py (`ClientTransport`), so errors, retries and their exceptions stay exactly the official client's.
 """
 
 from __future__ import annotations
@@ -18,87 +12,43 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import Mapping
+from contextlib import suppress
 from typing import Any, cast
-from urllib.parse import quote, unquote, urlencode, urlsplit
+from urllib.parse import unquote, urlsplit
 
 import orjson
-from elasticsearch import AsyncElasticsearch, NotFoundError
 
-_JSON = {"accept": "application/json", "content-type": "application/json"}
-_NDJSON = {"accept": "application/json", "content-type": "application/x-ndjson"}
-_ACCEPT = {"accept": "application/json"}
+from read_index.transport import ClientTransport
+
 _MAX_HEAD_BYTES = 64 * 1024
 _MAX_BODY_BYTES = 100 * 1024 * 1024
 
 
-def path_part(value: str) -> str:
-    """One URL path segment: an id or index name with '/', '?', '#' and the like escaped."""
-    return quote(value, safe="")
+class LeanTransport:
+    """`ReadTransport` over `lean` connections, falling back to `official` on any failure there."""
 
-
-def target(path: str, params: Mapping[str, str] | None = None) -> str:
-    """A request target: the path and its query string (commas kept, as Elasticsearch lists are written)."""
-    return f"{path}?{urlencode(params, safe=',')}" if params else path
-
-
-async def post_json(
-    client: AsyncElasticsearch, path: str, body: Mapping[str, Any], params: Mapping[str, Any] | None = None
-) -> Any:
-    response = await client.perform_request("POST", path, params=params, headers=_JSON, body=orjson.dumps(body))
-    return response.body
-
-
-async def get_json(client: AsyncElasticsearch, path: str, params: Mapping[str, Any] | None = None) -> Any:
-    response = await client.perform_request("GET", path, params=params, headers=_ACCEPT)
-    return response.body
-
-
-async def post_ndjson(
-    client: AsyncElasticsearch, path: str, lines: list[bytes], params: Mapping[str, Any] | None = None
-) -> Any:
-    body = b"\n".join(lines) + b"\n"
-    response = await client.perform_request("POST", path, params=params, headers=_NDJSON, body=body)
-    return response.body
-
-
-class Reads:
-    """The reader's requests: over `lean` connections when there are some, else (and on any failure there)
-    through the official client. `target`s are paths with their query string, built once by the caller."""
-
-    def __init__(self, client: AsyncElasticsearch, lean: LeanConnections | None = None) -> None:
-        self.client = client
+    def __init__(self, lean: LeanConnections, official: ClientTransport) -> None:
         self._lean = lean
+        self._official = official
 
     async def search(self, target: str, body: Mapping[str, Any]) -> Any:
         payload = orjson.dumps(body)
-        if self._lean is not None:
-            answer = await self._lean.request(b"POST", target, payload)
-            if answer is not None and answer[0] == 200:
+        answer = await self._lean.request(b"POST", target, payload)
+        if answer is not None and answer[0] == 200:
+            with suppress(orjson.JSONDecodeError):  # not JSON: elasticsearch-py raises its own error for it
                 return orjson.loads(answer[1])
-        response = await self.client.perform_request("POST", target, headers=_JSON, body=payload)
-        return response.body
+        return await self._official.post(target, payload)
 
     async def get(self, target: str) -> Any | None:
-        """The JSON answer of a GET, or None when Elasticsearch says the document is not found (404)."""
-        if self._lean is not None:
-            answer = await self._lean.request(b"GET", target, None)
-            if answer is not None and answer[0] in (200, 404):
+        answer = await self._lean.request(b"GET", target, None)
+        if answer is not None and answer[0] in (200, 404):
+            with suppress(orjson.JSONDecodeError):  # not JSON: elasticsearch-py raises its own error for it
                 document = orjson.loads(answer[1])
                 if answer[0] == 200:
                     return document
                 if isinstance(document, dict) and document.get("found") is False:
                     return None
-        return await _get_or_none(self.client, target)
-
-
-async def _get_or_none(client: AsyncElasticsearch, target: str) -> Any | None:
-    try:
-        response = await client.perform_request("GET", target, headers=_ACCEPT)
-    except NotFoundError as error:
-        if isinstance(error.body, dict) and error.body.get("found") is False:
-            return None
-        raise
-    return response.body
+        return await self._official.get(target)
 
 
 class LeanConnections:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from graphql import ExecutionResult, execute, parse
 
+from api.fastpath.direct_execution import DirectExecution
 from api.schema.context import RequestContext
 from api.schema.schema import ServedSchema
 from api.settings import Settings
@@ -16,13 +17,13 @@ from tests.unit.api.fakes import FakeBackends, FakeReader, product
 
 @pytest.fixture(scope="module")
 def served() -> ServedSchema:
-    return ServedSchema(Settings.model_validate({}))
+    return ServedSchema(Settings.model_validate({"fast_path": True}))
 
 
 async def both(served: ServedSchema, query: str, reader: FakeReader | None = None, **variables: Any) -> ExecutionResult:
     """Runs the query with both executors; asserts identical results and returns the fast one."""
     results = []
-    for executor in (None, served.executor):
+    for executor in (None, _direct(served).executor):
         context = RequestContext(FakeBackends(reader))  # type: ignore[arg-type]
         outcome = execute(served.graphql, parse(query), context_value=context, variable_values=variables,
                           executor_class=executor)  # fmt: skip
@@ -48,8 +49,9 @@ query Search($first: Int) {
 
 async def test_a_full_search_page_is_identical(served: ServedSchema) -> None:
     result = await both(served, SEARCH, first=20)
-    assert served.executor.plans is not None
-    assert served.executor.plans.compiled() >= 1
+    plans = _direct(served).executor.plans
+    assert plans is not None
+    assert plans.compiled() >= 1
     assert result.data is not None
     assert result.data["searchProducts"]["edges"][0]["node"]["stock"] == {
         "sku": "SKU-0", "onHand": 5, "reserved": 1, "available": 4
@@ -88,3 +90,8 @@ async def test_a_value_of_the_wrong_type_gives_graphql_cores_error(served: Serve
 async def test_a_null_in_a_nullable_field_is_null(served: ServedSchema) -> None:
     result = await both(served, '{ product(id: "p1") { description brand } }')
     assert result.data == {"product": {"description": None, "brand": "Acme"}}
+
+
+def _direct(served: ServedSchema) -> DirectExecution:
+    assert served.direct is not None
+    return served.direct
