@@ -16,9 +16,14 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CATALOG_", env_file=".env", extra="ignore")
 
     database_url: str = Field("sqlite:///catalog.db", description="sqlite:///PATH or postgresql://USER@HOST/DB")
-    elasticsearch_url: str | None = Field(None, description="Unset: use (and start) the managed local node")
-    elasticsearch_port: int = Field(9200, description="Port of the managed local node")
-    elasticsearch_heap: str = Field("512m", description="Heap of the managed local node (at most 1g)")
+    elasticsearch_url: str | None = Field(
+        None, description="One URL, or several comma-separated (nodes of one cluster); unset: the managed local node"
+    )
+    elasticsearch_port: int = Field(9200, description="Port of the managed local node (a cluster's first node)")
+    elasticsearch_heap: str = Field("512m", description="Heap of the managed local node (at most 1g), each node's")
+    elasticsearch_nodes: int = Field(
+        1, ge=1, le=9, description="Nodes of the managed local Elasticsearch (above 1: a cluster on the next ports)"
+    )
     java_home: Path | None = Field(
         None,
         validation_alias=AliasChoices("CATALOG_JAVA_HOME", "ES_JAVA_HOME", "JAVA_HOME"),
