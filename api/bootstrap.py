@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
 
 from elastic_transport import TransportError
 from elasticsearch import ApiError, AsyncElasticsearch, OrjsonSerializer
@@ -26,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.consistency import ConsistencyGate
+from api.elasticsearch_nodes import node_urls, redacted
 from api.fastpath.lean_elasticsearch import LeanConnections, LeanTransport
 from api.readiness import database_answers, elasticsearch_answers, one_line
 from api.settings import Settings
@@ -154,8 +154,10 @@ def _given_elasticsearch_url(settings: Settings) -> str:
 
 
 def elasticsearch_client(url: str) -> AsyncElasticsearch:
+    """For one node or several (comma-separated): requests go to them in turn, and on a connection error or a
+    timeout to the next one (api/elasticsearch_nodes.py)."""
     return AsyncElasticsearch(
-        url,
+        node_urls(url),
         serializer=OrjsonSerializer(),
         request_timeout=ES_REQUEST_TIMEOUT_SECONDS,
         max_retries=ES_MAX_RETRIES,
@@ -188,16 +190,6 @@ def redacted_database_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def redacted_url(url: str) -> str:
-    """The URL without credentials, for messages."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-
-
 def _authenticator(settings: Settings) -> Authenticator:
     from api.auth import TokenConfigurationError, authenticator_from_settings  # jwt: only `serve` loads it
 
@@ -209,10 +201,11 @@ def _authenticator(settings: Settings) -> Authenticator:
 
 async def _check_elasticsearch(client: AsyncElasticsearch, url: str) -> None:
     """Cluster health rather than `GET /`, which the managed node's distribution does not serve."""
+    others = len(node_urls(url)) - 1  # a node that is down is no reason not to start: ask the next
     try:
-        await client.options(request_timeout=ES_STARTUP_TIMEOUT_SECONDS, max_retries=0).cluster.health()
+        await client.options(request_timeout=ES_STARTUP_TIMEOUT_SECONDS, max_retries=others).cluster.health()
     except (TransportError, ApiError, OSError) as error:
-        raise StartupError(f"Elasticsearch is not reachable at {redacted_url(url)}: {one_line(error)}") from None
+        raise StartupError(f"Elasticsearch is not reachable at {redacted(url)}: {one_line(error)}") from None
 
 
 async def _create_indices(client: AsyncElasticsearch, prefix: str, url: str) -> None:
@@ -224,7 +217,7 @@ async def _create_indices(client: AsyncElasticsearch, prefix: str, url: str) -> 
         names = [indices.alias_name(prefix, model) for model in indices.READ_MODELS] + [state_index(prefix)]
         await client.cluster.health(index=",".join(names), wait_for_status="yellow", timeout="30s")
     except (TransportError, ApiError) as error:
-        raise StartupError(f"cannot create the indices at {redacted_url(url)}: {one_line(error)}") from None
+        raise StartupError(f"cannot create the indices at {redacted(url)}: {one_line(error)}") from None
 
 
 async def _report_reindex_due(client: AsyncElasticsearch, prefix: str, registry: CollectorRegistry) -> None:

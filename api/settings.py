@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from api.elasticsearch_nodes import node_urls
 
 
 def default_cache_dir() -> Path:
@@ -54,3 +56,9 @@ class Settings(BaseSettings):
     sync_batch_size: int = Field(1000, ge=1, le=10_000, description="Most events per bulk request")
     log_level: str = Field("INFO", description="DEBUG, INFO (adds an access line per request), WARNING or ERROR")
     log_json: bool = Field(False, description="One JSON object per log line instead of key=value")
+
+    @field_validator("elasticsearch_url")
+    @classmethod
+    def _node_urls(cls, value: str | None) -> str | None:
+        """Each node's URL checked; blank means unset."""
+        return ",".join(node_urls(value)) if value and value.strip() else None
