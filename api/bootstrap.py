@@ -92,7 +92,7 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
         await migrate(settings.database_url)
         engine = create_async(settings.database_url)
         stack.push_async_callback(engine.dispose)
-        await _create_indices(client, settings.index_prefix, url)
+        await _create_indices(client, settings.index_prefix, index_layout(settings), url)
         transport = await stack.enter_async_context(_read_transport(settings, client, url))
         registry = CollectorRegistry()
         await _report_reindex_due(client, settings.index_prefix, registry)
@@ -104,7 +104,7 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
                 worker_engine,
                 client,
                 settings.index_prefix,
-                SyncOptions(batch_size=settings.sync_batch_size),
+                SyncOptions(batch_size=settings.sync_batch_size, index_layout=index_layout(settings)),
                 registry=registry,
             )
             await stack.enter_async_context(running(worker))
@@ -208,12 +208,17 @@ async def _check_elasticsearch(client: AsyncElasticsearch, url: str) -> None:
         raise StartupError(f"Elasticsearch is not reachable at {redacted(url)}: {one_line(error)}") from None
 
 
-async def _create_indices(client: AsyncElasticsearch, prefix: str, url: str) -> None:
+def index_layout(settings: Settings) -> indices.IndexLayout:
+    """The shards and replicas every index is created with (CATALOG_INDEX_SHARDS, CATALOG_INDEX_REPLICAS)."""
+    return indices.IndexLayout(shards=settings.index_shards, replicas=settings.index_replicas)
+
+
+async def _create_indices(client: AsyncElasticsearch, prefix: str, layout: indices.IndexLayout, url: str) -> None:
     """The read models' indices and the sync state's, and waits until their shards can serve (a search on a
     brand-new index fails until then)."""
     try:
-        await indices.ensure_indices(client, prefix)
-        await ensure_state_index(client, prefix)
+        await indices.ensure_indices(client, prefix, layout)
+        await ensure_state_index(client, prefix, layout)
         names = [indices.alias_name(prefix, model) for model in indices.READ_MODELS] + [state_index(prefix)]
         await client.cluster.health(index=",".join(names), wait_for_status="yellow", timeout="30s")
     except (TransportError, ApiError) as error:

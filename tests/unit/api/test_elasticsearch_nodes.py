@@ -15,7 +15,7 @@ def test_several_nodes_are_read_in_order_with_the_blanks_around_them_dropped() -
 
 @pytest.mark.parametrize("value", ["http://es-1:9200,", "es-1:9200", "ftp://es-1", "http://", "http://a:1,http://a:1"])
 def test_an_empty_entry_a_url_that_is_not_http_or_a_node_named_twice_is_refused(value: str) -> None:
-    with pytest.raises(ValueError, match="URL of a node|named twice"):
+    with pytest.raises(ValueError, match=r"URL of a node|named twice"):
         node_urls(value)
 
 
