@@ -98,6 +98,8 @@ class PreparedSearch:
     body: dict[str, Any]
     selection: Selection
     scope: str
+    position: cursors.Position | None
+    """Where `after` points (its sort values are in the body already), None for a first page."""
 
 
 def check_first(first: int) -> None:
@@ -121,9 +123,11 @@ def prepare(request: SearchRequest) -> PreparedSearch:
     post_filter = selection.post_filter()
     if post_filter is not None:
         body["post_filter"] = post_filter
+    position = None
     if request.after is not None:
-        body["search_after"] = cursors.decode(request.after, request.sort, scope, CURSOR_SHAPES[request.sort])
-    return PreparedSearch(body, selection, scope)
+        position = cursors.decode(request.after, request.sort, scope, CURSOR_SHAPES[request.sort])
+        body["search_after"] = position.sort_values
+    return PreparedSearch(body, selection, scope, position)
 
 
 def _query_words(query: str | None) -> list[str]:
