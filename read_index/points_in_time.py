@@ -112,7 +112,8 @@ class SharedPointsInTime:
 
     def _touch(self, opened: _Opened) -> None:
         opened.last_used = time.monotonic()
-        self._opened.move_to_end(opened.pit.id)
+        if opened.pit.id in self._opened:  # not released meanwhile
+            self._opened.move_to_end(opened.pit.id)
 
     async def _open(self) -> _Opened:
         self._serial += 1
@@ -134,6 +135,8 @@ class SharedPointsInTime:
             del self._opened[pit_id]
         while len(self._opened) >= self._max_open:
             _, oldest = self._opened.popitem(last=False)
+            if oldest is self._current:
+                self._current = None  # first pages must not take it while it is being closed
             log.info("event=point_in_time_released index=%s reason=bound max_open=%d", self._alias, self._max_open)
             with suppress(NotFoundError):  # gone already
                 await self._client.close_point_in_time(id=oldest.pit.id)

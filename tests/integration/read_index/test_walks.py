@@ -6,6 +6,7 @@ gave a duplicate and a miss. Walks now read through a point in time that their c
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
@@ -250,3 +251,20 @@ async def test_a_first_page_after_its_shared_index_was_deleted_opens_another_poi
     await index_states(es_client, prefix, priced(2))
 
     assert (await reader.search_products(SearchRequest())).total_count == 2
+
+
+async def test_a_first_page_never_takes_the_point_in_time_being_released(
+    es_client: AsyncElasticsearch, prefix: str
+) -> None:
+    await index_states(es_client, prefix, priced(4))
+    reader = catalog_reader(es_client, prefix, options=ONE_SHARED)  # one per read model: a fresh read releases
+    await reader.search_products(SearchRequest(first=1))
+
+    fresh, shared = await asyncio.gather(
+        reader.search_products(SearchRequest(first=1), fresh=True),
+        reader.search_products(SearchRequest(first=1)),  # arrives while the fresh read releases the old one
+    )
+
+    assert fresh.end_cursor is not None
+    assert shared.end_cursor is not None
+    assert cursor_parts(shared.end_cursor)[4] == cursor_parts(fresh.end_cursor)[4]
