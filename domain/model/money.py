@@ -13,8 +13,15 @@ from domain.model.validation import Checks
 
 @dataclass(frozen=True, slots=True)
 class Money:
+    """An amount is never a negative zero: "-0", "-0.00" and "0E-2" are all 0.00, so a price filter from 0 finds them
+    (a -0.0 in the index's double field would fall below a range starting at 0)."""
+
     amount: Decimal
     currency: str
+
+    def __post_init__(self) -> None:
+        if self.amount.is_zero() and self.amount.is_signed():
+            object.__setattr__(self, "amount", self.amount.copy_abs())
 
     @classmethod
     def parse(cls, checks: Checks, field: str, amount: str | Decimal, currency: str) -> Money | None:
