@@ -8,7 +8,7 @@ Root resolvers are the only async ones; they return plain dicts and dataclasses 
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, cast
 
 import strawberry
@@ -21,6 +21,7 @@ from api.schema.inputs import ProductFilter
 from api.schema.orders import Order, OrderConnection
 from api.schema.products import Product, ProductConnection, ProductSuggestion, StockLevel
 from api.schema.scalars import DecimalText
+from domain.model.decimals import NOT_A_DECIMAL, decimal_number
 from domain.model.errors import ErrorCode
 from domain.model.orders import OrderStatus
 from domain.outbox import InvalidToken
@@ -41,14 +42,14 @@ async def _consistent(info: Info, token: str | None, *, search: bool) -> None:
         raise QueryRefused(ErrorCode.CONFLICT, str(error), "consistencyToken") from None
 
 
-def _amount(text: DecimalText | None) -> Decimal | None:
-    """Not a number becomes NaN, which the reader refuses with the field's path, as any other bad bound."""
+def _amount(text: DecimalText | None, field: str) -> Decimal | None:
+    """The bound, read as every amount is (`domain.model.decimals`); what is no number in range is refused here."""
     if text is None:
         return None
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        return Decimal("NaN")
+    value = decimal_number(text)
+    if value is None:
+        raise QueryRefused(ErrorCode.VALIDATION, NOT_A_DECIMAL, field)
+    return value
 
 
 def _search_request(
@@ -60,8 +61,8 @@ def _search_request(
         filter=search.ProductFilter(
             category_path=chosen.category_path,
             brands=chosen.brands,
-            price_min=_amount(chosen.price_min),
-            price_max=_amount(chosen.price_max),
+            price_min=_amount(chosen.price_min, "filter.priceMin"),
+            price_max=_amount(chosen.price_max, "filter.priceMax"),
             in_stock=chosen.in_stock,
             attributes=[search.AttributeFilter(f.name, f.values) for f in chosen.attributes or ()],
             include_discontinued=bool(chosen.include_discontinued),

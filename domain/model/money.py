@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from domain.model.currencies import MINOR_UNITS
+from domain.model.decimals import NOT_A_DECIMAL, decimal_number
 from domain.model.input_limits import PRICE_MAX
 from domain.model.snapshots import MoneySnapshot
 from domain.model.validation import Checks
@@ -30,12 +31,9 @@ class Money:
         if code not in MINOR_UNITS:
             checks.fail(f"{field}.currency", f"'{currency}' is not an ISO 4217 currency code")
             return None
-        try:
-            value = Decimal(amount) if isinstance(amount, str) else amount
-        except InvalidOperation:
-            value = Decimal("NaN")
-        if not value.is_finite():
-            checks.fail(f"{field}.amount", "must be a decimal number such as 19.99")
+        value = decimal_number(amount)
+        if value is None:
+            checks.fail(f"{field}.amount", NOT_A_DECIMAL)
             return None
         minor_units = MINOR_UNITS[code]
         quantum = Decimal(1).scaleb(-minor_units)
