@@ -6,6 +6,7 @@ sequence number. On SQLite every transaction id is 0, so the sequence number alo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,9 @@ from typing import Any
 from domain.model.snapshots import Snapshot
 
 TOKEN_PREFIX = "c1"
+TOKEN_PART_MAX = 20
+TOKEN_MAX = 80
+_TOKEN = re.compile(rf"{TOKEN_PREFIX}\.([0-9]{{1,{TOKEN_PART_MAX}}})\.([0-9]{{1,{TOKEN_PART_MAX}}})")
 
 
 class InvalidToken(ValueError):
@@ -29,10 +33,13 @@ class OutboxPosition:
 
     @classmethod
     def parse_token(cls, token: str) -> OutboxPosition:
-        parts = token.split(".")
-        if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not all(part.isdigit() for part in parts[1:]):
+        """Raises InvalidToken for anything but `c1.<txid>.<sequence>` in ASCII digits, each part of at most
+        `TOKEN_PART_MAX` (a 64-bit number has 20): `str.isdigit` and `int` take superscripts and other scripts'
+        digits, and `int` of 5 000 digits raises."""
+        matched = _TOKEN.fullmatch(token) if len(token) <= TOKEN_MAX else None
+        if matched is None:
             raise InvalidToken(f"'{token[:80]}' is not a consistency token of this service")
-        return cls(int(parts[1]), int(parts[2]))
+        return cls(int(matched[1]), int(matched[2]))
 
 
 START = OutboxPosition(0, 0)

@@ -78,6 +78,25 @@ async def test_bad_query_arguments_are_typed_errors(
     assert error(response.json()) == expected
 
 
+TOKEN_READS = [
+    'product(id: "1", consistencyToken: $t) { id }',
+    'productBySku(sku: "S", consistencyToken: $t) { id }',
+    "searchProducts(consistencyToken: $t) { totalCount }",
+    'stockLevel(sku: "S", consistencyToken: $t) { sku }',
+    'order(id: "1", consistencyToken: $t) { id }',
+    "orders(consistencyToken: $t) { totalCount }",
+]
+FORGED_TOKENS = ["c1.\u00b9.1", "c1.0.\u0661", "c1.0." + "9" * 5000, "c1.0.1." + "x" * 10_000, "c1..1"]
+
+
+async def test_every_read_refuses_a_forged_token_as_a_validation_error_of_the_token(api: Api) -> None:
+    for read in TOKEN_READS:
+        for forged in FORGED_TOKENS:
+            body = await api.graphql(f"query($t: String) {{ {read} }}", {"t": forged}, api.token())
+            assert error(body) == ("VALIDATION", "consistencyToken"), (read, forged[:20])
+            assert len(body["errors"][0]["message"]) < 200
+
+
 async def test_a_cursor_walks_every_match_once(api: Api) -> None:
     token = None
     for number in range(5):
