@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from domain.model.quoting import quoted
 from domain.model.snapshots import Snapshot
 
 TOKEN_PREFIX = "c1"
@@ -38,7 +39,7 @@ class OutboxPosition:
         digits, and `int` of 5 000 digits raises."""
         matched = _TOKEN.fullmatch(token) if len(token) <= TOKEN_MAX else None
         if matched is None:
-            raise InvalidToken(f"'{token[:80]}' is not a consistency token of this service")
+            raise InvalidToken(f"{quoted(token)} is not a consistency token of this service")
         return cls(int(matched[1]), int(matched[2]))
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from domain.model.currencies import MINOR_UNITS
 from domain.model.decimals import NOT_A_DECIMAL, decimal_number
 from domain.model.input_limits import PRICE_MAX
+from domain.model.quoting import quoted
 from domain.model.snapshots import MoneySnapshot
 from domain.model.validation import Checks
 
@@ -29,7 +30,7 @@ class Money:
         """Validates into `checks`; the amount is normalised to the currency's minor units ('19.9' -> '19.90')."""
         code = currency.strip().upper()
         if code not in MINOR_UNITS:
-            checks.fail(f"{field}.currency", f"'{currency}' is not an ISO 4217 currency code")
+            checks.fail(f"{field}.currency", f"{quoted(currency)} is not an ISO 4217 currency code")
             return None
         value = decimal_number(amount)
         if value is None:

@@ -14,6 +14,7 @@ from domain.model.errors import Forbidden, InvalidState, NotFound
 from domain.model.events import ORDER, OrderCancelled, OrderEvent, OrderPaid, OrderPlaced, OrderShipped
 from domain.model.money import Money
 from domain.model.order_lines import OrderLine, OrderRequest
+from domain.model.quoting import quoted
 from domain.model.snapshots import OrderSnapshot
 from domain.model.validation import Checks
 
@@ -81,7 +82,7 @@ class Order(Aggregate):
             sku, quantity = request_line.sku, request_line.quantity
             product = products.get(sku)
             if product is None:
-                raise NotFound(f"no product with sku {sku}", f"lines.{i}.sku")
+                raise NotFound(f"no product with sku {quoted(sku)}", f"lines.{i}.sku")
             product.reserve(order_id, quantity, f"lines.{i}", now)
             lines.append(OrderLine(sku, product.id, product.details.name, quantity, product.price))
         currencies = {line.unit_price.currency for line in lines}
