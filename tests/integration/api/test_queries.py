@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from api.settings import Settings
-from tests.integration.api.conftest import Api, open_api, product_input
+from tests.integration.api.conftest import Api, open_api, product_input, stocked_product
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -222,3 +222,19 @@ async def test_suggestions_and_facets_come_from_the_index(api: Api) -> None:
     # suggestProducts takes no token; the search above has made the writes visible
     suggested = await api.graphql('{ suggestProducts(prefix: "oa") { sku name } }')
     assert sorted(s["sku"] for s in suggested["data"]["suggestProducts"]) == ["S-0", "S-1"]
+
+
+async def test_a_discontinued_product_is_never_in_stock(api: Api) -> None:
+    product_id = await stocked_product(api, "GONE-1", quantity=5)
+    discontinued = await api.command("discontinueProduct", {"productId": product_id})
+    query = """query($id: ID!, $t: String, $inStock: Boolean) {
+      product(id: $id, consistencyToken: $t) { inStock stock { available } }
+      searchProducts(filter: {inStock: $inStock, includeDiscontinued: true}, consistencyToken: $t) { totalCount } }"""
+    variables = {"id": product_id, "t": discontinued["consistencyToken"]}
+
+    in_stock = await api.graphql(query, {**variables, "inStock": True})
+    out_of_stock = await api.graphql(query, {**variables, "inStock": False})
+
+    assert in_stock["data"]["product"] == {"inStock": False, "stock": {"available": 5}}
+    assert in_stock["data"]["searchProducts"]["totalCount"] == 0
+    assert out_of_stock["data"]["searchProducts"]["totalCount"] == 1
