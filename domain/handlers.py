@@ -25,7 +25,7 @@ from domain.model.errors import Duplicate, NotFound
 from domain.model.inventory import StockAdjustment, StockReceipt
 from domain.model.money import Money
 from domain.model.order_lines import OrderRequest
-from domain.model.orders import Order, cancellation_reason
+from domain.model.orders import Order, cancellation_reason, unknown_order
 from domain.model.quoting import quoted
 from domain.ports import Handler, Outcome, SkuTaken, UnitOfWork
 
@@ -47,7 +47,7 @@ async def _product_by_sku(uow: UnitOfWork, sku: str) -> Product:
 async def _order(uow: UnitOfWork, order_id: str) -> Order:
     order = await uow.orders.get(order_id)
     if order is None:
-        raise NotFound(f"no order with id {quoted(order_id)}", "orderId")
+        raise unknown_order(order_id)
     return order
 
 

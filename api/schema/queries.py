@@ -13,7 +13,7 @@ from typing import Any, cast
 
 import strawberry
 
-from api.auth import check_order_readable, readable_orders
+from api.auth import may_read_order, readable_orders
 from api.consistency import NotYetConsistent
 from api.schema.context import RequestContext
 from api.schema.errors import QueryRefused
@@ -104,9 +104,9 @@ async def _order(info: Info, id: strawberry.ID, consistency_token: str | None = 
     readable_orders(caller, None)
     await _consistent(info, consistency_token, search=False)
     order = await info.context.backends.reader.order(id)
-    if order is not None:
-        check_order_readable(caller, order["customer_id"])
-    return cast(Order | None, order)
+    if order is None or not may_read_order(caller, order["customer_id"]):
+        return None
+    return cast(Order, order)
 
 
 async def _orders(  # noqa: PLR0917 - one parameter per GraphQL argument
@@ -163,8 +163,11 @@ class Query:
         return cast(StockLevel | None, await info.context.backends.reader.stock_level(sku))
 
     order: Order | None = strawberry.field(
-        resolver=_order, description="Own order for a customer token; any order for a token with orders:read."
+        resolver=_order,
+        description="Own order for a customer token (another customer's reads as null); any order for a token with "
+        "orders:read.",
     )
     orders: OrderConnection = strawberry.field(
-        resolver=_orders, description="A customer token sees only its own orders; customerId is then optional."
+        resolver=_orders,
+        description="A customer token sees only its own orders, whichever customerId it gives (it may leave it out).",
     )
