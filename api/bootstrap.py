@@ -27,12 +27,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.consistency import ConsistencyGate
 from api.fastpath.lean_elasticsearch import LeanConnections, LeanTransport
+from api.outages import StoreOutages, WatchedTransport
 from api.readiness import database_answers, elasticsearch_answers, one_line
 from api.settings import Settings
 from api.worker_task import running
 from domain.bus import MessageBus
 from domain.handlers import COMMAND_HANDLERS
-from domain.outbox import START, OutboxPosition
+from domain.outbox import OutboxPosition
 from domain.storage.engine import UnsupportedDatabase, create_async, is_sqlite
 from domain.storage.unit_of_work import SqlUnitOfWorkFactory
 from read_index import indices
@@ -69,6 +70,7 @@ class Services:
     consistency: ConsistencyGate
     registry: CollectorRegistry
     worker: SyncWorker | None
+    outages: StoreOutages
 
     async def readiness(self) -> dict[str, bool]:
         """Whether the database and Elasticsearch answer now."""
@@ -115,17 +117,19 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
             COMMAND_HANDLERS,
             on_committed=worker.wake if worker is not None else None,
         )
+        outages = StoreOutages()
         yield Services(
             settings=settings,
             engine=engine,
             bus=bus,
             elasticsearch=client,
             elasticsearch_url=url,
-            reader=CatalogReader(transport, settings.index_prefix),
+            reader=CatalogReader(WatchedTransport(transport, outages), settings.index_prefix),
             authenticator=authenticator,
-            consistency=_consistency_gate(client, settings),
+            consistency=_consistency_gate(client, settings, outages),
             registry=registry,
             worker=worker,
+            outages=outages,
         )
 
 
@@ -252,21 +256,14 @@ async def _report_reindex_due(client: AsyncElasticsearch, prefix: str, registry:
         )
 
 
-def _consistency_gate(client: AsyncElasticsearch, settings: Settings) -> ConsistencyGate:
+def _consistency_gate(client: AsyncElasticsearch, settings: Settings, outages: StoreOutages) -> ConsistencyGate:
+    """Its reads of Elasticsearch raise IndexUnavailable when it cannot answer (see api.outages)."""
     prefix = settings.index_prefix
 
     async def applied() -> OutboxPosition:
-        """What the worker has applied; a moment of unavailability (no shard yet, a blip) counts as not yet."""
-        try:
-            return await applied_position(client, prefix)
-        except TransportError:
-            return START
-        except ApiError as error:
-            if error.meta.status == 503:
-                return START
-            raise
+        return await outages.read(lambda: applied_position(client, prefix))
 
     async def refresh() -> None:
-        await indices.refresh(client, prefix)
+        await outages.read(lambda: indices.refresh(client, prefix))
 
     return ConsistencyGate(applied, refresh, timeout_seconds=settings.consistency_timeout_seconds)

@@ -12,6 +12,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
+from api.outages import IndexUnavailable
 from domain.outbox import START, OutboxPosition
 
 AppliedPosition = Callable[[], Awaitable[OutboxPosition]]
@@ -36,7 +37,8 @@ class ConsistencyGate:
     async def wait(self, token: str | None, *, search: bool) -> None:
         """Returns once a read of this token's write is safe; `search`: the read is a search, not a get by id.
 
-        Raises domain.outbox.InvalidToken for a malformed token and NotYetConsistent on timeout.
+        Raises domain.outbox.InvalidToken for a malformed token, NotYetConsistent on timeout, and
+        api.outages.IndexUnavailable when the index could not be read.
         """
         if token is None:
             return
@@ -49,15 +51,23 @@ class ConsistencyGate:
             self._visible = max(self._visible, applied)
 
     async def _wait_until_applied(self, target: OutboxPosition) -> OutboxPosition:
+        """Polls until the applied position reaches `target`. An index that cannot answer (IndexUnavailable: a
+        blip, a shard not ready yet) is waited out too; if it still cannot at the deadline, that is the answer."""
         deadline = time.monotonic() + self.timeout_seconds
         delay = FIRST_POLL_SECONDS
         while True:
-            applied = await self._applied_position()
+            unavailable = None
+            try:
+                applied = await self._applied_position()
+            except IndexUnavailable as error:
+                unavailable, applied = error, START
             self._applied = max(self._applied, applied)
             if applied >= target:
                 return applied
             remaining = deadline - time.monotonic()
             if remaining <= 0:
+                if unavailable is not None:
+                    raise unavailable
                 raise NotYetConsistent(
                     f"the index has not caught up with this consistencyToken within {self.timeout_seconds:g} s; "
                     "retry the query"
