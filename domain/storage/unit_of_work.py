@@ -18,7 +18,7 @@ from domain.model.catalog import Product
 from domain.model.json_data import as_json_data
 from domain.model.orders import Order
 from domain.model.snapshots import Snapshot
-from domain.outbox import OutboxPosition
+from domain.outbox import ConsistencyToken, OutboxPosition
 from domain.ports import IdempotencyClaim, Outcome, SkuTaken, TransientConflict
 from domain.storage.aggregate_rows import order_row, product_row
 from domain.storage.database_errors import Stage, is_sku_taken, store_refusal
@@ -158,8 +158,8 @@ class SqlUnitOfWork:
 
     async def commit(self, primary: Aggregate) -> Outcome:
         connection = self._active()
-        last_position = await self._write_changes(connection)
-        token = last_position.token() if last_position is not None else None
+        written = await self._write_changes(connection)
+        token = ConsistencyToken.of(written).text() if written else None
         outcome = Outcome(primary.key, primary.version, token)
         if self._claim is not None:
             remembered = {
@@ -178,7 +178,8 @@ class SqlUnitOfWork:
             aggregate.pending_events.clear()
         return outcome
 
-    async def _write_changes(self, connection: SqlConnection) -> OutboxPosition | None:
+    async def _write_changes(self, connection: SqlConnection) -> list[OutboxPosition]:
+        """The outbox positions of the records written, every one of this command's."""
         events: list[dict[str, Any]] = []
         for identity, aggregate in self._tracker.aggregates.items():
             if not aggregate.pending_events:
@@ -187,9 +188,9 @@ class SqlUnitOfWork:
             await self._save(connection, aggregate, row, self._tracker.loaded_versions[identity])
             events.extend(aggregate_events)
         if not events:
-            return None
+            return []
         appended = await connection.execute(_APPEND, events)
-        return max(OutboxPosition(row.txid, row.sequence) for row in appended)
+        return [OutboxPosition(row.txid, row.sequence) for row in appended]
 
     async def _save(
         self, connection: SqlConnection, aggregate: Aggregate, row: dict[str, Any], loaded_version: int | None
