@@ -33,14 +33,16 @@ from api.settings import Settings
 from api.worker_task import running
 from domain.bus import MessageBus
 from domain.handlers import COMMAND_HANDLERS
-from domain.outbox import OutboxPosition
+from domain.outbox import ConsistencyToken
 from domain.storage.engine import UnsupportedDatabase, create_async, is_sqlite
 from domain.storage.unit_of_work import SqlUnitOfWorkFactory
 from read_index import indices
 from read_index.queries import CatalogReader
 from read_index.transport import ClientTransport, ReadTransport
-from sync.applied_position import applied_position, ensure_state_index, state_index
+from sync.applied_position import AppliedState, applied_state
 from sync.options import SyncOptions
+from sync.published_dead_letters import PublishedDeadLetter, dead_letters_within
+from sync.state_index import ensure_state_index, state_index
 from sync.worker import SyncWorker
 
 if TYPE_CHECKING:
@@ -260,10 +262,13 @@ def _consistency_gate(client: AsyncElasticsearch, settings: Settings, outages: S
     """Its reads of Elasticsearch raise IndexUnavailable when it cannot answer (see api.outages)."""
     prefix = settings.index_prefix
 
-    async def applied() -> OutboxPosition:
-        return await outages.read(lambda: applied_position(client, prefix))
+    async def applied() -> AppliedState:
+        return await outages.read(lambda: applied_state(client, prefix))
 
     async def refresh() -> None:
         await outages.read(lambda: indices.refresh(client, prefix))
 
-    return ConsistencyGate(applied, refresh, timeout_seconds=settings.consistency_timeout_seconds)
+    async def dead_letters(token: ConsistencyToken) -> list[PublishedDeadLetter]:
+        return await outages.read(lambda: dead_letters_within(client, prefix, token))
+
+    return ConsistencyGate(applied, refresh, dead_letters, timeout_seconds=settings.consistency_timeout_seconds)

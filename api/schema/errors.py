@@ -18,11 +18,14 @@ class QueryRefused(Exception):
     """A query the service refuses for a reason the caller can act on; shown as a GraphQL error with
     `extensions: {code, field}`. Anything else raised in a resolver is unexpected and masked."""
 
-    def __init__(self, code: ErrorCode, message: str, field: str | None = None) -> None:
+    def __init__(
+        self, code: ErrorCode, message: str, field: str | None = None, *, retry_after: int | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.field = field
+        self.retry_after = retry_after
 
 
 @strawberry.type
@@ -58,7 +61,9 @@ class CommandResult:
 
 def describe(error: BaseException) -> Problem | None:
     """The code, field and message of an expected refusal raised by a resolver; None for the unexpected."""
-    if isinstance(error, QueryRefused | AccessDenied):
+    if isinstance(error, QueryRefused):
+        return Problem(error.code, error.message, error.field, error.retry_after)
+    if isinstance(error, AccessDenied):
         return Problem(error.code, error.message, error.field)
     if isinstance(error, IndexUnavailable):
         return error.problem()

@@ -14,7 +14,8 @@ from typing import Any, cast
 import strawberry
 
 from api.auth import may_read_order, readable_orders
-from api.consistency import NotYetConsistent
+from api.consistency import NotYetConsistent, WriteNotIndexed
+from api.outages import RETRY_AFTER_MAX_SECONDS
 from api.schema.context import RequestContext
 from api.schema.errors import QueryRefused
 from api.schema.inputs import ProductFilter
@@ -40,6 +41,11 @@ async def _consistent(info: Info, token: str | None, *, search: bool) -> None:
         raise QueryRefused(ErrorCode.VALIDATION, str(error), "consistencyToken") from None
     except NotYetConsistent as error:
         raise QueryRefused(ErrorCode.CONFLICT, str(error), "consistencyToken") from None
+    except WriteNotIndexed as error:  # an operator must act first: the longest hint
+        refusal = QueryRefused(
+            ErrorCode.UNAVAILABLE, str(error), "consistencyToken", retry_after=RETRY_AFTER_MAX_SECONDS
+        )
+        raise refusal from None
 
 
 def _amount(text: DecimalText | None, field: str) -> Decimal | None:
