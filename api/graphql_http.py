@@ -128,6 +128,8 @@ def format_error(error: GraphQLError, operation_name: str | None = None) -> dict
     if problem is not None:
         formatted["message"] = problem.message
         formatted["extensions"] = {"code": problem.code.value, "field": problem.field}
+        if problem.retry_after is not None:
+            formatted["extensions"]["retryAfter"] = problem.retry_after
     elif error.path is None and (original is None or isinstance(original, GraphQLError | ValueError | TypeError)):
         formatted["extensions"] = {"code": ErrorCode.VALIDATION.value}
     else:
