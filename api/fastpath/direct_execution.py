@@ -24,9 +24,12 @@ class DirectExecution:
     """Built once per schema, after the strawberry schema (built with `executor`, from `plain_tree_executor()`),
     whose converter it reads and whose input types get their builders here."""
 
-    def __init__(self, schema: strawberry.Schema, executor: type[PlainTreeExecutor]) -> None:
+    def __init__(
+        self, schema: strawberry.Schema, executor: type[PlainTreeExecutor], hide_suggestions: bool = False
+    ) -> None:
         self.graphql = schema._schema
         self.executor = executor
+        self.hide_suggestions = hide_suggestions
         converter = schema.schema_converter
         definitions = [
             concrete.definition
@@ -57,6 +60,7 @@ class DirectExecution:
             operation_name=operation_name,
             executor_class=self.executor,
             is_awaitable=IS_AWAITABLE,
+            hide_suggestions=self.hide_suggestions,
         )
         if inspect.isawaitable(result):
             result = await result

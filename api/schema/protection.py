@@ -2,7 +2,9 @@
 
 `Protection.check` parses a query text with a token limit and validates it with graphql's specified rules, then
 with the limits (depth and aliases from `query_shape`, cost from `query_cost`, and graphql's rule against
-introspection when it is switched off). Public graphql-core only. The outcome is cached by text (bounded, least
+introspection when it is switched off). With introspection off, refusals also keep the schema to themselves:
+graphql-core's "Did you mean ...?" suggestions are left out (`hide_suggestions`), here and wherever the served
+schema coerces variables. Public graphql-core only. The outcome is cached by text (bounded, least
 recently used out), so the repeated queries of a storefront are parsed and validated once. The served schema
 calls it before anything runs, on either path; `GuardedDocuments` hands the checked document to strawberry's
 `schema.execute`. Each refusal is an error without a path, which the HTTP edge types as VALIDATION.
@@ -54,6 +56,7 @@ class Protection:
         if not settings.introspection:
             limits.append(NoSchemaIntrospectionCustomRule)
         self.limits = tuple(limits)
+        self.hide_suggestions = not settings.introspection
         self.max_tokens = settings.max_query_tokens
         self._cache_size = cache_size
         self._checked: OrderedDict[str, Checked] = OrderedDict()
@@ -76,8 +79,9 @@ class Protection:
 
     def _validate(self, schema: GraphQLSchema, document: DocumentNode) -> list[GraphQLError]:
         """The limits are measured on valid documents only (the depth rule assumes known fragments)."""
-        errors = validate(schema, document, specified_rules)
-        return errors or validate(schema, document, self.limits)
+        hide = self.hide_suggestions
+        errors = validate(schema, document, specified_rules, hide_suggestions=hide)
+        return errors or validate(schema, document, self.limits, hide_suggestions=hide)
 
     def extension(self) -> SchemaExtension:
         """A per-request extension for `schema.execute` (strawberry calls this factory)."""
