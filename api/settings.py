@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     jwt_public_key_file: Path | None = Field(None, description="PEM public key or JWKS file for RS256 tokens")
     jwt_issuer: str | None = Field(None, description="Required `iss` claim, when set")
     jwt_audience: str | None = Field(None, description="Required `aud` claim, when set")
+    max_customer_token_seconds: int = Field(
+        86_400, ge=60, description="Longest lifetime (`exp - iat`) of a customer token; `iat` is required"
+    )
 
     consistency_timeout_seconds: float = Field(5.0, gt=0, le=60, description="How long a read waits for its token")
     max_query_depth: int = Field(10, ge=2, description="Deepest GraphQL selection accepted")

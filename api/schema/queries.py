@@ -13,8 +13,8 @@ from typing import Any, cast
 
 import strawberry
 
-from api.auth import check_order_readable, readable_orders
 from api.consistency import NotYetConsistent
+from api.permissions import check_order_readable, readable_orders
 from api.schema.context import RequestContext
 from api.schema.errors import QueryRefused
 from api.schema.inputs import ProductFilter
