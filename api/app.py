@@ -130,9 +130,14 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"status": "ready" if ready else "not ready", **checks}, status_code=200 if ready else 503)
 
 
+CLIENT_CLOSED_REQUEST = 499
+"""nginx's status for a request whose client disconnected before it was answered: not the server's error."""
+
+
 class AccessLog:
     """One JSON line per request (method, path, status, duration, operation name); never headers or bodies.
-    Also counts requests and times them in the Prometheus registry."""
+    Also counts requests and times them in the Prometheus registry. A client that disconnects before its request
+    is answered is counted as `CLIENT_CLOSED_REQUEST` (499), never as a server error."""
 
     def __init__(self, app: ASGIApp, state: State) -> None:
         self.app = app
@@ -143,7 +148,8 @@ class AccessLog:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
+        status: int | None = None
+        failed = True
 
         async def send_with_status(message: Message) -> None:
             nonlocal status
@@ -153,7 +159,11 @@ class AccessLog:
 
         try:
             await self.app(scope, receive, send_with_status)
+            failed = False
         finally:
+            if status is None:
+                # The endpoints return without an answer only when the client left before its request was read.
+                status = 500 if failed else CLIENT_CLOSED_REQUEST
             self._record(scope, status, time.perf_counter() - started)
 
     def _record(self, scope: Scope, status: int, seconds: float) -> None:
