@@ -39,6 +39,7 @@ class GraphQLHttp:
     def __init__(self, schema: ServedSchema, settings: Settings, state: State) -> None:
         self.schema = schema
         self.max_bytes = settings.max_request_bytes
+        self.max_query_bytes = settings.max_query_bytes
         self._state = state
 
     async def respond(
@@ -63,6 +64,8 @@ class GraphQLHttp:
             return 400, error_body("the request body is not JSON")
         if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
             return 400, error_body("the request body must be a JSON object with a 'query' string")
+        if _utf8_longer_than(payload["query"], self.max_query_bytes):
+            return 413, error_body(f"the query text exceeds {self.max_query_bytes} bytes")
         variables = payload.get("variables")
         operation_name = payload.get("operationName")
         if variables is not None and not isinstance(variables, dict):
@@ -103,6 +106,11 @@ class GraphQLRoute:
         answer = await self._http.respond(body, request.headers.get("authorization"), scope)
         if answer is not None:
             await Response(answer[1], status_code=answer[0], media_type=JSON_TYPE)(scope, receive, send)
+
+
+def _utf8_longer_than(text: str, limit: int) -> bool:
+    """Whether `text` takes more than `limit` bytes in UTF-8 (encoded only when its length leaves a doubt)."""
+    return len(text) > limit or (len(text) * 4 > limit and len(text.encode("utf-8", "surrogatepass")) > limit)
 
 
 def _result(result: ExecutionResult, operation_name: str | None) -> tuple[int, bytes]:

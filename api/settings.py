@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     max_query_cost: int = Field(20_000, ge=100, description="Most values a query may ask for (fields x page sizes)")
     max_query_aliases: int = Field(30, ge=1, description="Most aliased fields in one GraphQL document")
     max_request_bytes: int = Field(1 << 20, ge=1024, description="Largest HTTP request body accepted, in bytes")
+    max_query_bytes: int = Field(
+        32 * 1024, ge=1024, description="Largest GraphQL query text accepted, in bytes (refused before parsing)"
+    )
+    query_cache_bytes: int = Field(
+        32 << 20, ge=1 << 20, description="Most bytes of parsed queries each query cache keeps (documents, plans)"
+    )
     introspection: bool = Field(True, description="Allow schema introspection (switch off in production)")
     graphiql: bool = Field(True, description="Serve GraphiQL on GET /graphql")
     storefront: bool = Field(True, description="Serve the storefront page at /")

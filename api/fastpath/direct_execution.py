@@ -25,7 +25,12 @@ class DirectExecution:
     whose converter it reads and whose input types get their builders here."""
 
     def __init__(
-        self, schema: strawberry.Schema, executor: type[PlainTreeExecutor], hide_suggestions: bool = False
+        self,
+        schema: strawberry.Schema,
+        executor: type[PlainTreeExecutor],
+        *,
+        hide_suggestions: bool = False,
+        plan_cache_bytes: int,
     ) -> None:
         self.graphql = schema._schema
         self.executor = executor
@@ -37,7 +42,7 @@ class DirectExecution:
             if isinstance(concrete.definition, StrawberryObjectDefinition)
         ]
         install_input_builders(definitions, converter.config, converter.scalar_registry)
-        self.commands = CommandPaths(self.graphql, converter)
+        self.commands = CommandPaths(self.graphql, converter, plan_cache_bytes)
 
     async def execute(
         self,

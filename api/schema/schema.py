@@ -52,7 +52,7 @@ class CatalogSchema(strawberry.Schema):
 class ServedSchema:
     def __init__(self, settings: Settings) -> None:
         self.protection = Protection(settings)
-        executor = plain_tree_executor() if settings.fast_path else None
+        executor = plain_tree_executor(settings.query_cache_bytes) if settings.fast_path else None
         self.strawberry = CatalogSchema(
             query=Query,
             mutation=Mutation,
@@ -66,8 +66,16 @@ class ServedSchema:
         )
         # graphql-core's schema, which strawberry keeps as `_schema` (it offers no other way to it)
         self.graphql: GraphQLSchema = self.strawberry._schema
-        hide_suggestions = self.protection.hide_suggestions
-        self.direct = DirectExecution(self.strawberry, executor, hide_suggestions) if executor is not None else None
+        self.direct = (
+            DirectExecution(
+                self.strawberry,
+                executor,
+                hide_suggestions=self.protection.hide_suggestions,
+                plan_cache_bytes=settings.query_cache_bytes,
+            )
+            if executor is not None
+            else None
+        )
 
     def as_sdl(self) -> str:
         return self.strawberry.as_str()
