@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.bootstrap import Services, services
 from api.fastpath.asgi_endpoint import Dispatch, GraphQLEndpoint
+from api.fastpath.guarded_http import REFUSED_STATUS_KEY
 from api.graphql_http import GRAPHQL_PATH, JSON_TYPE, OPERATION_KEY, GraphQLHttp, GraphQLRoute, error_body
 from api.logs import ACCESS_LOGGER, access_line
 from api.pages.graphiql import graphiql_page
@@ -162,8 +163,10 @@ class AccessLog:
             failed = False
         finally:
             if status is None:
-                # The endpoints return without an answer only when the client left before its request was read.
-                status = 500 if failed else CLIENT_CLOSED_REQUEST
+                # The endpoints return without an answer only when the client left before its request was read,
+                # or when the HTTP guard answered it instead (a body that took too long: 408).
+                refused: int | None = (scope.get("state") or {}).get(REFUSED_STATUS_KEY)
+                status = 500 if failed else refused or CLIENT_CLOSED_REQUEST
             self._record(scope, status, time.perf_counter() - started)
 
     def _record(self, scope: Scope, status: int, seconds: float) -> None:

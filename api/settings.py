@@ -47,6 +47,18 @@ class Settings(BaseSettings):
     query_cache_bytes: int = Field(
         32 << 20, ge=1 << 20, description="Most bytes of parsed queries each query cache keeps (documents, plans)"
     )
+    http_max_header_bytes: int = Field(
+        16 * 1024, ge=1024, description="Largest HTTP request head (request line and header fields), in bytes"
+    )
+    http_max_headers: int = Field(100, ge=10, description="Most header fields in one HTTP request")
+    http_header_timeout_seconds: float = Field(
+        10.0, gt=0, description="Longest time to receive a request head (and a new connection's first one)"
+    )
+    http_body_timeout_seconds: float = Field(30.0, gt=0, description="Longest time to receive a request body")
+    http_keep_alive_seconds: int = Field(5, ge=1, description="How long an idle keep-alive connection stays open")
+    http_max_connections: int = Field(
+        1000, ge=1, description="Most open HTTP connections; a request on one beyond is answered 503"
+    )
     introspection: bool = Field(True, description="Allow schema introspection (switch off in production)")
     graphiql: bool = Field(True, description="Serve GraphiQL on GET /graphql")
     storefront: bool = Field(True, description="Serve the storefront page at /")
