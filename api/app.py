@@ -1,11 +1,12 @@
-"""The ASGI application: POST /graphql (GraphiQL on GET), /metrics, /healthz, /readyz.
+"""The ASGI application: /graphql (POST, and GET for queries or GraphiQL), /metrics, /healthz, /readyz.
 
     app = create_app(settings)          # the lifespan builds `bootstrap.services(settings)` and closes it
 
 POST /graphql answers what `api.graphql_http.GraphQLHttp` answers. With the fast path (`settings.fast_path`)
 it is served in plain ASGI ahead of starlette (`api.fastpath.asgi_endpoint`); without it, as a starlette
-route. Starlette serves the rest and runs the lifespan. Access lines go to the `catalog.access` logger, one JSON
-object per request.
+route. Starlette serves the rest (GET /graphql included) and runs the lifespan. Around all of it: the headers
+every response carries (`api.response_headers`), and the access log. Access lines go to the `catalog.access`
+logger, one JSON object per request.
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.bootstrap import Services, services
 from api.fastpath.asgi_endpoint import Dispatch, GraphQLEndpoint
 from api.fastpath.guarded_http import REFUSED_STATUS_KEY
-from api.graphql_http import GRAPHQL_PATH, JSON_TYPE, OPERATION_KEY, GraphQLHttp, GraphQLRoute, error_body
+from api.graphql_http import GRAPHQL_PATH, OPERATION_KEY, GraphQLGetRoute, GraphQLHttp, GraphQLRoute
 from api.logs import ACCESS_LOGGER, access_line
-from api.pages.graphiql import graphiql_page
 from api.pages.routes import page_routes
+from api.response_headers import SecurityHeaders
 from api.schema.schema import build_schema
 from api.settings import Settings
 
@@ -51,9 +52,7 @@ def create_app(settings: Settings, *, prebuilt: Services | None = None) -> ASGIA
             yield
 
     schema = build_schema(settings)
-    pages = GraphQLPages(settings)
     routes = [
-        Route(GRAPHQL_PATH, pages.get, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
@@ -63,10 +62,13 @@ def create_app(settings: Settings, *, prebuilt: Services | None = None) -> ASGIA
     if prebuilt is not None:
         _attach(starlette.state, prebuilt)
     http = GraphQLHttp(schema, settings, starlette.state)
+    starlette.routes.append(Route(GRAPHQL_PATH, GraphQLGetRoute(http, settings.graphiql), methods=["GET"]))
     if settings.fast_path:
-        return AccessLog(Dispatch(GraphQLEndpoint(http), starlette), starlette.state)
-    starlette.routes.append(Route(GRAPHQL_PATH, GraphQLRoute(http), methods=["POST"]))
-    return AccessLog(starlette, starlette.state)
+        served: ASGIApp = Dispatch(GraphQLEndpoint(http), starlette)
+    else:
+        starlette.routes.append(Route(GRAPHQL_PATH, GraphQLRoute(http), methods=["POST"]))
+        served = starlette
+    return AccessLog(SecurityHeaders(served), starlette.state)
 
 
 def _attach(state: State, built: Services) -> None:
@@ -98,22 +100,6 @@ class HttpMetrics:
             )
         children[0].inc()
         children[1].observe(seconds)
-
-
-class GraphQLPages:
-    """GET /graphql: GraphiQL for browsers (when enabled), the page strawberry's ASGI app serves."""
-
-    def __init__(self, settings: Settings) -> None:
-        self._graphiql = settings.graphiql
-
-    async def get(self, request: Request) -> Response:
-        if self._graphiql and "text/html" in request.headers.get("accept", ""):
-            return graphiql_page()
-        return _request_error("send GraphQL operations with POST /graphql", status=405)
-
-
-def _request_error(message: str, status: int = 400) -> Response:
-    return Response(error_body(message), status_code=status, media_type=JSON_TYPE)
 
 
 async def metrics(request: Request) -> Response:

@@ -59,6 +59,13 @@ class Settings(BaseSettings):
     http_max_connections: int = Field(
         1000, ge=1, description="Most open HTTP connections; a request on one beyond is answered 503"
     )
+    public_max_age_seconds: int = Field(
+        30, ge=0, description="`max-age` of anonymous GET catalog reads (`Cache-Control: public`)"
+    )
+    persisted_queries_max_entries: int = Field(10_000, ge=1, description="Most automatic persisted queries kept")
+    persisted_queries_max_bytes: int = Field(
+        16 << 20, ge=1 << 20, description="Most bytes of automatic persisted queries kept"
+    )
     introspection: bool = Field(True, description="Allow schema introspection (switch off in production)")
     graphiql: bool = Field(True, description="Serve GraphiQL on GET /graphql")
     storefront: bool = Field(True, description="Serve the storefront page at /")

@@ -15,6 +15,7 @@ from typing import Any
 import strawberry
 from graphql import (
     ExecutionResult,
+    FragmentDefinitionNode,
     GraphQLError,
     GraphQLSchema,
     OperationDefinitionNode,
@@ -79,6 +80,25 @@ class ServedSchema:
 
     def as_sdl(self) -> str:
         return self.strawberry.as_str()
+
+    def checked_operation(
+        self, query: str, operation_name: str | None
+    ) -> tuple[OperationDefinitionNode, dict[str, FragmentDefinitionNode]] | None:
+        """The operation a request runs and the document's fragments, when the query passes every check; None
+        otherwise (running it reports why)."""
+        checked = self.protection.check(self.graphql, query)
+        if checked.document is None or checked.errors:
+            return None
+        operation = get_operation_ast(checked.document, operation_name)
+        if operation is None:
+            return None
+        definitions = checked.document.definitions
+        return operation, {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
+
+    def accepts(self, query: str) -> bool:
+        """Whether the query passes every check (its operations may run)."""
+        checked = self.protection.check(self.graphql, query)
+        return checked.document is not None and not checked.errors
 
     def operation_label(self, query: str, operation_name: str | None) -> str | None:
         """The name of the operation a request runs, for logs: given, or else named in the document."""

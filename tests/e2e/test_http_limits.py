@@ -6,7 +6,6 @@ counted as a client disconnect (499), never as a server error."""
 from __future__ import annotations
 
 import json
-import select
 import socket
 import time
 import uuid
@@ -18,6 +17,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import Server, catalog_env, running_server
+from tests.e2e.raw_http import PATIENCE_SECONDS, answered, closed_without_a_word, connect, response
 
 pytestmark = [pytest.mark.e2e, pytest.mark.elasticsearch]
 
@@ -27,7 +27,6 @@ SHORT_TIMEOUTS = {
     "CATALOG_HTTP_KEEP_ALIVE_SECONDS": "1",
 }
 MAX_CONNECTIONS = 3
-PATIENCE_SECONDS = 30  # how long a test waits for what should come within a second or two
 
 
 def serve_with(request: pytest.FixtureRequest, elasticsearch_url: str, tmp: Path, **limits: str) -> Iterator[Server]:
@@ -50,43 +49,6 @@ def crowded(
     """Room for `MAX_CONNECTIONS` connections, kept alive long enough to fill it."""
     limits = {"CATALOG_HTTP_MAX_CONNECTIONS": str(MAX_CONNECTIONS), "CATALOG_HTTP_KEEP_ALIVE_SECONDS": "60"}
     yield from serve_with(request, elasticsearch_url, tmp_path_factory.mktemp("crowded"), **limits)
-
-
-def connect(server: Server) -> socket.socket:
-    host, port = server.url.removeprefix("http://").split(":")
-    connection = socket.create_connection((host, int(port)), timeout=PATIENCE_SECONDS)
-    connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return connection
-
-
-def answered(connection: socket.socket) -> bool:
-    """Whether the server has written something (or closed) on `connection`."""
-    return bool(select.select([connection], [], [], 0)[0])
-
-
-def response(connection: socket.socket) -> tuple[int, dict[str, str], bytes]:
-    """Status, headers and body of the next response on `connection` (read to its Content-Length)."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = connection.recv(65536)
-        assert chunk, f"the connection closed without an answer: {data!r}"
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    status_line, *fields = head.decode("latin-1").split("\r\n")
-    headers = {name.lower(): value.strip() for name, _, value in (field.partition(":") for field in fields)}
-    while len(body) < int(headers.get("content-length", "0")):
-        chunk = connection.recv(65536)
-        assert chunk, "the connection closed mid-body"
-        body += chunk
-    return int(status_line.split()[1]), headers, body
-
-
-def closed_without_a_word(connection: socket.socket) -> bool:
-    """Whether the server closes `connection` without sending anything more."""
-    try:
-        return connection.recv(1) == b""
-    except ConnectionResetError:
-        return True
 
 
 def trickle(connection: socket.socket, data: bytes, pause: float = 0.1) -> None:
