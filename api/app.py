@@ -4,9 +4,9 @@
 
 POST /graphql answers what `api.graphql_http.GraphQLHttp` answers. With the fast path (`settings.fast_path`)
 it is served in plain ASGI ahead of starlette (`api.fastpath.asgi_endpoint`); without it, as a starlette
-route. Starlette serves the rest (GET /graphql included) and runs the lifespan. Around all of it: the headers
-every response carries (`api.response_headers`), and the access log. Access lines go to the `catalog.access`
-logger, one JSON object per request.
+route. Starlette serves the rest (GET /graphql included) and runs the lifespan. Around all of it: CORS when
+origins are configured (`api.cross_origin`), the headers every response carries (`api.response_headers`), and
+the access log. Access lines go to the `catalog.access` logger, one JSON object per request.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.bootstrap import Services, services
+from api.cross_origin import with_cors
 from api.fastpath.asgi_endpoint import Dispatch, GraphQLEndpoint
 from api.fastpath.guarded_http import REFUSED_STATUS_KEY
 from api.graphql_http import GRAPHQL_PATH, OPERATION_KEY, GraphQLGetRoute, GraphQLHttp, GraphQLRoute
@@ -68,7 +69,7 @@ def create_app(settings: Settings, *, prebuilt: Services | None = None) -> ASGIA
     else:
         starlette.routes.append(Route(GRAPHQL_PATH, GraphQLRoute(http), methods=["POST"]))
         served = starlette
-    return AccessLog(SecurityHeaders(served), starlette.state)
+    return AccessLog(SecurityHeaders(with_cors(served, settings.cors_origins)), starlette.state)
 
 
 def _attach(state: State, built: Services) -> None:

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ORIGIN = re.compile(r"\*|https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:(\d{1,5}|\*))?")
+"""`*`, or `scheme://host[:port]`, where the port may be `*` (any port): the forms `api.cross_origin` takes."""
 
 
 def default_cache_dir() -> Path:
@@ -59,6 +65,11 @@ class Settings(BaseSettings):
     http_max_connections: int = Field(
         1000, ge=1, description="Most open HTTP connections; a request on one beyond is answered 503"
     )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins whose pages may call the API, comma-separated (`http://localhost:*`: any port); "
+        "none by default",
+    )
     public_max_age_seconds: int = Field(
         30, ge=0, description="`max-age` of anonymous GET catalog reads (`Cache-Control: public`)"
     )
@@ -77,3 +88,16 @@ class Settings(BaseSettings):
     sync_batch_size: int = Field(1000, ge=1, le=10_000, description="Most events per bulk request")
     log_level: str = Field("INFO", description="DEBUG, INFO (adds an access line per request), WARNING or ERROR")
     log_json: bool = Field(False, description="One JSON object per log line instead of key=value")
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: Any) -> Any:
+        """A comma-separated list (or a JSON one) of `scheme://host[:port]`, `scheme://host:*` or `*`."""
+        if isinstance(value, str):
+            value = json.loads(value) if value.lstrip().startswith("[") else value.split(",")
+        if isinstance(value, list):
+            value = [str(origin).strip().rstrip("/") for origin in value if str(origin).strip()]
+            wrong = [origin for origin in value if not ORIGIN.fullmatch(origin)]
+            if wrong:
+                raise ValueError(f"not an origin (scheme://host[:port], scheme://host:* or *): {', '.join(wrong)}")
+        return value
