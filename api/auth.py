@@ -104,10 +104,6 @@ class Authenticator:
         # its signature again is most of what authentication costs.
         self._verified: OrderedDict[str, tuple[Caller, float]] = OrderedDict()
 
-    @property
-    def can_issue(self) -> bool:
-        return self._keys.secret is not None
-
     def authenticate(self, authorization: str | None) -> Caller:
         """The caller named by an `Authorization: Bearer <JWT>` header; AccessDenied(UNAUTHENTICATED) otherwise."""
         if not authorization:

@@ -22,8 +22,8 @@ def freeze_startup_heap() -> None:
 
     Every full collection walks every tracked object. A process that builds documents or answers requests
     allocates fast, so it collects often, and each time it would walk the hundreds of thousands of objects
-    its imports left behind, which live as long as the process. Frozen, they are skipped (`gc.freeze`):
-    `catalog reindex` of 100 000 products took 17 s before, 14.5 s after, with 20% less CPU.
+    its imports left behind, which live as long as the process. Frozen, they are skipped (`gc.freeze`;
+    docs/performance.md, finding 7).
     """
     gc.collect()
     gc.freeze()

@@ -15,7 +15,7 @@ class ErrorCode(StrEnum):
     INVALID_STATE = "INVALID_STATE"
     UNAUTHENTICATED = "UNAUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
-    RATE_LIMITED = "RATE_LIMITED"
+    RATE_LIMITED = "RATE_LIMITED"  # reserved: in the contract, not produced yet (docs/commands.md)
     INTERNAL = "INTERNAL"
 
 

@@ -61,7 +61,7 @@ def create_async(
 ) -> AsyncEngine:
     """The engine the service runs on. `sqlite_immediate=False` suits engines that mostly read (the worker).
 
-    No pre-ping by default: it costs a round trip per checkout (a fifth of a createProduct's CPU on PostgreSQL).
+    No pre-ping by default: it costs a round trip per checkout (a large share of a createProduct's CPU on PostgreSQL).
     A connection found dead instead fails its statement, SQLAlchemy invalidates the pool, and the caller retries:
     the unit of work turns a disconnect before COMMIT into a TransientConflict, the sync worker retries every
     database error."""
