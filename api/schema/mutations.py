@@ -11,7 +11,8 @@ from typing import Any
 
 import strawberry
 
-from api.auth import AccessDenied, authorize_command
+from api.auth import AccessDenied
+from api.permissions import authorize_command
 from api.schema.context import RequestContext
 from api.schema.errors import CommandResult
 from api.schema.inputs import (

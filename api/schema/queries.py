@@ -13,9 +13,9 @@ from typing import Any, cast
 
 import strawberry
 
-from api.auth import may_read_order, readable_orders
 from api.consistency import NotYetConsistent, WriteNotIndexed
 from api.outages import RETRY_AFTER_MAX_SECONDS
+from api.permissions import may_read_order, readable_orders
 from api.schema.context import RequestContext
 from api.schema.errors import QueryRefused
 from api.schema.inputs import ProductFilter

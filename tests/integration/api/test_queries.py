@@ -171,6 +171,17 @@ async def test_an_oversized_body_is_refused(api: Api) -> None:
     assert error(response.json())[0] == "VALIDATION"
 
 
+async def test_a_query_text_over_its_byte_limit_is_refused_before_it_is_parsed(api: Api) -> None:
+    limit = api.settings.max_query_bytes
+    padded = "{ __typename } #" + "x" * limit  # a comment: a few tokens, so only the byte limit can refuse it
+    response = await api.post(padded)
+    assert response.status_code == 413
+    assert error(response.json())[0] == "VALIDATION"
+    assert response.json()["errors"][0]["message"] == f"the query text exceeds {limit} bytes"
+    within = await api.post("{ __typename } #" + "x" * (limit - 100))
+    assert within.json() == {"data": {"__typename": "Query"}}
+
+
 async def test_an_unexpected_failure_is_logged_and_masked(
     make_settings: Callable[..., Settings], caplog: pytest.LogCaptureFixture
 ) -> None:
