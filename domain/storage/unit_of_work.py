@@ -21,6 +21,7 @@ from domain.model.snapshots import Snapshot
 from domain.outbox import ConsistencyToken, OutboxPosition
 from domain.ports import IdempotencyClaim, Outcome, SkuTaken, TransientConflict
 from domain.storage.aggregate_rows import order_row, product_row
+from domain.storage.batch_transaction import SqlBatch
 from domain.storage.database_errors import Stage, is_sku_taken, store_refusal
 from domain.storage.engine import is_sqlite_file
 from domain.storage.repositories import SqlConnection, SqlOrderRepository, SqlProductRepository, Tracker
@@ -232,6 +233,17 @@ class SqlUnitOfWorkFactory:
         if self._writer is not None and self._writer.is_current_thread():
             return SqlUnitOfWork(self._writer.connect, clock=self._clock)
         return SqlUnitOfWork(self._engine.connect, clock=self._clock, write_lock=self._write_lock)
+
+    def batch(self) -> SqlBatch:
+        """Rows in one transaction, each under a savepoint: on the writer thread inside its group, as an
+        attempt; otherwise on a connection of `engine`, queued on the in-process lock like a command."""
+
+        def row_unit_of_work(connect: Connect) -> SqlUnitOfWork:
+            return SqlUnitOfWork(connect, clock=self._clock)
+
+        if self._writer is not None and self._writer.is_current_thread():
+            return SqlBatch(self._writer.connect, row_unit_of_work, None)
+        return SqlBatch(self._engine.connect, row_unit_of_work, self._write_lock)
 
     async def run(self, attempt: Callable[[], Coroutine[Any, Any, T]]) -> T:
         if not self._use_writer:
