@@ -119,6 +119,7 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
             uow_factory,
             COMMAND_HANDLERS,
             on_committed=worker.wake if worker is not None else None,
+            max_batch_rows=settings.bulk_max_rows,
         )
         outages = StoreOutages()
         yield Services(

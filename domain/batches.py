@@ -37,6 +37,9 @@ DEFAULT_CHUNK_ROWS = 250
 """Rows per transaction under REJECT_FAILED_ROWS: large enough that a commit's cost spreads thin, small enough
 that a chunk holds its locks briefly (docs/performance.md, the bulk scenario)."""
 
+DEFAULT_MAX_BATCH_ROWS = 1000
+"""Rows of one batch at most (the setting CATALOG_BULK_MAX_ROWS): a REJECT_EVERYTHING batch is one transaction."""
+
 
 class ErrorPolicy(Enum):
     REJECT_EVERYTHING = "REJECT_EVERYTHING"

@@ -9,10 +9,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from domain.batches import DEFAULT_CHUNK_ROWS, BatchRow, BatchRunner, ErrorPolicy, RowAnswer
+from domain.batches import DEFAULT_CHUNK_ROWS, DEFAULT_MAX_BATCH_ROWS, BatchRow, BatchRunner, ErrorPolicy, RowAnswer
 from domain.idempotency import fingerprint, recall
 from domain.model.commands import Command
-from domain.model.errors import Conflict, DomainError
+from domain.model.errors import Conflict, DomainError, ValidationFailed
 from domain.ports import Handler, IdempotencyClaim, Outcome, TransientConflict, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -34,11 +34,13 @@ class MessageBus:
         *,
         max_attempts: int = 12,
         on_committed: Callable[[], None] | None = None,
+        max_batch_rows: int = DEFAULT_MAX_BATCH_ROWS,
     ) -> None:
         self._uow_factory = uow_factory
         self._handlers = handlers
         self._max_attempts = max_attempts
         self._on_committed = on_committed
+        self.max_batch_rows = max_batch_rows
         self._batches = BatchRunner(uow_factory, handlers, max_attempts=max_attempts)
 
     async def dispatch(self, command: Command, context: CommandContext | None = None) -> Outcome:
@@ -74,7 +76,10 @@ class MessageBus:
         *,
         chunk_rows: int = DEFAULT_CHUNK_ROWS,
     ) -> list[RowAnswer]:
-        """Runs a batch of commands, each as `dispatch` would, in a few transactions (see domain/batches.py)."""
+        """Runs a batch of commands, each as `dispatch` would, in a few transactions (see domain/batches.py);
+        ValidationFailed on `inputs` for more than `max_batch_rows` rows."""
+        if len(rows) > self.max_batch_rows:
+            raise ValidationFailed(f"at most {self.max_batch_rows} rows in one batch, not {len(rows)}", "inputs")
         answers = await self._batches.run(rows, policy, chunk_rows)
         if self._on_committed is not None and any(isinstance(a, Outcome) and a.consistency_token for a in answers):
             self._on_committed()

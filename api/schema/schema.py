@@ -24,10 +24,12 @@ from graphql import (
     get_variable_values,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from api.fastpath.direct_execution import DirectExecution
 from api.fastpath.plain_trees import plain_tree_executor
+from api.schema.bulk import BulkMutation
 from api.schema.mutations import Mutation
 from api.schema.protection import Protection
 from api.schema.queries import Query
@@ -56,7 +58,7 @@ class ServedSchema:
         executor = plain_tree_executor(settings.query_cache_bytes) if settings.fast_path else None
         self.strawberry = CatalogSchema(
             query=Query,
-            mutation=Mutation,
+            mutation=merge_types("Mutation", (Mutation, BulkMutation)),
             extensions=[self.protection.extension],
             config=StrawberryConfig(
                 scalar_map=SCALARS,

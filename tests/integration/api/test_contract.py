@@ -72,15 +72,9 @@ PENDING: dict[str, int] = {
     # issue 17: bulk commands and webhooks
     **dict.fromkeys(
         [
-            "Mutation.bulkCreateProducts",
-            "Mutation.bulkReceiveStock",
-            "Mutation.bulkChangeProductPrices",
             "Mutation.registerWebhook",
             "Mutation.removeWebhook",
             "Query.webhooks",
-            "BulkErrorPolicy",
-            "BulkRowResult",
-            "BulkResult",
             "WebhookEvent",
             "Webhook",
             "RegisterWebhookInput",
