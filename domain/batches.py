@@ -20,7 +20,7 @@ from enum import Enum
 
 from domain.idempotency import recall
 from domain.model.commands import Command
-from domain.model.errors import Conflict, DomainError
+from domain.model.errors import Conflict, DomainError, Problem
 from domain.ports import (
     Handler,
     IdempotencyClaim,
@@ -54,6 +54,14 @@ class BatchRow:
     claim: IdempotencyClaim | None = None
 
 
+class RowRefused(DomainError):
+    """A row refused before it ran (not authorized, not an input at all), with its problems."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__(problems[0].message, problems[0].field)
+        self.problems = tuple(problems)
+
+
 RowAnswer = Outcome | DomainError | StoreUnavailable | None
 """A row's answer: written, refused (its own problems), not run because the store failed, or None: valid but
 not written because another row of a REJECT_EVERYTHING batch was refused."""
@@ -70,19 +78,25 @@ class BatchRunner:
         self._max_attempts = max_attempts
 
     async def run(
-        self, rows: Sequence[BatchRow | DomainError], policy: ErrorPolicy, chunk_rows: int = DEFAULT_CHUNK_ROWS
+        self,
+        rows: Sequence[BatchRow | DomainError],
+        policy: ErrorPolicy,
+        chunk_rows: int = DEFAULT_CHUNK_ROWS,
+        *,
+        dry_run: bool = False,
     ) -> list[RowAnswer]:
         """One answer per row, in order. A row given as a DomainError was refused before (not authorized, a bad
-        idempotency key) and is answered with it."""
+        idempotency key) and is answered with it. `dry_run`: every chunk is rolled back; a row's Outcome says it
+        would have been written (after the earlier rows of its chunk)."""
         answers: list[RowAnswer] = [row if isinstance(row, DomainError) else None for row in rows]
         runnable = [index for index, row in enumerate(rows) if isinstance(row, BatchRow)]
         if policy is ErrorPolicy.REJECT_EVERYTHING:
             chunks = [runnable]
         else:
             chunks = [runnable[start : start + chunk_rows] for start in range(0, len(runnable), chunk_rows)]
-        keep = policy is ErrorPolicy.REJECT_FAILED_ROWS
+        keep = policy is ErrorPolicy.REJECT_FAILED_ROWS and not dry_run
         # under REJECT_EVERYTHING a row refused before running refuses the batch: its rows run only for their answers
-        write = keep or len(runnable) == len(rows)
+        write = not dry_run and (keep or len(runnable) == len(rows))
         for chunk in chunks:
             batch = [rows[index] for index in chunk]
             assert all(isinstance(row, BatchRow) for row in batch)
@@ -92,7 +106,7 @@ class BatchRunner:
                 chunk_answers = [error] * len(chunk)
             for index, answer in zip(chunk, chunk_answers, strict=True):
                 answers[index] = answer
-        if policy is ErrorPolicy.REJECT_EVERYTHING and any(not isinstance(a, Outcome) for a in answers):
+        if policy is ErrorPolicy.REJECT_EVERYTHING and not dry_run and any(not isinstance(a, Outcome) for a in answers):
             answers = [answer if not isinstance(answer, Outcome) else None for answer in answers]
         return answers
 

@@ -75,13 +75,18 @@ class MessageBus:
         policy: ErrorPolicy,
         *,
         chunk_rows: int = DEFAULT_CHUNK_ROWS,
+        dry_run: bool = False,
     ) -> list[RowAnswer]:
         """Runs a batch of commands, each as `dispatch` would, in a few transactions (see domain/batches.py);
         ValidationFailed on `inputs` for more than `max_batch_rows` rows."""
         if len(rows) > self.max_batch_rows:
             raise ValidationFailed(f"at most {self.max_batch_rows} rows in one batch, not {len(rows)}", "inputs")
-        answers = await self._batches.run(rows, policy, chunk_rows)
-        if self._on_committed is not None and any(isinstance(a, Outcome) and a.consistency_token for a in answers):
+        answers = await self._batches.run(rows, policy, chunk_rows, dry_run=dry_run)
+        if (
+            not dry_run
+            and self._on_committed is not None
+            and any(isinstance(a, Outcome) and a.consistency_token for a in answers)
+        ):
             self._on_committed()
         return answers
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from api.cli.catalog_files import export, import_
 from api.cli.common import environment_help
 from api.cli.deadletter import deadletter
 from api.cli.elasticsearch import elasticsearch
@@ -15,7 +16,19 @@ from api.cli.sync import sync
 from api.cli.token import token
 from api.cli.verify import verify
 
-COMMANDS: list[click.Command] = [serve, migrate, token, sync, deadletter, reindex, verify, elasticsearch, seed]
+COMMANDS: list[click.Command] = [
+    serve,
+    migrate,
+    token,
+    sync,
+    deadletter,
+    reindex,
+    verify,
+    elasticsearch,
+    seed,
+    import_,
+    export,
+]
 
 
 @click.group(epilog=environment_help(), context_settings={"help_option_names": ["-h", "--help"]})

@@ -14,7 +14,7 @@ from api.schema.context import RequestContext
 from api.schema.errors import QueryRefused, UserError
 from api.schema.inputs import ChangeProductPriceInput, CreateProductInput, ReceiveStockInput
 from api.schema.mutations import COMMANDS, admitted
-from domain.batches import BatchRow, ErrorPolicy, RowAnswer
+from domain.batches import BatchRow, ErrorPolicy, RowAnswer, RowRefused
 from domain.bus import MessageBus
 from domain.model.errors import DomainError, ErrorCode, Problem
 from domain.outbox import ConsistencyToken
@@ -44,14 +44,6 @@ class BulkResult:
     consistency_token: str | None = strawberry.field(default=None, description="Covers every written row.")
 
 
-class RowRefused(DomainError):
-    """A row refused before it ran (not authorized, a bad idempotency key), with the single mutation's problem."""
-
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(problem.message, problem.field)
-        self.problems = (problem,)
-
-
 async def run_bulk(
     context: RequestContext, field: str, inputs: Sequence[Any], policy: ErrorPolicy | None
 ) -> BulkResult:
@@ -62,7 +54,7 @@ async def run_bulk(
     rows: list[BatchRow | DomainError] = []
     for input in inputs:
         admission = admitted(context, COMMANDS[field](input), input.idempotency_key)
-        rows.append(RowRefused(admission) if isinstance(admission, Problem) else MessageBus.row(*admission))
+        rows.append(RowRefused([admission]) if isinstance(admission, Problem) else MessageBus.row(*admission))
     answers = await bus.dispatch_rows(rows, policy or ErrorPolicy.REJECT_FAILED_ROWS)
     results = [_row_result(context, index, answer, inputs[index]) for index, answer in enumerate(answers)]
     written = [answer for answer in answers if isinstance(answer, Outcome)]
