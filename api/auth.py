@@ -5,7 +5,7 @@ production, RS256 with the public key or JWKS file in `CATALOG_JWT_PUBLIC_KEY_FI
 token's `alg` header, so an HS256 token can never be checked against the public key as if it were a secret.
 
 Scopes (the `scope` claim, space-separated, or a list):
-  catalog:write    product commands             inventory:write  stock commands
+  catalog:write    product and variant commands inventory:write  stock commands
   orders:write     any order command            orders:read      read any order
   orders:place     a customer token (`sub` is the customer): place orders for itself, pay or cancel its own
                    orders, read its own orders.
@@ -32,17 +32,20 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from api.scopes import Scope
 from api.settings import Settings
 from domain.model.commands import (
+    AddProductVariant,
     AdjustStock,
     CancelOrder,
     ChangeProductPrice,
     Command,
     CreateProduct,
     DiscontinueProduct,
+    DiscontinueProductVariant,
     PayOrder,
     PlaceOrder,
     ReceiveStock,
     ShipOrder,
     UpdateProductDetails,
+    UpdateProductVariant,
 )
 from domain.model.errors import ErrorCode
 
@@ -253,6 +256,9 @@ _COMMAND_SCOPES: dict[type[Command], Scope] = {
     UpdateProductDetails: Scope.CATALOG_WRITE,
     ChangeProductPrice: Scope.CATALOG_WRITE,
     DiscontinueProduct: Scope.CATALOG_WRITE,
+    AddProductVariant: Scope.CATALOG_WRITE,
+    UpdateProductVariant: Scope.CATALOG_WRITE,
+    DiscontinueProductVariant: Scope.CATALOG_WRITE,
     ReceiveStock: Scope.INVENTORY_WRITE,
     AdjustStock: Scope.INVENTORY_WRITE,
     PlaceOrder: Scope.ORDERS_WRITE,
