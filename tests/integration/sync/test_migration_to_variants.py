@@ -40,7 +40,7 @@ from read_index.search import ProductFilter, SearchRequest
 from read_index.transport import ClientTransport
 from sync.rebuild import rebuild
 from sync.worker import SyncWorker
-from tests.conftest import DATABASES
+from tests.conftest import DATABASES, new_database
 from tests.integration.sync.conftest import FAST, assert_verified_clean
 
 pytestmark = pytest.mark.elasticsearch
@@ -61,10 +61,7 @@ NEW_LINE_KEYS = ("variant_name", "options")
 )
 def old_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh database at revision 0001, the schema before variants."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-    else:
-        url = request.getfixturevalue("postgres").new_database("old")
+    url = new_database(request, tmp_path, "old")
     upgrade(url, "0001")
     return url
 
