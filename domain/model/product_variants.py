@@ -22,6 +22,8 @@ from domain.model.variants import Written, check_options, check_variant, check_v
 
 
 class ProductVariants(ProductStock):
+    """The variant commands of `Product`, which holds the details and default price they read."""
+
     details: ProductDetails
     price: Money
 
