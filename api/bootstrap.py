@@ -36,6 +36,7 @@ from domain.outbox import START, OutboxPosition
 from domain.storage.engine import UnsupportedDatabase, create_async, is_sqlite
 from domain.storage.unit_of_work import SqlUnitOfWorkFactory
 from read_index import indices
+from read_index.points_in_time import CursorOptions, PointsInTime
 from read_index.queries import CatalogReader
 from read_index.transport import ClientTransport, ReadTransport
 from sync.applied_position import applied_position, ensure_state_index, state_index
@@ -121,7 +122,7 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
             bus=bus,
             elasticsearch=client,
             elasticsearch_url=url,
-            reader=CatalogReader(transport, settings.index_prefix),
+            reader=CatalogReader(transport, settings.index_prefix, _points_in_time(client, settings)),
             authenticator=authenticator,
             consistency=_consistency_gate(client, settings),
             registry=registry,
@@ -141,6 +142,12 @@ async def _read_transport(settings: Settings, client: AsyncElasticsearch, url: s
         yield LeanTransport(lean, official)
     finally:
         await lean.close()
+
+
+def _points_in_time(client: AsyncElasticsearch, settings: Settings) -> PointsInTime:
+    """Left open on exit: a walk may go on through another process until its keep-alive ends."""
+    options = CursorOptions(settings.cursor_keep_alive_seconds, settings.cursor_max_points_in_time)
+    return PointsInTime(client, settings.index_prefix, options)
 
 
 def _given_elasticsearch_url(settings: Settings) -> str:

@@ -44,9 +44,17 @@ class Settings(BaseSettings):
     jwt_audience: str | None = Field(None, description="Required `aud` claim, when set")
 
     consistency_timeout_seconds: float = Field(5.0, gt=0, le=60, description="How long a read waits for its token")
+    cursor_keep_alive_seconds: float = Field(
+        120.0, ge=10, le=3600, description="How long a page's cursors stay valid (each page renews its walk's)"
+    )
+    cursor_max_points_in_time: int = Field(
+        240, ge=2, le=10_000, description="Points in time a process keeps open for cursors (both read models)"
+    )
     max_query_depth: int = Field(10, ge=2, description="Deepest GraphQL selection accepted")
     max_query_tokens: int = Field(2000, ge=100, description="Largest GraphQL document accepted, in tokens")
-    max_query_cost: int = Field(20_000, ge=100, description="Most values a query may ask for (fields x page sizes)")
+    max_query_cost: int = Field(
+        20_000, ge=100, description="Most values a query may ask for (fields x page sizes, filter values)"
+    )
     max_query_aliases: int = Field(30, ge=1, description="Most aliased fields in one GraphQL document")
     max_request_bytes: int = Field(1 << 20, ge=1024, description="Largest HTTP request body accepted, in bytes")
     introspection: bool = Field(True, description="Allow schema introspection (switch off in production)")

@@ -32,6 +32,8 @@ READ_MODELS = (PRODUCTS, ORDERS)
 INITIAL_SUFFIX = "initial"
 
 _PREFIX = re.compile(r"[a-z0-9][a-z0-9_.+-]{0,100}")
+# What follows the alias in a concrete index's name: `index_name` with the suffixes it is given here.
+_INDEX_SUFFIX = re.compile(rf"-v[0-9]{{1,9}}-(?:{INITIAL_SUFFIX}|[0-9]{{14}}-[0-9a-f]{{6}})")
 
 _KEYWORD: dict[str, Any] = {"type": "keyword"}
 _DATE: dict[str, Any] = {"type": "date"}
@@ -103,6 +105,11 @@ def alias_name(prefix: str, model: str) -> str:
 
 def index_name(prefix: str, model: str, suffix: str) -> str:
     return f"{alias_name(prefix, model)}-v{MAPPING_VERSION}-{suffix}"
+
+
+def is_index_of(alias: str, index: str) -> bool:
+    """Whether `index` is named as an index behind `alias` (`index_name`: any mapping version, initial or rebuilt)."""
+    return index.startswith(alias) and _INDEX_SUFFIX.fullmatch(index[len(alias) :]) is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,10 +13,11 @@ from api.fastpath import lean_elasticsearch
 from api.fastpath.lean_elasticsearch import LeanConnections, LeanNode, LeanTransport
 from domain.model.snapshots import ProductSnapshot
 from read_index.indices import ensure_indices
-from read_index.queries import CatalogReader
+from read_index.points_in_time import CursorOptions, PointsInTime
 from read_index.search import ProductFilter, SearchRequest
 from read_index.transport import ClientTransport
 from tests.integration.read_index.states import index_states, product_state
+from tests.support.readers import catalog_reader
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -43,8 +44,10 @@ async def test_lean_reads_answer_what_the_official_client_answers(
     es_client: AsyncElasticsearch, index_prefix: str, lean: LeanConnections
 ) -> None:
     states = await _seeded(es_client, index_prefix)
-    official = CatalogReader(ClientTransport(es_client), index_prefix)
-    fast = CatalogReader(LeanTransport(lean, ClientTransport(es_client)), index_prefix)
+    # Both read through the same point in time (one per read model, shared as long as the keep-alive).
+    shared = PointsInTime(es_client, index_prefix, CursorOptions(keep_alive_seconds=600, max_open=2))
+    official = catalog_reader(es_client, index_prefix, points_in_time=shared)
+    fast = catalog_reader(es_client, index_prefix, LeanTransport(lean, ClientTransport(es_client)), shared)
     request = SearchRequest(query="walnut lamp", filter=ProductFilter(brands=["Acme"]), first=2)
 
     for reader in (official, fast):
@@ -157,7 +160,7 @@ async def test_an_unreachable_node_falls_back_to_the_official_client(
     await server.wait_closed()  # nothing listens on `port` any more
     unreachable = LeanConnections([LeanNode("127.0.0.1", port, authorization=None, timeout=1, limit=2)])
 
-    reader = CatalogReader(LeanTransport(unreachable, ClientTransport(es_client)), index_prefix)
+    reader = catalog_reader(es_client, index_prefix, LeanTransport(unreachable, ClientTransport(es_client)))
 
     stored = await reader.product(str(states[1]["id"]))
     assert stored is not None

@@ -20,10 +20,9 @@ from read_index.indices import (
     swap_alias,
 )
 from read_index.projections import project
-from read_index.queries import CatalogReader
-from read_index.transport import ClientTransport
 from read_index.writer import apply
 from tests.integration.read_index.states import product_state, record
+from tests.support.readers import catalog_reader
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -50,7 +49,7 @@ async def test_a_swap_moves_readers_to_the_new_index_and_returns_the_old(
 
     assert replaced == old
     assert await current_index(es_client, index_prefix, "products") == fresh
-    assert await CatalogReader(ClientTransport(es_client), index_prefix).product(state["id"]) is not None
+    assert await catalog_reader(es_client, index_prefix).product(state["id"]) is not None
     assert await swap_alias(es_client, index_prefix, "products", fresh) is None
 
 
