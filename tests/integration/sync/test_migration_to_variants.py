@@ -37,11 +37,11 @@ from domain.storage.tables import orders, outbox, products, skus
 from domain.storage.unit_of_work import SqlUnitOfWorkFactory, rows_to_write
 from read_index.queries import CatalogReader
 from read_index.search import ProductFilter, SearchRequest
-from read_index.transport import ClientTransport
 from sync.rebuild import rebuild
 from sync.worker import SyncWorker
 from tests.conftest import DATABASES, new_database
 from tests.integration.sync.conftest import FAST, assert_verified_clean
+from tests.support.readers import catalog_reader
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -218,7 +218,7 @@ async def test_reindexed_after_the_migration_verify_is_clean_and_old_reads_answe
         worker = SyncWorker(worker_engine, es_client, index_prefix, FAST, registry=CollectorRegistry())
         await worker.run_until_caught_up()  # the old outbox, as a worker indexed it before the upgrade
         await es_client.indices.refresh(index=f"{index_prefix}-*")
-        reader = CatalogReader(ClientTransport(es_client), index_prefix)
+        reader = catalog_reader(es_client, index_prefix)
         before = await old_style_reads(reader, old_writes)
         assert before["search"][0] == 2  # the oak chairs; the mug is sold out, and no oak chair
 
