@@ -29,7 +29,8 @@ from domain.model.errors import Duplicate, ErrorCode, NotFound, Problem
 from domain.model.inventory import StockAdjustment, StockReceipt
 from domain.model.money import Money
 from domain.model.order_lines import OrderRequest
-from domain.model.orders import Order, cancellation_reason
+from domain.model.orders import Order, cancellation_reason, unknown_order
+from domain.model.quoting import quoted
 from domain.model.slugs import candidates, made_slug
 from domain.ports import Handler, Outcome, SkuTaken, SlugTaken, TransientConflict, UnitOfWork
 
@@ -37,21 +38,21 @@ from domain.ports import Handler, Outcome, SkuTaken, SlugTaken, TransientConflic
 async def _product(uow: UnitOfWork, product_id: str) -> Product:
     product = await uow.products.get(product_id)
     if product is None:
-        raise NotFound(f"no product with id {product_id}", "productId")
+        raise NotFound(f"no product with id {quoted(product_id)}", "productId")
     return product
 
 
 async def _product_by_sku(uow: UnitOfWork, sku: str) -> Product:
     product = await uow.products.get_by_sku(sku)
     if product is None:
-        raise NotFound(f"no product with sku {sku}", "sku")
+        raise NotFound(f"no product with sku {quoted(sku)}", "sku")
     return product
 
 
 async def _order(uow: UnitOfWork, order_id: str) -> Order:
     order = await uow.orders.get(order_id)
     if order is None:
-        raise NotFound(f"no order with id {order_id}", "orderId")
+        raise unknown_order(order_id)
     return order
 
 
@@ -90,7 +91,11 @@ async def create_product(command: CreateProduct, uow: UnitOfWork) -> Outcome:
     except SlugTaken as taken:
         if free_slug is not None:
             raise TransientConflict(f"a concurrent command took the slug {free_slug}") from None
-        raise Duplicate(f"another product has the slug {taken.slug}", "slug") from None
+        raise _slug_taken(taken) from None
+
+
+def _slug_taken(taken: SlugTaken) -> Duplicate:
+    return Duplicate(f"another product has the slug {quoted(taken.slug)}", "slug")
 
 
 async def _free_slug(uow: UnitOfWork, base: str) -> str:
@@ -106,7 +111,7 @@ async def _free_slug(uow: UnitOfWork, base: str) -> str:
 def _taken(taken: SkuTaken, fields: dict[str, str]) -> Duplicate:
     """DUPLICATE on each input field whose sku another product or variant has."""
     problems = [
-        Problem(ErrorCode.DUPLICATE, f"sku {sku} is taken by another product or variant", fields.get(sku))
+        Problem(ErrorCode.DUPLICATE, f"sku {quoted(sku)} is taken by another product or variant", fields.get(sku))
         for sku in taken.skus
     ]
     return Duplicate.of(problems)
@@ -128,7 +133,7 @@ async def update_product_details(command: UpdateProductDetails, uow: UnitOfWork)
     try:
         return await uow.commit(product)
     except SlugTaken as taken:
-        raise Duplicate(f"another product has the slug {taken.slug}", "slug") from None
+        raise _slug_taken(taken) from None
 
 
 async def change_product_price(command: ChangeProductPrice, uow: UnitOfWork) -> Outcome:

@@ -12,13 +12,15 @@ ATTRIBUTE_NAME_MAX = 64
 ATTRIBUTE_VALUE_MAX = 200
 PRICE_MAX = 1_000_000_000
 QUANTITY_MAX = 1_000_000
+ON_HAND_MAX = 1_000_000_000
+"""The most a product may have on hand, all its stock together (summed over its variants). Every stock figure (on
+hand, reserved, available, a variant's or the product's) then fits a 32-bit integer: GraphQL's Int and the index
+mapping's `integer`."""
 ORDER_LINES_MAX = 100
 ORDER_LINE_QUANTITY_MAX = 10_000
 REASON_MAX = 500
 ID_MAX = 100
 IDEMPOTENCY_KEY_MAX = 200
-STOCK_MAX = 1_000_000_000
-"""A product's on hand, summed over its variants: every sum of stock fits a GraphQL Int (32 bits)."""
 VARIANTS_MAX = 100
 OPTIONS_MAX = 10
 OPTION_NAME_MAX = 64

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from domain.model import input_limits
 from domain.model.images import Image
+from domain.model.quoting import quoted
 from domain.model.validation import Checks
 
 
@@ -51,7 +52,7 @@ def check_attributes(checks: Checks, attributes: tuple[tuple[str, str], ...]) ->
         clean_value = checks.text(f"attributes.{i}.value", value, max_length=input_limits.ATTRIBUTE_VALUE_MAX)
         if clean_name and clean_value:
             if (clean_name, clean_value) in seen:
-                checks.fail(f"attributes.{i}", f"repeats {clean_name}={clean_value}")
+                checks.fail(f"attributes.{i}", f"repeats {quoted(f'{clean_name}={clean_value}')}")
             seen.add((clean_name, clean_value))
             result.append((clean_name, clean_value))
     return tuple(result)

@@ -1,8 +1,9 @@
 """The stock side of a product: stock lives on its variants, found by their skus, under the product's bounds.
 
 A stock command or an order line names a variant's sku (a product created without variants has one variant with
-the product's own sku, so the product's sku works there). A product's on hand, summed over its variants, never
-exceeds `STOCK_MAX`, so every sum of stock fits a GraphQL Int.
+the product's own sku, so the product's sku works there). The bound on stock (`inventory.check_total_on_hand`) is
+the product's: its on hand summed over all its variants, so that every sum of stock, the product's as much as any
+variant's, fits a GraphQL Int and the index mapping's `integer`.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from domain.model.events import (
     StockReserved,
     StockShipped,
 )
-from domain.model.input_limits import STOCK_MAX
-from domain.model.inventory import StockAdjustment, StockItem, StockReceipt
+from domain.model.inventory import StockAdjustment, StockItem, StockReceipt, check_total_on_hand
 from domain.model.product_status import ProductStatus
+from domain.model.quoting import quoted
 from domain.model.variants import Variant, total_on_hand
 
 _SKUS_LISTED = 5
@@ -49,14 +50,14 @@ class ProductStock(Aggregate):
 
     def receive_stock(self, receipt: StockReceipt, now: datetime) -> None:
         index = self.variant_index(receipt.sku, "sku")
-        self._check_total(receipt.quantity, "quantity")
+        check_total_on_hand(total_on_hand(self.variants) + receipt.quantity, "quantity")
         variant = self._move(index, self.variants[index].stock.received(receipt.quantity))
         self.record_at(now, StockReceived(product_id=self.id, occurred_at=now, sku=variant.sku,
                                           quantity=receipt.quantity))  # fmt: skip
 
     def adjust_stock(self, adjustment: StockAdjustment, now: datetime) -> None:
         index = self.variant_index(adjustment.sku, "sku")
-        self._check_total(adjustment.delta, "delta")
+        check_total_on_hand(total_on_hand(self.variants) + adjustment.delta, "delta")
         variant = self._move(index, self.variants[index].stock.adjusted(adjustment.delta))
         event = StockAdjusted(
             product_id=self.id, occurred_at=now, sku=variant.sku, delta=adjustment.delta, reason=adjustment.reason
@@ -98,10 +99,11 @@ class ProductStock(Aggregate):
             listed = [variant.sku for variant in self.variants[:_SKUS_LISTED]]
             more = ", …" if len(self.variants) > _SKUS_LISTED else ""
             message = (
-                f"{wanted} is the product's own sku, not a variant's: name a variant's sku ({', '.join(listed)}{more})"
+                f"{quoted(wanted)} is the product's own sku, not a variant's: name a variant's sku "
+                f"({', '.join(listed)}{more})"
             )
             raise ValidationFailed(message, field)
-        raise NotFound(f"product {self.sku} has no variant with sku {wanted}", field)
+        raise NotFound(f"product {self.sku} has no variant with sku {quoted(wanted)}", field)
 
     def replace_variant(self, index: int, variant: Variant) -> None:
         self.variants = (*self.variants[:index], variant, *self.variants[index + 1 :])
@@ -114,9 +116,3 @@ class ProductStock(Aggregate):
         variant = replace(self.variants[index], stock=stock)
         self.replace_variant(index, variant)
         return variant
-
-    def _check_total(self, delta: int, field: str) -> None:
-        total = total_on_hand(self.variants) + delta
-        if total > STOCK_MAX:
-            message = f"would bring the product's stock on hand to {total}, above the {STOCK_MAX} a product may hold"
-            raise ValidationFailed(message, field)
