@@ -17,8 +17,8 @@ from domain.model.events import (
     ProductVariantDiscontinued,
     ProductVariantUpdated,
 )
-from domain.model.input_limits import OPTIONS_MAX, VARIANTS_MAX
-from domain.model.inventory import StockItem, StockReceipt
+from domain.model.input_limits import ON_HAND_MAX, OPTIONS_MAX, VARIANTS_MAX
+from domain.model.inventory import StockAdjustment, StockItem, StockReceipt
 from domain.model.money import Money
 from tests.unit.domain.test_products import create
 
@@ -340,10 +340,11 @@ def test_a_stock_command_naming_the_products_own_sku_of_a_product_with_variants_
 
 def test_a_products_stock_on_hand_summed_over_its_variants_is_bounded() -> None:
     product = shirt()
-    product.receive_stock(StockReceipt("SHIRT-M", 600_000_000), NOW)
-    assert refused(product.receive_stock, StockReceipt("SHIRT-L", 400_000_001), NOW) == [("VALIDATION", "quantity")]
-    product.receive_stock(StockReceipt("SHIRT-L", 400_000_000), NOW)
-    assert product.stock.on_hand == 1_000_000_000
+    product.receive_stock(StockReceipt("SHIRT-M", ON_HAND_MAX - 400), NOW)
+    assert refused(product.receive_stock, StockReceipt("SHIRT-L", 401), NOW) == [("VALIDATION", "quantity")]
+    assert refused(product.adjust_stock, StockAdjustment("SHIRT-L", 401, "found"), NOW) == [("VALIDATION", "delta")]
+    product.receive_stock(StockReceipt("SHIRT-L", 400), NOW)
+    assert product.stock.on_hand == ON_HAND_MAX
 
 
 def test_a_discontinued_variant_cannot_be_ordered() -> None:
