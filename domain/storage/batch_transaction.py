@@ -50,7 +50,7 @@ class SqlBatch:
     def __init__(
         self,
         connect: Callable[[], Awaitable[Any]],
-        unit_of_work: Callable[[Callable[[], Awaitable[SavepointTransaction]]], UnitOfWork],
+        unit_of_work: Callable[[Callable[[], Awaitable[Any]]], UnitOfWork],
         write_lock: asyncio.Lock | None,
     ) -> None:
         self._connect = connect
