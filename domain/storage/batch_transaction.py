@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import CursorResult, Executable, text
+from sqlalchemy import CursorResult, Dialect, Executable, text
 
 from domain.ports import UnitOfWork
 from domain.storage.database_errors import Stage, store_refusal
@@ -24,6 +24,11 @@ class SavepointTransaction:
     def __init__(self, outer: Any) -> None:
         self._outer = outer
         self._open = False
+
+    @property
+    def dialect(self) -> Dialect:
+        dialect: Dialect = self._outer.dialect
+        return dialect
 
     async def begin(self) -> None:
         await self._outer.execute(_SAVEPOINT)
@@ -50,7 +55,7 @@ class SqlBatch:
     def __init__(
         self,
         connect: Callable[[], Awaitable[Any]],
-        unit_of_work: Callable[[Callable[[], Awaitable[Any]]], UnitOfWork],
+        unit_of_work: Callable[[Callable[[], Awaitable[SavepointTransaction]]], UnitOfWork],
         write_lock: asyncio.Lock | None,
     ) -> None:
         self._connect = connect

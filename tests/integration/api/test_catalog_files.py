@@ -1,6 +1,6 @@
 """`catalog import` and `catalog export` on SQLite and PostgreSQL: the error report, --dry-run, a resumed import
-writing nothing twice, CSV, and the round trip export -> import into an empty database -> the same search
-answers."""
+writing nothing twice, CSV, and the round trip export -> import into an empty database -> verify clean and the
+same search answers."""
 
 from __future__ import annotations
 
@@ -11,17 +11,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from elasticsearch import AsyncElasticsearch
 
 from api.catalog_files.exporting import active_products, product_row, stock_rows
 from api.catalog_files.formats import PRODUCT_COLUMNS, STOCK_COLUMNS, RowWriter
 from api.catalog_files.importing import ImportSummary, import_file
 from api.cli.catalog_files import write_model
 from api.settings import Settings
+from sync.verify import verify
 from tests.integration.api.conftest import Api, open_api, product_input
 
 pytestmark = pytest.mark.elasticsearch
 
-SEARCH = """query { searchProducts(sort: PRICE_ASC, first: 50) { totalCount
+SEARCH = """query($t: String) { searchProducts(sort: PRICE_ASC, first: 50, consistencyToken: $t) { totalCount
   edges { node { sku name brand categoryPath price { amount currency } stock { onHand }
                  attributes { name value } } } } }"""
 
@@ -96,14 +98,16 @@ async def test_a_csv_file_imports_products_and_then_their_stock(api: Api, tmp_pa
 
 
 async def test_export_then_import_into_an_empty_database_gives_the_same_catalog(
-    api: Api, tmp_path: Path, request: pytest.FixtureRequest
+    api: Api, tmp_path: Path, request: pytest.FixtureRequest, es_client: AsyncElasticsearch
 ) -> None:
+    token = None
     for i in range(12):
         price = {"amount": f"{i + 1}.50", "currency": "EUR"}
-        assert (await api.command("createProduct", product_input(f"X-{i}", price=price)))["ok"]
-        if i % 3:
-            assert (await api.command("receiveStock", {"sku": f"X-{i}", "quantity": i * 1000}))["ok"]
-    original = await searched(api)
+        created = await api.command("createProduct", product_input(f"X-{i}", price=price))
+        received = await api.command("receiveStock", {"sku": f"X-{i}", "quantity": i * 1000}) if i % 3 else created
+        token = received["consistencyToken"]
+    original = await searched(api, token=token)
+    assert original["totalCount"] == 12
     products, stock = tmp_path / "export.jsonl", tmp_path / "stock.csv"
     async with write_model(api.settings) as (engine, _):
         with products.open("w") as out, stock.open("w", newline="") as stock_out:
@@ -117,15 +121,18 @@ async def test_export_then_import_into_an_empty_database_gives_the_same_catalog(
     assert (await run_import(copy, products))[0].refused == 0
     assert (await run_import(copy, stock, kind="stock"))[0].refused == 0
     async with open_api(copy) as imported:
-        assert await searched(imported, until=original["totalCount"]) == original
+        assert await searched(imported, until=original) == original
+        report = await verify(imported.services.engine, es_client, copy.index_prefix)
+    assert report.clean, report
 
 
-async def searched(api: Api, until: int | None = None) -> Any:
-    """The search answer; with `until`, once that many products are indexed (the import wrote no token)."""
+async def searched(api: Api, until: Any = None, token: str | None = None) -> Any:
+    """The search answer (after the write of `token`); with `until`, once it is that answer or after a while (the
+    import wrote no token to wait for), whichever comes first."""
     for _ in range(300):
-        body = await api.graphql(SEARCH, token=api.token())
+        body = await api.graphql(SEARCH, {"t": token}, token=api.token())
         found = body["data"]["searchProducts"]
-        if until is None or found["totalCount"] == until:
+        if until is None or found == until:
             return found
         await asyncio.sleep(0.1)
     return found

@@ -1,0 +1,77 @@
+"""`catalog import` of a JSON Lines file of products (100 000; --quick 5 000) into an empty database, on SQLite
+and on PostgreSQL: rows per second, CPU per row and the peak resident memory of the importing process (its
+rusage when it ended). The file is written before timing; the import runs as the CLI does, in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+
+from api.demo import catalog_data as catalog
+from bench.report import Row
+from bench.run import Run
+from bench.scenarios.write import create_input
+from bench.services import catalog_command, catalog_env
+
+PRODUCTS_FULL = 100_000
+PRODUCTS_QUICK = 5_000
+
+
+def _write_file(run: Run, count: int) -> str:
+    path = run.workdir / f"import-{count}.jsonl"
+    with path.open("w") as out:
+        for command in catalog.products(0, count, sku_prefix="IMP"):
+            row = {key: value for key, value in create_input(command)["input"].items() if value is not None}
+            out.write(json.dumps(row) + "\n")
+    return str(path)
+
+
+@dataclass(frozen=True)
+class Imported:
+    seconds: float
+    cpu_seconds: float
+    peak_rss: int
+    summary: str  # the import's last line of output
+
+
+def _import(run: Run, database_url: str, path: str) -> Imported:
+    """`catalog import` in a subprocess: its time, CPU and peak resident memory."""
+    env = catalog_env(database_url, run.elasticsearch.url, run.prefix("import"))
+    started = time.perf_counter()
+    command = [*catalog_command(), "import", path]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert process.stdout is not None
+    output = process.stdout.read().decode()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode not in (0, 1):
+        raise RuntimeError(f"catalog import failed: {output[-300:]}")
+    return Imported(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, output.strip().splitlines()[-1])
+
+
+def _rows(backend: str, count: int, imported: Imported) -> list[Row]:
+    rate = count / imported.seconds
+    rss = imported.peak_rss
+    note = f"{imported.summary}; CPU {imported.cpu_seconds / count * 1000:.2f} ms a row"
+    return [
+        Row("import", f"catalog import rows/s {backend} ({count:,} products)", "rows/s", round(rate), None, None,
+            "higher", note=note),
+        Row("import", f"catalog import peak RSS {backend}", "MiB", round(rss / 2**20), None, None, "lower",
+            note="the importing process's high-water mark"),
+    ]  # fmt: skip
+
+
+async def run(run: Run) -> None:
+    count = PRODUCTS_QUICK if run.settings.quick else PRODUCTS_FULL
+    run.console.log(f"import: writing a file of {count:,} products")
+    path = _write_file(run, count)
+    backends = [("sqlite", run.sqlite_url("import"))]
+    if run.postgres is not None:
+        backends.append(("postgres", run.postgres.new_database("bench_import")))
+    for backend, database_url in backends:
+        run.console.log(f"import: catalog import on {backend}")
+        run.report.rows.extend(_rows(backend, count, _import(run, database_url, path)))
