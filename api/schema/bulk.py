@@ -22,6 +22,13 @@ from domain.ports import Outcome, StoreUnavailable
 
 Info = strawberry.Info[RequestContext, None]
 
+BULK_MUTATIONS = {
+    "bulkCreateProducts": "createProduct",
+    "bulkReceiveStock": "receiveStock",
+    "bulkChangeProductPrices": "changeProductPrice",
+}
+"""Bulk mutation field -> the single mutation each of its rows is."""
+
 BulkErrorPolicy = strawberry.enum(ErrorPolicy, name="BulkErrorPolicy")
 
 
@@ -98,7 +105,7 @@ class BulkMutation:
         inputs: list[CreateProductInput],
         error_policy: ErrorPolicy | None = ErrorPolicy.REJECT_FAILED_ROWS,
     ) -> BulkResult:
-        return await run_bulk(info.context, "createProduct", inputs, error_policy)
+        return await run_bulk(info.context, BULK_MUTATIONS["bulkCreateProducts"], inputs, error_policy)
 
     @strawberry.mutation
     async def bulk_receive_stock(
@@ -107,7 +114,7 @@ class BulkMutation:
         inputs: list[ReceiveStockInput],
         error_policy: ErrorPolicy | None = ErrorPolicy.REJECT_FAILED_ROWS,
     ) -> BulkResult:
-        return await run_bulk(info.context, "receiveStock", inputs, error_policy)
+        return await run_bulk(info.context, BULK_MUTATIONS["bulkReceiveStock"], inputs, error_policy)
 
     @strawberry.mutation
     async def bulk_change_product_prices(
@@ -116,4 +123,4 @@ class BulkMutation:
         inputs: list[ChangeProductPriceInput],
         error_policy: ErrorPolicy | None = ErrorPolicy.REJECT_FAILED_ROWS,
     ) -> BulkResult:
-        return await run_bulk(info.context, "changeProductPrice", inputs, error_policy)
+        return await run_bulk(info.context, BULK_MUTATIONS["bulkChangeProductPrices"], inputs, error_policy)

@@ -10,7 +10,7 @@ from typing import Any, Self
 from sqlalchemy import CursorResult, Dialect, Executable, text
 
 from domain.ports import UnitOfWork
-from domain.storage.database_errors import Stage, store_refusal
+from domain.storage.transaction_hold import TransactionHold
 
 _SAVEPOINT = text("SAVEPOINT batch_row")
 _RELEASE = text("RELEASE SAVEPOINT batch_row")
@@ -58,53 +58,25 @@ class SqlBatch:
         unit_of_work: Callable[[Callable[[], Awaitable[SavepointTransaction]]], UnitOfWork],
         write_lock: asyncio.Lock | None,
     ) -> None:
-        self._connect = connect
+        self._hold = TransactionHold(connect, write_lock)
         self._unit_of_work = unit_of_work
-        self._write_lock = write_lock
-        self._outer: Any = None
-        self._committing = False
 
     def __call__(self) -> UnitOfWork:
         return self._unit_of_work(self._savepoint)
 
     async def _savepoint(self) -> SavepointTransaction:
-        if self._outer is None:
+        if self._hold.connection is None:
             raise RuntimeError("the batch is used outside its `async with` block")
-        return SavepointTransaction(self._outer)
+        return SavepointTransaction(self._hold.connection)
 
     async def __aenter__(self) -> Self:
-        if self._write_lock is not None:
-            await self._write_lock.acquire()
-        try:
-            self._outer = await self._connect()
-            await self._outer.begin()
-        except BaseException as error:
-            await self._release()
-            refusal = store_refusal(error, Stage.BEGIN)
-            if refusal is not None:
-                raise refusal from error
-            raise
+        await self._hold.open()
         return self
 
     async def commit(self) -> None:
-        self._committing = True
-        await self._outer.commit()
-        self._committing = False
+        await self._hold.commit()
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        await self._release()
-        if exc is not None:
-            refusal = store_refusal(exc, Stage.COMMIT if self._committing else Stage.STATEMENT)
-            if refusal is not None:
-                raise refusal from exc
-
-    async def _release(self) -> None:
-        try:
-            if self._outer is not None:
-                await self._outer.close()  # rolls back whatever was not committed
-        finally:
-            self._outer = None
-            if self._write_lock is not None and self._write_lock.locked():
-                self._write_lock.release()
+        await self._hold.close(exc)
