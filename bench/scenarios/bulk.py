@@ -12,6 +12,7 @@ from bench.load import Operation, PathResult, compare
 from bench.report import Row
 from bench.run import Run
 from bench.scenarios.write import RawWriter, create_input
+from domain.model.commands import CreateProduct
 from domain.storage.migrate import upgrade
 
 TARGET = 0.6
@@ -24,6 +25,10 @@ mutation Bulk($inputs: [CreateProductInput!]!) {
   bulkCreateProducts(inputs: $inputs) { ok written consistencyToken rows { index ok errors { code field } } }
 }
 """
+
+
+def _batch(number: int, sku_prefix: str) -> list[CreateProduct]:
+    return list(catalog.products(number * ROWS, (number + 1) * ROWS, sku_prefix=sku_prefix))
 
 
 def _row(backend: str, results: dict[str, PathResult]) -> Row:
@@ -45,12 +50,11 @@ async def _backend(run: Run, backend: str, database_url: str) -> None:
     batches = BATCHES_QUICK if run.settings.quick else BATCHES_FULL
     tag = backend[:2].upper()
     run.console.log(f"bulk: preparing {batches:,} batches of {ROWS} rows for each side on {backend}")
-    ours_bodies = iter([
-        GraphQLClient.body(BULK_CREATE, {"inputs": [create_input(c)["input"] for c in catalog.products(
-            b * ROWS, ROWS, sku_prefix=f"BOUR{tag}")]}) for b in range(batches)
-    ])  # fmt: skip
-    limit_rows = iter([raw.create_rows_together(list(catalog.products(b * ROWS, ROWS, sku_prefix=f"BRAW{tag}")))
-                       for b in range(batches)])  # fmt: skip
+    ours_bodies = iter(
+        [GraphQLClient.body(BULK_CREATE, {"inputs": [create_input(c)["input"] for c in _batch(b, f"BOUR{tag}")]})
+         for b in range(batches)]
+    )  # fmt: skip
+    limit_rows = iter([raw.create_rows_together(_batch(b, f"BRAW{tag}")) for b in range(batches)])
 
     async def ours(_: int) -> None:
         await client.command(next(ours_bodies), "bulkCreateProducts")
