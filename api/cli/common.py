@@ -42,8 +42,10 @@ def read_settings() -> Settings:
         return Settings()  # type: ignore[call-arg]  # every field has a default; see api/settings.py
     except ValidationError as error:
         for problem in error.errors():
-            name = "CATALOG_" + "_".join(str(part) for part in problem["loc"]).upper()
-            click.echo(f"error: {name}: {problem['msg']}", err=True)
+            message = problem["msg"].removeprefix("Value error, ")
+            if problem["loc"]:  # a rule of one setting, else of several (named in the message)
+                message = "CATALOG_" + "_".join(str(part) for part in problem["loc"]).upper() + ": " + message
+            click.echo(f"error: {message}", err=True)
         sys.exit(EXIT_STARTUP)
 
 
