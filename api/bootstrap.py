@@ -29,6 +29,7 @@ from api.elasticsearch_nodes import node_urls, redacted
 from api.fastpath.lean_elasticsearch import LeanConnections, LeanTransport
 from api.readiness import database_answers, elasticsearch_answers, one_line
 from api.settings import Settings
+from api.store_errors import DATABASE, ELASTICSEARCH, store_trouble
 from api.worker_task import running
 from domain.bus import MessageBus
 from domain.handlers import COMMAND_HANDLERS
@@ -56,6 +57,22 @@ ES_CONNECTIONS = 64
 
 class StartupError(Exception):
     """A problem the operator can fix, in one line that names what failed (and never a secret)."""
+
+
+class StoreUnavailable(StartupError):
+    """A store did not answer at start-up: the configuration may well be right (start the store, or wait)."""
+
+    def __init__(self, message: str, store: str) -> None:
+        super().__init__(message)
+        self.store = store
+
+
+def startup_failure(message: str, error: BaseException, store: str) -> StartupError:
+    """`StoreUnavailable` when `error` says the store did not answer, else `StartupError` (the configuration)."""
+    trouble = store_trouble(error)
+    if trouble is not None and trouble.unavailable:
+        return StoreUnavailable(message, store)
+    return StartupError(message)
 
 
 @dataclass(frozen=True)
@@ -185,9 +202,8 @@ async def migrate(database_url: str) -> list[str]:
         raise StartupError(str(error)) from None
     except (SQLAlchemyError, OSError) as error:
         reason = getattr(error, "orig", None) or error
-        raise StartupError(
-            f"cannot migrate the database at {redacted_database_url(database_url)}: {one_line(reason)}"
-        ) from None
+        message = f"cannot migrate the database at {redacted_database_url(database_url)}: {one_line(reason)}"
+        raise startup_failure(message, error, DATABASE) from None
     for revision in todo:
         log.info("event=migration_applied revision=%s", revision)
     return todo
@@ -212,7 +228,8 @@ async def _check_elasticsearch(client: AsyncElasticsearch, url: str) -> None:
     try:
         await client.options(request_timeout=ES_STARTUP_TIMEOUT_SECONDS, max_retries=others).cluster.health()
     except (TransportError, ApiError, OSError) as error:
-        raise StartupError(f"Elasticsearch is not reachable at {redacted(url)}: {one_line(error)}") from None
+        message = f"Elasticsearch is not reachable at {redacted(url)}: {one_line(error)}"
+        raise startup_failure(message, error, ELASTICSEARCH) from None
 
 
 def index_layout(settings: Settings) -> indices.IndexLayout:
@@ -229,7 +246,8 @@ async def _create_indices(client: AsyncElasticsearch, prefix: str, layout: indic
         names = [indices.alias_name(prefix, model) for model in indices.READ_MODELS] + [state_index(prefix)]
         await client.cluster.health(index=",".join(names), wait_for_status="yellow", timeout="30s")
     except (TransportError, ApiError) as error:
-        raise StartupError(f"cannot create the indices at {redacted(url)}: {one_line(error)}") from None
+        message = f"cannot create the indices at {redacted(url)}: {one_line(error)}"
+        raise startup_failure(message, error, ELASTICSEARCH) from None
 
 
 async def _report_reindex_due(client: AsyncElasticsearch, prefix: str, registry: CollectorRegistry) -> None:

@@ -51,8 +51,9 @@ def configure_logging(settings: Settings) -> None:
     access.handlers[:] = [access_handler]
     access.propagate = False
     access.setLevel(settings.log_level.upper())
-    for noisy in ("elastic_transport", "uvicorn.access"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Their lines repeat what ours say once (an outage, a migration applied), or what the access log says.
+    for noisy in ("elastic_transport", "alembic", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
 
 
 def access_line(fields: dict[str, Any]) -> str:

@@ -21,7 +21,8 @@ from prometheus_client import CollectorRegistry, start_http_server
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.bootstrap import StartupError, elasticsearch_client, index_layout
-from api.cli.common import freeze_startup_heap, settings_from_environment, startup_errors_as_exit
+from api.cli.common import freeze_startup_heap, settings_from_environment
+from api.cli.exit_codes import ExitCode
 from api.cli.managed_elasticsearch import elasticsearch_url
 from api.settings import Settings
 from domain.outbox import OutboxPosition
@@ -47,11 +48,10 @@ class Runtime:
 @asynccontextmanager
 async def database(settings: Settings) -> AsyncIterator[AsyncEngine]:
     """A read-mostly engine (SQLite: deferred transactions, so the worker's reads never block writers)."""
-    with startup_errors_as_exit():
-        try:
-            engine = create_async(settings.database_url, pool_size=5, sqlite_immediate=False)
-        except UnsupportedDatabase as error:
-            raise StartupError(str(error)) from None
+    try:
+        engine = create_async(settings.database_url, pool_size=5, sqlite_immediate=False)
+    except UnsupportedDatabase as error:
+        raise StartupError(str(error)) from None
     try:
         yield engine
     finally:
@@ -62,8 +62,7 @@ async def database(settings: Settings) -> AsyncIterator[AsyncEngine]:
 async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
     """The engine and the Elasticsearch client (the managed local node, started, when no URL is configured)."""
     async with database(settings) as engine:
-        with startup_errors_as_exit():
-            client = elasticsearch_client(await elasticsearch_url(settings))
+        client = elasticsearch_client(await elasticsearch_url(settings))
         freeze_startup_heap()
         try:
             yield Runtime(settings, engine, client)
@@ -171,9 +170,12 @@ async def _status(settings: Settings) -> SyncStatus:
 )
 @click.option("--max-lag-events", type=click.IntRange(min=0), help="Exit 1 when more events are unapplied.")
 def status(max_lag_seconds: float | None, max_lag_events: int | None) -> None:
-    """Print checkpoint, head, backlog and dead letters; a health check with the thresholds (exit 1: lagging)."""
+    """Print checkpoint, head, backlog and dead letters; a health check with the thresholds.
+
+    Reads the database only. Exit 1: lagging; 3: the database does not answer.
+    """
     current = asyncio.run(_status(settings_from_environment()))
     _print_status(current)
     if current.lagging(max_events=max_lag_events, max_seconds=max_lag_seconds):
         click.echo("lagging: behind by more than the thresholds", err=True)
-        sys.exit(1)
+        sys.exit(ExitCode.FOUND)
