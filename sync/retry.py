@@ -27,6 +27,15 @@ class Interrupted(Exception):
     """The worker was told to stop (or lost its lease) while waiting; the unfinished batch is left for later."""
 
 
+class OutageTooLong(Exception):
+    """A store has not answered for longer than its `Outage` may wait (`SyncOptions.give_up_after_seconds`)."""
+
+    def __init__(self, store: str, seconds: float, error: str) -> None:
+        name = {"database": "the database", "elasticsearch": "Elasticsearch"}.get(store, store)
+        super().__init__(f"{name} has not answered for {seconds:.0f} s, the most this command waits: {error}")
+        self.store = store
+
+
 class Backoff:
     """Delays of base * 2**n, capped, each drawn from [delay/2, delay] so that workers do not retry in step."""
 
@@ -58,10 +67,14 @@ async def sleep_or_halt(seconds: float, halt: asyncio.Event) -> None:
 
 
 class Outage:
-    """Tracks whether a store answers. Logs one warning when it stops and one line when it answers again."""
+    """Tracks whether a store answers. Logs one warning when it stops and one line when it answers again.
 
-    def __init__(self, store: str) -> None:
+    With `give_up_after` seconds, a failure that many seconds or more into the outage raises `OutageTooLong`
+    (a command waits, bounded; the live worker waits as long as it takes)."""
+
+    def __init__(self, store: str, give_up_after: float | None = None) -> None:
         self.store = store
+        self.give_up_after = give_up_after
         self.since: float | None = None
         self.retries = 0
 
@@ -71,13 +84,15 @@ class Outage:
 
     def failed(self, error: BaseException | str) -> None:
         self.retries += 1
+        now = time.monotonic()
         if self.since is None:
-            self.since = time.monotonic()
-            log.warning(
-                "event=store_unavailable store=%s error=%r action=retrying with capped exponential backoff",
-                self.store,
-                _short(error),
-            )
+            self.since = now
+            action = "retrying with capped exponential backoff"
+            if self.give_up_after is not None:
+                action = f"waiting up to {self.give_up_after:.0f} s for it"
+            log.warning("event=store_unavailable store=%s error=%r action=%s", self.store, _short(error), action)
+        elif self.give_up_after is not None and now - self.since >= self.give_up_after:
+            raise OutageTooLong(self.store, now - self.since, _short(error))
 
     def recovered(self) -> None:
         if self.since is not None:

@@ -21,7 +21,8 @@ MEANINGS: dict[ExitCode, str] = {
     "failing, `elasticsearch status` not running",
     ExitCode.USAGE: "bad usage or configuration: an option, a CATALOG_* value, a key file, a database without "
     "the catalog's tables",
-    ExitCode.UNAVAILABLE: "a store did not answer (database or Elasticsearch): nothing was checked or changed",
+    ExitCode.UNAVAILABLE: "a store did not answer (database or Elasticsearch): nothing was checked or changed; "
+    "`reindex`: after waiting out the outage for --max-outage-seconds",
     ExitCode.INTERNAL: "an unexpected error (a bug): one line; CATALOG_LOG_LEVEL=DEBUG logs the traceback",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
 }

@@ -22,6 +22,7 @@ from api.elasticsearch_nodes import redacted
 from api.readiness import one_line
 from api.settings import Settings
 from api.store_errors import DATABASE, ELASTICSEARCH, store_trouble
+from sync.retry import OutageTooLong
 
 log = logging.getLogger("catalog.cli")
 
@@ -74,6 +75,8 @@ def explain(error: Exception) -> tuple[ExitCode, str]:
         return ExitCode.UNAVAILABLE, _with_hint(str(error), error.store, settings)
     if isinstance(error, StartupError):
         return ExitCode.USAGE, str(error)
+    if isinstance(error, OutageTooLong):
+        return ExitCode.UNAVAILABLE, str(error)
     trouble = store_trouble(error)
     if trouble is None:
         return ExitCode.INTERNAL, f"unexpected {type(error).__name__}: {one_line(error)} (a bug; please report it)"
