@@ -4,8 +4,9 @@
 
 POST /graphql answers what `api.graphql_http.GraphQLHttp` answers. With the fast path (`settings.fast_path`)
 it is served in plain ASGI ahead of starlette (`api.fastpath.asgi_endpoint`); without it, as a starlette
-route. Starlette serves the rest and runs the lifespan. Access lines go to the `catalog.access` logger, one JSON
-object per request.
+route. Starlette serves the rest and runs the lifespan. Access lines go to the `catalog.access` logger, one per
+request, in the stream's format (`api/logs.py`); each request has an id (`api/request_id.py`), in its response's
+`X-Request-Id` header and in every line logged while it is served.
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.bootstrap import Services, services
 from api.fastpath.asgi_endpoint import Dispatch, GraphQLEndpoint
 from api.graphql_http import GRAPHQL_PATH, JSON_TYPE, OPERATION_KEY, GraphQLHttp, GraphQLRoute, error_body
-from api.logs import ACCESS_LOGGER, access_line
+from api.logs import ACCESS_LOGGER, FIELDS
 from api.pages.graphiql import graphiql_page
 from api.pages.routes import page_routes
+from api.request_id import HEADER as REQUEST_ID_HEADER
+from api.request_id import REQUEST_ID, accepted_or_new
 from api.schema.schema import build_schema
 from api.settings import Settings
 
@@ -131,8 +134,9 @@ async def readyz(request: Request) -> Response:
 
 
 class AccessLog:
-    """One JSON line per request (method, path, status, duration, operation name); never headers or bodies.
-    Also counts requests and times them in the Prometheus registry."""
+    """One access line per request (method, path, status, duration, operation, client, request id); never
+    headers or bodies. Sets the request id for the request's log lines and its response. Also counts requests
+    and times them in the Prometheus registry."""
 
     def __init__(self, app: ASGIApp, state: State) -> None:
         self.app = app
@@ -144,17 +148,22 @@ class AccessLog:
             return
         started = time.perf_counter()
         status = 500
+        request_id = accepted_or_new(_header(scope, REQUEST_ID_HEADER))
+        context = REQUEST_ID.set(request_id)
+        echoed = (REQUEST_ID_HEADER, request_id.encode())
 
         async def send_with_status(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                message = {**message, "headers": [*message.get("headers", ()), echoed]}
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_status)
         finally:
             self._record(scope, status, time.perf_counter() - started)
+            REQUEST_ID.reset(context)
 
     def _record(self, scope: Scope, status: int, seconds: float) -> None:
         path: str = scope["path"]
@@ -173,7 +182,14 @@ class AccessLog:
                 "operation": state.get(OPERATION_KEY),
                 "client": client[0] if client else None,
             }
-            access_log.info(access_line(fields))
+            access_log.info("event=request", extra={FIELDS: fields})
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value)
+    return None
 
 
 _ROUTES = frozenset({GRAPHQL_PATH, "/metrics", "/healthz", "/readyz"})

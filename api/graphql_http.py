@@ -69,10 +69,10 @@ class GraphQLHttp:
             return 400, error_body("'variables' must be a JSON object")
         if operation_name is not None and not isinstance(operation_name, str):
             return 400, error_body("'operationName' must be a string")
-        scope.setdefault("state", {})[OPERATION_KEY] = operation_name
+        operation = self.schema.operation_label(payload["query"], operation_name)
+        scope.setdefault("state", {})[OPERATION_KEY] = operation  # for the access line
         context = RequestContext(self._state.services, authorization)
         result = await self.schema.execute(payload["query"], variables, context, operation_name)
-        operation = self.schema.operation_label(payload["query"], operation_name) if result.errors else None
         return _result(result, operation)
 
 
