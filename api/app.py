@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, MutableMapping
 from contextlib import asynccontextmanager
 from typing import Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.applications import Starlette
 from starlette.datastructures import State
 from starlette.requests import Request
@@ -29,6 +29,7 @@ from api.bootstrap import Services, services
 from api.fastpath.asgi_endpoint import Dispatch, GraphQLEndpoint
 from api.graphql_http import GRAPHQL_PATH, JSON_TYPE, OPERATION_KEY, GraphQLHttp, GraphQLRoute, error_body
 from api.logs import ACCESS_LOGGER, FIELDS
+from api.metrics import HttpMetrics
 from api.pages.graphiql import graphiql_page
 from api.pages.routes import page_routes
 from api.request_id import HEADER as REQUEST_ID_HEADER
@@ -74,32 +75,6 @@ def create_app(settings: Settings, *, prebuilt: Services | None = None) -> ASGIA
 def _attach(state: State, built: Services) -> None:
     state.services = built
     state.http = HttpMetrics(built.registry)
-
-
-class HttpMetrics:
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.requests = Counter(
-            "catalog_http_requests", "HTTP requests by route and status", ["route", "status"], registry=registry
-        )
-        self.seconds = Histogram(
-            "catalog_http_request_seconds",
-            "Time to answer an HTTP request, by route",
-            ["route"],
-            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
-            registry=registry,
-        )
-        self._children: dict[tuple[str, int], tuple[Any, Any]] = {}
-
-    def observe(self, route: str, status: int, seconds: float) -> None:
-        # `labels()` validates and locks on every call; the labelled children never change, so keep them.
-        children = self._children.get((route, status))
-        if children is None:
-            children = self._children[route, status] = (
-                self.requests.labels(route, str(status)),
-                self.seconds.labels(route),
-            )
-        children[0].inc()
-        children[1].observe(seconds)
 
 
 class GraphQLPages:

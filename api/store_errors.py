@@ -1,5 +1,6 @@
 """What a store's error means to an operator: the store is down (try again later), or the configuration is wrong
-(fix it first). One place, asked by start-up (`bootstrap`) and by the CLI when it picks an exit code."""
+(fix it first). One place, asked by start-up (`bootstrap`) and by the CLI when it picks an exit code; and the
+database's URL as messages name it, without its password (Elasticsearch's: `api.elasticsearch_nodes.redacted`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from elastic_transport import ConnectionError as ElasticsearchConnectionError
 from elastic_transport import ConnectionTimeout, TlsError
 from elasticsearch import ApiError
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -58,3 +60,7 @@ def _database_trouble(error: DBAPIError) -> StoreTrouble | None:
     if isinstance(error, OperationalError | InterfaceError) or error.connection_invalidated:
         return StoreTrouble(DATABASE, unavailable=True)
     return None
+
+
+def redacted_database_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)

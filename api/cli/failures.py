@@ -16,12 +16,12 @@ from typing import Any, NoReturn
 import click
 from pydantic import ValidationError
 
-from api.bootstrap import StartupError, StoreUnavailable, redacted_database_url
 from api.cli.exit_codes import ExitCode
 from api.elasticsearch_nodes import redacted
 from api.readiness import one_line
 from api.settings import Settings
-from api.store_errors import DATABASE, ELASTICSEARCH, store_trouble
+from api.startup_errors import StartupError, StoreUnavailable
+from api.store_errors import DATABASE, ELASTICSEARCH, redacted_database_url, store_trouble
 from sync.retry import OutageTooLong
 
 log = logging.getLogger("catalog.cli")

@@ -7,8 +7,8 @@ import asyncio
 import click
 
 from api.bootstrap import migrate as apply_migrations
-from api.bootstrap import redacted_database_url
 from api.cli.common import settings_from_environment
+from api.store_errors import redacted_database_url
 
 
 @click.command()

@@ -1,6 +1,6 @@
-"""What an operator sees of the running API: a request id in the response and in every log line of the request,
-one log format per stream, the operation on every access line. Each test runs on the fast path and on the plain
-path (see conftest)."""
+"""What an operator sees of the running API: commands and Elasticsearch requests on /metrics, a request id in the
+response and in every log line of the request, one log format per stream, the operation on every access line.
+Each test runs on the fast path and on the plain path (see conftest)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,14 @@ pytestmark = pytest.mark.elasticsearch
 LogLines = Callable[[bool], io.StringIO]
 
 
+def metric(text: str, name: str, **labels: str) -> float:
+    """The value of one sample in Prometheus text, 0 when absent."""
+    wanted = ",".join(f'{key}="{value}"' for key, value in labels.items())
+    pattern = re.escape(f"{name}{{{wanted}}}" if labels else name) + r" (\S+)"
+    found = re.search(pattern, text)
+    return float(found.group(1)) if found else 0.0
+
+
 @pytest.fixture
 def log_lines(monkeypatch: pytest.MonkeyPatch, make_settings: Callable[..., Settings]) -> Iterator[LogLines]:
     """`log_lines(json)` configures logging as `catalog` does, in that format, onto a buffer it returns; the
@@ -39,6 +47,43 @@ def log_lines(monkeypatch: pytest.MonkeyPatch, make_settings: Callable[..., Sett
     yield configure
     root.handlers[:], root.level = saved[0], saved[1]
     access.handlers[:], access.level, access.propagate = saved[2], saved[3], saved[4]
+
+
+async def test_commands_are_counted_by_mutation_and_outcome_and_timed(api: Api) -> None:
+    await api.command("createProduct", product_input("SKU-1"))
+    refused = await api.command("createProduct", product_input("SKU-2", price={"amount": "-1", "currency": "EUR"}))
+    assert refused["ok"] is False
+
+    text = (await api.http.get("/metrics")).text
+
+    assert metric(text, "catalog_commands_total", command="createProduct", outcome="OK") == 1
+    assert metric(text, "catalog_commands_total", command="createProduct", outcome="VALIDATION") == 1
+    assert metric(text, "catalog_command_seconds_count", command="createProduct") == 2
+
+
+async def test_a_command_refused_for_want_of_a_token_is_counted_with_its_code(api: Api) -> None:
+    await api.command("createProduct", product_input("SKU-1"), token=None)
+
+    text = (await api.http.get("/metrics")).text
+
+    assert metric(text, "catalog_commands_total", command="createProduct", outcome="UNAUTHENTICATED") == 1
+
+
+async def test_each_elasticsearch_request_is_timed_once_by_operation(api: Api) -> None:
+    created = await api.command("createProduct", product_input("SKU-1"))
+    await api.graphql(
+        "query($t: String) { searchProducts(consistencyToken: $t) { totalCount } }", {"t": created["consistencyToken"]}
+    )
+    before = (await api.http.get("/metrics")).text
+
+    await api.graphql("{ searchProducts { totalCount } }")
+    await api.graphql("query($id: ID!) { product(id: $id) { sku } }", {"id": created["aggregateId"]})
+    after = (await api.http.get("/metrics")).text
+
+    searches = "catalog_elasticsearch_request_seconds_count"
+    assert metric(after, searches, operation="search") - metric(before, searches, operation="search") == 1
+    assert metric(after, searches, operation="get") - metric(before, searches, operation="get") >= 1
+    assert metric(after, searches, operation="bulk") >= 1  # the sync worker's, through the same client
 
 
 async def test_a_response_carries_a_new_request_id(api: Api) -> None:
