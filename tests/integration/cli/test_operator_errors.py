@@ -119,3 +119,13 @@ def test_verify_exits_0_when_clean_and_3_when_it_could_not_verify(
     assert (clean.code, clean.stdout.splitlines()[-1]) == (ExitCode.OK, "clean")
     assert outage.code == ExitCode.UNAVAILABLE
     assert_one_line(outage.stderr, "Elasticsearch")
+
+
+def test_in_production_the_service_refuses_to_start_without_a_configured_key(tmp_path: Path, sqlite_url: str) -> None:
+    env = environment(tmp_path, database_url=sqlite_url, environment="production")
+    del env["CATALOG_JWT_SECRET"]
+
+    outcome = catalog(env, tmp_path, "serve", "--port", "0")
+
+    assert outcome.code == ExitCode.USAGE
+    assert_one_line(outcome.stderr, "CATALOG_ENVIRONMENT=production needs CATALOG_JWT_SECRET")
