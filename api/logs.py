@@ -118,9 +118,22 @@ def _plain(value: object) -> str:
     return repr(text) if not text or _NEEDS_QUOTES.search(text) else text
 
 
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to `sys.stderr` as it is when a line is written: a progress display (`catalog reindex`'s) replaces
+    it while it runs, to print lines above its bars instead of having them overwritten."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _stream: Any) -> None:
+        """The stream is always the current sys.stderr."""
+
+
 def configure_logging(settings: Settings) -> None:
     """Idempotent: replaces the root handler, so that `catalog serve`, uvicorn and the access log write one format."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = StderrHandler()
     handler.setFormatter(JsonFormatter() if settings.log_json else KeyValueFormatter())
     handler.addFilter(RequestIdFilter())
     root = logging.getLogger()

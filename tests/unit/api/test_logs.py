@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import sys
 
 import pytest
 
-from api.logs import FIELDS, JsonFormatter, KeyValueFormatter, RequestIdFilter, event_fields
+from api.logs import FIELDS, JsonFormatter, KeyValueFormatter, RequestIdFilter, configure_logging, event_fields
 from api.request_id import REQUEST_ID
+from api.settings import Settings
 
 
 def record(message: str, *args: object, **fields: object) -> logging.LogRecord:
@@ -69,3 +72,18 @@ def test_a_line_logged_during_a_request_carries_its_id(formatter: logging.Format
 
     assert "abc123" in line
     assert "abc123" not in formatter.format(record("event=x"))
+
+
+def test_lines_go_to_stderr_as_it_is_when_they_are_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A progress display replaces sys.stderr while it runs, to print log lines above its bars."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        configure_logging(Settings.model_validate({"log_level": "INFO"}))
+        redirected = io.StringIO()
+        monkeypatch.setattr(sys, "stderr", redirected)
+        logging.getLogger("sync.retry").warning("event=store_unavailable store=elasticsearch")
+    finally:
+        root.handlers[:], root.level = saved
+
+    assert "event=store_unavailable store=elasticsearch" in redirected.getvalue()
