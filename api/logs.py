@@ -143,7 +143,8 @@ def configure_logging(settings: Settings) -> None:
     access.handlers.clear()
     access.propagate = True
     access.setLevel(settings.log_level.upper())
-    # Their lines repeat what ours say once (an outage, a migration applied), or what the access log says.
+    # Their lines repeat what ours say once (a store outage: api.outages, sync.retry; a migration applied), or what
+    # the access log says; elastic_transport would warn with a traceback on every retry while Elasticsearch is down.
     for noisy in ("elastic_transport", "alembic", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
 

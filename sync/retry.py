@@ -67,14 +67,29 @@ async def sleep_or_halt(seconds: float, halt: asyncio.Event) -> None:
 
 
 class Outage:
-    """Tracks whether a store answers. Logs one warning when it stops and one line when it answers again.
+    """Tracks whether a store answers. Logs one warning when it stops and one line when it answers again, each
+    saying what its user does then (the worker retries and catches up; the API answers UNAVAILABLE meanwhile).
 
     With `give_up_after` seconds, a failure that many seconds or more into the outage raises `OutageTooLong`
     (a command waits, bounded; the live worker waits as long as it takes)."""
 
-    def __init__(self, store: str, give_up_after: float | None = None) -> None:
+    def __init__(
+        self,
+        store: str,
+        give_up_after: float | None = None,
+        *,
+        meanwhile: str | None = None,
+        after: str = "catching up",
+    ) -> None:
         self.store = store
         self.give_up_after = give_up_after
+        if meanwhile is None:
+            bounded = give_up_after is not None
+            meanwhile = (
+                f"waiting up to {give_up_after:.0f} s for it" if bounded else "retrying with capped exponential backoff"
+            )
+        self._meanwhile = meanwhile
+        self._after = after
         self.since: float | None = None
         self.retries = 0
 
@@ -87,20 +102,20 @@ class Outage:
         now = time.monotonic()
         if self.since is None:
             self.since = now
-            action = "retrying with capped exponential backoff"
-            if self.give_up_after is not None:
-                action = f"waiting up to {self.give_up_after:.0f} s for it"
-            log.warning("event=store_unavailable store=%s error=%r action=%s", self.store, _short(error), action)
+            log.warning(
+                "event=store_unavailable store=%s error=%r action=%s", self.store, _short(error), self._meanwhile
+            )
         elif self.give_up_after is not None and now - self.since >= self.give_up_after:
             raise OutageTooLong(self.store, now - self.since, _short(error))
 
     def recovered(self) -> None:
         if self.since is not None:
             log.warning(
-                "event=store_available store=%s outage_seconds=%.1f retries=%d action=catching up",
+                "event=store_available store=%s outage_seconds=%.1f retries=%d action=%s",
                 self.store,
                 time.monotonic() - self.since,
                 self.retries,
+                self._after,
             )
         self.since = None
         self.retries = 0

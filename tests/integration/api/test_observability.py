@@ -5,6 +5,7 @@ Each test runs on the fast path and on the plain path (see conftest)."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 import json
 import logging
@@ -184,3 +185,22 @@ async def test_every_access_line_names_the_operation_or_else_its_first_field(
 
     [record] = [record for record in caplog.records if record.name == ACCESS_LOGGER]
     assert record.fields["operation"] == operation  # type: ignore[attr-defined]
+
+
+async def test_access_lines_of_get_and_persisted_queries_name_the_operation_too(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    query = "{ searchProducts(first: 1) { totalCount } }"
+    digest = hashlib.sha256(query.encode()).hexdigest()
+    persisted = json.dumps({"persistedQuery": {"version": 1, "sha256Hash": digest}})
+
+    with caplog.at_level(logging.INFO, logger=ACCESS_LOGGER):
+        await api.http.get("/graphql", params={"query": query, "extensions": persisted})  # sent with its hash
+        by_hash = await api.http.get("/graphql", params={"extensions": persisted})  # the hash alone
+
+    assert by_hash.status_code == 200, by_hash.text
+    records = [record for record in caplog.records if record.name == ACCESS_LOGGER]
+    assert [(record.fields["method"], record.fields["operation"]) for record in records] == [  # type: ignore[attr-defined]
+        ("GET", "searchProducts"),
+        ("GET", "searchProducts"),
+    ]

@@ -54,7 +54,7 @@ async def test_reindex_waits_out_an_elasticsearch_outage_and_resumes(
 ) -> None:
     """Elasticsearch (behind a proxy that is not listening yet) is down when the rebuild starts, then answers."""
     upstream = urlsplit(elasticsearch_url)
-    proxy = TcpProxy((upstream.hostname or "127.0.0.1", upstream.port or 9200), port=free_port())
+    proxy = TcpProxy(upstream.hostname or "127.0.0.1", upstream.port or 9200, port=free_port())
     env = environment(tmp_path, database_url=sqlite_url, elasticsearch_url=proxy.url, index_prefix=index_prefix)
     process = await asyncio.create_subprocess_exec(
         *cli_command("reindex", "--max-outage-seconds", "120"),

@@ -17,7 +17,7 @@ async def test_a_fresh_index_whose_create_timed_out_and_was_retried_is_created_o
     elasticsearch_url: str, es_client: AsyncElasticsearch, index_prefix: str
 ) -> None:
     upstream = urlsplit(elasticsearch_url)
-    async with TcpProxy((upstream.hostname or "127.0.0.1", upstream.port or 9200), hold_first_answer=3.0) as proxy:
+    async with TcpProxy(upstream.hostname or "127.0.0.1", upstream.port or 9200, hold_first_answer=3.0) as proxy:
         impatient = AsyncElasticsearch(proxy.url, request_timeout=1.0, max_retries=2, retry_on_timeout=True)
         try:
             name = await create_fresh_index(impatient, index_prefix, "products")

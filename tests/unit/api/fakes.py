@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry
 
 from api.auth import Authenticator, Keys
 from api.metrics import CommandMetrics
+from api.outages import StoreOutages
 from read_index.facets import AttributeFacet, Facets, FacetValue, PriceRange
 from read_index.queries import OrderPage, ProductPage
 from read_index.search import SearchRequest
@@ -74,4 +75,5 @@ class FakeBackends:
         self.consistency = NoWait()
         self.authenticator = Authenticator(Keys(secret=SECRET))
         self.commands = CommandMetrics(CollectorRegistry())
+        self.outages = StoreOutages()
         self.bus = None
