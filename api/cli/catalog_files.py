@@ -18,6 +18,7 @@ from api.catalog_files.exporting import active_products, product_row, stock_rows
 from api.catalog_files.formats import PRODUCT_COLUMNS, STOCK_COLUMNS, RowWriter, format_of
 from api.catalog_files.importing import CHUNK_ROWS, KINDS, ImportSummary, import_file
 from api.cli.common import settings_from_environment
+from api.cli.exit_codes import ExitCode
 from api.cli.reindex import RateColumn
 from api.settings import Settings
 from domain.bus import MessageBus
@@ -87,7 +88,11 @@ def import_(  # noqa: PLR0917 (click passes options by position)
     """Create products (or receive stock) from a JSON Lines or CSV file, each row as its mutation would.
 
     Rows already written by an earlier run of the same file are not written again, so an interrupted import is
-    resumed by running it again. Refused rows are listed in the error report; exit 1 if any row was refused.
+    resumed by running it again. Refused rows are listed in the error report.
+
+    \b
+    Exit 0: every row written (or already there); 1: some rows refused (see the report); 3: the database did
+    not answer.
     """
     kind = "stock" if stock else "products"
     assert kind in KINDS
@@ -97,7 +102,7 @@ def import_(  # noqa: PLR0917 (click passes options by position)
     click.echo(f"{summary.rows:,} rows: {summary.written:,} {verb}, {summary.refused:,} refused")
     if summary.refused:
         click.echo(f"refused rows: {report}", err=True)
-        sys.exit(1)
+        sys.exit(ExitCode.FOUND)
 
 
 async def _export(path: Path, file_format: str, stock: Path | None) -> int:
