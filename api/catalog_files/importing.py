@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from graphql import GraphQLInputObjectType, GraphQLSchema, get_nullable_type
+
 from api.catalog_files.formats import BadLine, read_rows
 from api.catalog_files.inputs import RowRejected, input_object
-from api.schema.inputs import CreateProductInput, ReceiveStockInput
 from api.schema.mutations import COMMANDS
 from domain.batches import BatchRow, ErrorPolicy, RowAnswer, RowRefused
 from domain.bus import CommandContext, MessageBus
@@ -30,11 +31,8 @@ IMPORTER = "catalog-import"
 CHUNK_ROWS = 500
 REPORT_COLUMNS = ("line", "field", "code", "message")
 
-KINDS: dict[str, tuple[type[Any], str]] = {
-    "products": (CreateProductInput, "createProduct"),
-    "stock": (ReceiveStockInput, "receiveStock"),
-}
-"""What a file holds -> the input type of its rows and the mutation whose command each row is."""
+KINDS: dict[str, str] = {"products": "createProduct", "stock": "receiveStock"}
+"""What a file holds -> the mutation whose input each row is."""
 
 
 @dataclass(slots=True)
@@ -54,17 +52,19 @@ def file_digest(path: Path) -> str:
 
 async def import_file(
     bus: MessageBus,
+    schema: GraphQLSchema,
     path: Path,
+    *,
     file_format: str,
     kind: str,
     report: TextIO,
-    *,
     dry_run: bool = False,
     chunk_rows: int = CHUNK_ROWS,
     progress: Callable[[int], None] = lambda rows: None,
 ) -> ImportSummary:
     """Imports every row of `path`; refused rows go to `report` (CSV: line, field, code, message)."""
-    input_type, mutation = KINDS[kind]
+    mutation = KINDS[kind]
+    input_type = _input_type(schema, mutation)
     key_prefix = f"import:{file_digest(path)}:"
     errors = csv.writer(report)
     errors.writerow(REPORT_COLUMNS)
@@ -99,7 +99,17 @@ def _chunks(rows: Iterator[tuple[int, Any]], size: int) -> Iterator[list[tuple[i
         yield chunk
 
 
-def _batch_row(row: dict[str, Any] | BadLine, input_type: type[Any], mutation: str, key: str) -> BatchRow | DomainError:
+def _input_type(schema: GraphQLSchema, mutation: str) -> GraphQLInputObjectType:
+    """The type of the mutation's `input` argument in the served schema."""
+    assert schema.mutation_type is not None
+    input_type = get_nullable_type(schema.mutation_type.fields[mutation].args["input"].type)
+    assert isinstance(input_type, GraphQLInputObjectType)
+    return input_type
+
+
+def _batch_row(
+    row: dict[str, Any] | BadLine, input_type: GraphQLInputObjectType, mutation: str, key: str
+) -> BatchRow | DomainError:
     if isinstance(row, BadLine):
         return RowRefused([Problem(ErrorCode.VALIDATION, str(row))])
     if "idempotencyKey" in row:

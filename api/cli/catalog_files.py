@@ -20,6 +20,7 @@ from api.catalog_files.importing import CHUNK_ROWS, KINDS, ImportSummary, import
 from api.cli.common import settings_from_environment
 from api.cli.exit_codes import ExitCode
 from api.cli.reindex import RateColumn
+from api.schema.schema import ServedSchema
 from api.settings import Settings
 from domain.bus import MessageBus
 from domain.handlers import COMMAND_HANDLERS
@@ -50,7 +51,9 @@ async def _import(path: Path, file_format: str, kind: str, report: Path, *, dry_
         RateColumn(),
         TimeElapsedColumn(),
     )
-    async with write_model(settings_from_environment()) as (_, bus):
+    settings = settings_from_environment()
+    schema = ServedSchema(settings).graphql  # rows are checked against the served input types
+    async with write_model(settings) as (_, bus):
         with (
             report.open("w", encoding="utf-8", newline="") as errors,
             Progress(*columns, console=Console(stderr=True)) as progress,
@@ -58,10 +61,11 @@ async def _import(path: Path, file_format: str, kind: str, report: Path, *, dry_
             task = progress.add_task("checking" if dry_run else "importing", total=None)
             return await import_file(
                 bus,
+                schema,
                 path,
-                file_format,
-                kind,
-                errors,
+                file_format=file_format,
+                kind=kind,
+                report=errors,
                 dry_run=dry_run,
                 chunk_rows=chunk,
                 progress=lambda rows: progress.advance(task, rows),

@@ -17,11 +17,14 @@ from api.catalog_files.exporting import active_products, product_row, stock_rows
 from api.catalog_files.formats import PRODUCT_COLUMNS, STOCK_COLUMNS, RowWriter
 from api.catalog_files.importing import ImportSummary, import_file
 from api.cli.catalog_files import write_model
+from api.schema.schema import ServedSchema
 from api.settings import Settings
 from sync.verify import verify
 from tests.integration.api.conftest import Api, open_api, product_input
 
 pytestmark = pytest.mark.elasticsearch
+
+SCHEMA = ServedSchema(Settings.model_validate({})).graphql
 
 SEARCH = """query($t: String) { searchProducts(sort: PRICE_ASC, first: 50, consistencyToken: $t) { totalCount
   edges { node { sku name brand categoryPath price { amount currency } stock { onHand }
@@ -37,7 +40,9 @@ async def run_import(settings: Settings, path: Path, **options: Any) -> tuple[Im
     report = io.StringIO()
     async with write_model(settings) as (_, bus):
         fmt = "csv" if path.suffix == ".csv" else "jsonl"
-        summary = await import_file(bus, path, fmt, options.pop("kind", "products"), report, **options)
+        summary = await import_file(
+            bus, SCHEMA, path, file_format=fmt, kind=options.pop("kind", "products"), report=report, **options
+        )
     lines = [line.split(",", 3) for line in report.getvalue().splitlines()[1:]]
     return summary, lines
 
