@@ -17,7 +17,7 @@ from domain.storage.migrate import upgrade
 
 TARGET = 0.6
 ROWS = 250
-BATCHES_QUICK = 40
+BATCHES_QUICK = 16
 BATCHES_FULL = 400
 
 BULK_CREATE = """
