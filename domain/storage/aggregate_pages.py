@@ -13,13 +13,17 @@ from typing import Any
 from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.model.events import ORDER, PRODUCT
+from domain.model.events import ORDER, PRODUCT, WEBHOOK
 from domain.model.snapshots import Snapshot
-from domain.storage.aggregate_rows import order_snapshot, product_snapshot
-from domain.storage.tables import orders, products
+from domain.storage.aggregate_rows import order_snapshot, product_snapshot, webhook_snapshot
+from domain.storage.tables import orders, products, webhooks
 
-_AGGREGATE_TABLES: dict[str, Table] = {PRODUCT: products, ORDER: orders}
-_SNAPSHOTS: dict[str, Callable[[Any], Snapshot]] = {PRODUCT: product_snapshot, ORDER: order_snapshot}
+_AGGREGATE_TABLES: dict[str, Table] = {PRODUCT: products, ORDER: orders, WEBHOOK: webhooks}
+_SNAPSHOTS: dict[str, Callable[[Any], Snapshot]] = {
+    PRODUCT: product_snapshot,
+    ORDER: order_snapshot,
+    WEBHOOK: webhook_snapshot,
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,14 +18,21 @@ from domain.model.catalog import Product
 from domain.model.json_data import as_json_data
 from domain.model.orders import Order
 from domain.model.snapshots import Snapshot
+from domain.model.webhooks import Webhook
 from domain.outbox import OutboxPosition
 from domain.ports import IdempotencyClaim, Outcome, SkuTaken, TransientConflict
-from domain.storage.aggregate_rows import order_row, product_row
+from domain.storage.aggregate_rows import order_row, product_row, webhook_row
 from domain.storage.database_errors import is_sku_taken, is_transient
 from domain.storage.engine import is_sqlite_file
-from domain.storage.repositories import SqlConnection, SqlOrderRepository, SqlProductRepository, Tracker
+from domain.storage.repositories import (
+    SqlConnection,
+    SqlOrderRepository,
+    SqlProductRepository,
+    SqlWebhookRepository,
+    Tracker,
+)
 from domain.storage.sqlite_writer import SqliteWriter
-from domain.storage.tables import idempotency_keys, orders, outbox, products
+from domain.storage.tables import idempotency_keys, orders, outbox, products, webhooks
 
 Clock = Callable[[], datetime]
 T = TypeVar("T")
@@ -45,7 +52,7 @@ class Transaction(SqlConnection, Protocol):
 
 Connect = Callable[[], Awaitable[Transaction]]
 
-_TABLES = {Product.aggregate_type: products, Order.aggregate_type: orders}
+_TABLES = {Product.aggregate_type: products, Order.aggregate_type: orders, Webhook.aggregate_type: webhooks}
 # Built once, executed with parameters: compiled once (see repositories.py).
 _INSERTS = {kind: insert(table) for kind, table in _TABLES.items()}
 _VERSION_CHECKED_UPDATES = {
@@ -69,6 +76,9 @@ def rows_to_write(aggregate: Aggregate) -> tuple[dict[str, Any], list[dict[str, 
     elif isinstance(aggregate, Order):
         snapshot = order = aggregate.snapshot()
         row = order_row(order)
+    elif isinstance(aggregate, Webhook):
+        snapshot = webhook = aggregate.snapshot()
+        row = webhook_row(webhook, aggregate.secret)
     else:
         raise TypeError(f"no table holds a {type(aggregate).__name__}")
     return row, _outbox_rows(aggregate, snapshot)
@@ -97,6 +107,7 @@ class SqlUnitOfWork:
 
     products: SqlProductRepository
     orders: SqlOrderRepository
+    webhooks: SqlWebhookRepository
 
     def __init__(self, connect: Connect, *, clock: Clock = utc_now, write_lock: asyncio.Lock | None = None) -> None:
         self._connect = connect
@@ -118,6 +129,7 @@ class SqlUnitOfWork:
             raise
         self.products = SqlProductRepository(self._connection, self._tracker)
         self.orders = SqlOrderRepository(self._connection, self._tracker)
+        self.webhooks = SqlWebhookRepository(self._connection, self._tracker)
         return self
 
     async def __aexit__(
