@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
@@ -29,9 +30,10 @@ from api.consistency import ConsistencyGate
 from api.fastpath.lean_elasticsearch import LeanConnections, LeanTransport
 from api.readiness import database_answers, elasticsearch_answers, one_line
 from api.settings import Settings
+from api.webhook_options import webhook_options
 from api.worker_task import running
 from domain.bus import MessageBus
-from domain.handlers import COMMAND_HANDLERS
+from domain.handlers import COMMAND_HANDLERS, prechecks
 from domain.outbox import START, OutboxPosition
 from domain.storage.engine import UnsupportedDatabase, create_async, is_sqlite
 from domain.storage.unit_of_work import SqlUnitOfWorkFactory
@@ -40,6 +42,8 @@ from read_index.queries import CatalogReader
 from read_index.transport import ClientTransport, ReadTransport
 from sync.applied_position import applied_position, ensure_state_index, state_index
 from sync.options import SyncOptions
+from sync.webhooks.targets import TargetGuard
+from sync.webhooks.worker import WebhookWorker
 from sync.worker import SyncWorker
 
 if TYPE_CHECKING:
@@ -69,6 +73,7 @@ class Services:
     consistency: ConsistencyGate
     registry: CollectorRegistry
     worker: SyncWorker | None
+    webhooks: WebhookWorker | None
 
     async def readiness(self) -> dict[str, bool]:
         """Whether the database and Elasticsearch answer now."""
@@ -96,7 +101,8 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
         transport = await stack.enter_async_context(_read_transport(settings, client, url))
         registry = CollectorRegistry()
         await _report_reindex_due(client, settings.index_prefix, registry)
-        worker = None
+        guard = TargetGuard(allow_private=settings.webhooks_allow_private_targets)
+        worker = webhooks = None
         if settings.sync_in_process if run_worker is None else run_worker:
             worker_engine = create_async(settings.database_url, pool_size=5, sqlite_immediate=False)
             stack.push_async_callback(worker_engine.dispose)
@@ -108,12 +114,17 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
                 registry=registry,
             )
             await stack.enter_async_context(running(worker))
+            if settings.webhooks_delivery:  # an engine of its own: its queries never wait for the index's
+                webhooks_engine = create_async(settings.database_url, pool_size=5, sqlite_immediate=False)
+                stack.push_async_callback(webhooks_engine.dispose)
+                options = webhook_options(settings)
+                webhooks = WebhookWorker(webhooks_engine, options, registry=registry, guard=guard)
+                await stack.enter_async_context(running(webhooks, "webhook_delivery"))
         uow_factory = SqlUnitOfWorkFactory(engine, serialize_writes=is_sqlite(settings.database_url))
         stack.callback(uow_factory.close)  # before the engine is disposed: the exit stack unwinds in reverse
+        wakes = [w.wake for w in (worker, webhooks) if w is not None]
         bus = MessageBus(
-            uow_factory,
-            COMMAND_HANDLERS,
-            on_committed=worker.wake if worker is not None else None,
+            uow_factory, COMMAND_HANDLERS, on_committed=partial(_call_all, wakes), prechecks=prechecks(guard)
         )
         yield Services(
             settings=settings,
@@ -126,7 +137,13 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
             consistency=_consistency_gate(client, settings),
             registry=registry,
             worker=worker,
+            webhooks=webhooks,
         )
+
+
+def _call_all(calls: list[Callable[[], None]]) -> None:
+    for call in calls:
+        call()
 
 
 @asynccontextmanager

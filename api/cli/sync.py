@@ -24,10 +24,12 @@ from api.bootstrap import StartupError, elasticsearch_client
 from api.cli.common import freeze_startup_heap, settings_from_environment, startup_errors_as_exit
 from api.cli.managed_elasticsearch import elasticsearch_url
 from api.settings import Settings
+from api.webhook_options import webhook_options
 from domain.outbox import OutboxPosition
 from domain.storage.engine import UnsupportedDatabase, create_async
 from sync.options import SyncOptions
 from sync.status import SyncStatus, read_status
+from sync.webhooks.worker import WebhookWorker
 from sync.worker import SyncWorker
 
 log = logging.getLogger("catalog.sync")
@@ -99,7 +101,7 @@ async def _run_worker(
         stop = asyncio.Event()
         _install_stop_signals(stop)
         if not once:
-            await worker.run(stop)
+            await _run_with_webhooks(worker, settings, stop, owner, registry)
             return
         runner = asyncio.create_task(worker.run_until_caught_up())
         stopper = asyncio.create_task(stop.wait())
@@ -110,6 +112,18 @@ async def _run_worker(
         position = (await asyncio.gather(runner, return_exceptions=True))[0]
         if isinstance(position, OutboxPosition):
             click.echo(f"caught up at {position.token()}")
+
+
+async def _run_with_webhooks(
+    worker: SyncWorker, settings: Settings, stop: asyncio.Event, owner: str | None, registry: CollectorRegistry
+) -> None:
+    """The index projection and (unless `CATALOG_WEBHOOKS_DELIVERY=false`) webhook delivery, on engines of their own."""
+    if not settings.webhooks_delivery:
+        await worker.run(stop)
+        return
+    async with database(settings) as engine:
+        webhooks = WebhookWorker(engine, webhook_options(settings), owner=owner, registry=registry)
+        await asyncio.gather(worker.run(stop), webhooks.run(stop))
 
 
 @click.group(invoke_without_command=True)
@@ -129,9 +143,11 @@ def sync(  # noqa: PLR0917 (one parameter per option: click's way)
     poll_seconds: float,
     owner: str | None,
 ) -> None:
-    """Keep the Elasticsearch read models in step with the outbox (Ctrl-C stops after the current batch).
+    """Keep the Elasticsearch read models in step with the outbox (Ctrl-C stops after the current batch), and
+    deliver webhooks (unless CATALOG_WEBHOOKS_DELIVERY=false; --once only indexes).
 
-    Several `catalog sync` processes may run at once: one holds the lease and works, the others stand by.
+    Several `catalog sync` processes may run at once: for each of the two, one holds its lease and works, the
+    others stand by.
     """
     if ctx.invoked_subcommand is not None:
         return
