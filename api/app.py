@@ -30,7 +30,7 @@ from api.graphql_http import GRAPHQL_PATH, JSON_TYPE, OPERATION_KEY, GraphQLHttp
 from api.logs import ACCESS_LOGGER, access_line
 from api.pages.graphiql import graphiql_page
 from api.pages.routes import page_routes
-from api.schema.schema import ServedSchema, build_schema
+from api.schema.schema import build_schema
 from api.settings import Settings
 
 access_log = logging.getLogger(ACCESS_LOGGER)

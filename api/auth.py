@@ -4,11 +4,12 @@ Tokens are JWTs: HS256 with `CATALOG_JWT_SECRET` (a generated development secret
 production, RS256 with the public key or JWKS file in `CATALOG_JWT_PUBLIC_KEY_FILE`. The key is chosen by the
 token's `alg` header, so an HS256 token can never be checked against the public key as if it were a secret.
 
-Scopes (the `scope` claim, space-separated, or a list):
+Scopes (the `scope` claim, space-separated, or a list; who may do what with them: `api.permissions`):
   catalog:write    product commands             inventory:write  stock commands
   orders:write     any order command            orders:read      read any order
   orders:place     a customer token (`sub` is the customer): place orders for itself, pay or cancel its own
                    orders, read its own orders.
+  webhooks:manage  register, remove and list webhooks
 Secrets and tokens never appear in a log line or an error message.
 """
 
@@ -31,19 +32,6 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from api.scopes import Scope
 from api.settings import Settings
-from domain.model.commands import (
-    AdjustStock,
-    CancelOrder,
-    ChangeProductPrice,
-    Command,
-    CreateProduct,
-    DiscontinueProduct,
-    PayOrder,
-    PlaceOrder,
-    ReceiveStock,
-    ShipOrder,
-    UpdateProductDetails,
-)
 from domain.model.errors import ErrorCode
 
 log = logging.getLogger(__name__)
@@ -244,53 +232,3 @@ def _safe_reason(error: Exception) -> str:
     if isinstance(error, KeyError):
         return "the token names an unknown key"
     return (str(error) or type(error).__name__)[:120]
-
-
-# Who may do what.
-
-_COMMAND_SCOPES: dict[type[Command], Scope] = {
-    CreateProduct: Scope.CATALOG_WRITE,
-    UpdateProductDetails: Scope.CATALOG_WRITE,
-    ChangeProductPrice: Scope.CATALOG_WRITE,
-    DiscontinueProduct: Scope.CATALOG_WRITE,
-    ReceiveStock: Scope.INVENTORY_WRITE,
-    AdjustStock: Scope.INVENTORY_WRITE,
-    PlaceOrder: Scope.ORDERS_WRITE,
-    PayOrder: Scope.ORDERS_WRITE,
-    ShipOrder: Scope.ORDERS_WRITE,
-    CancelOrder: Scope.ORDERS_WRITE,
-}
-
-
-def authorize_command(caller: Caller, command: Command) -> Command:
-    """The command as this caller may send it, or AccessDenied(FORBIDDEN). A customer token's pay and cancel
-    commands are narrowed to its own orders (the domain refuses other customers' orders)."""
-    scope = _COMMAND_SCOPES[type(command)]
-    if caller.has(scope):
-        return command
-    customer = caller.customer_id
-    if scope is Scope.ORDERS_WRITE and customer is not None:
-        if isinstance(command, PlaceOrder):
-            if command.customer_id.strip() != customer:
-                raise AccessDenied(ErrorCode.FORBIDDEN, "a customer token places orders for itself only", "customerId")
-            return command
-        if isinstance(command, PayOrder | CancelOrder):
-            return dataclasses.replace(command, on_behalf_of_customer=customer)
-    raise AccessDenied(ErrorCode.FORBIDDEN, f"this operation needs the {scope.value} scope")
-
-
-def readable_orders(caller: Caller, customer_id: str | None) -> str | None:
-    """Whose orders this caller may list, given the customerId it asked for: None means everyone's."""
-    if caller.has(Scope.ORDERS_READ):
-        return customer_id
-    own = caller.subject if caller.has(Scope.ORDERS_PLACE) else None
-    if own is None:
-        raise AccessDenied(ErrorCode.FORBIDDEN, "reading orders needs the orders:read scope or a customer token")
-    if customer_id is not None and customer_id != own:
-        raise AccessDenied(ErrorCode.FORBIDDEN, "a customer token reads its own orders only", "customerId")
-    return own
-
-
-def check_order_readable(caller: Caller, order_customer_id: str) -> None:
-    if readable_orders(caller, None) not in (None, order_customer_id):
-        raise AccessDenied(ErrorCode.FORBIDDEN, "a customer token reads its own orders only", "id")

@@ -13,14 +13,16 @@ from typing import Any, cast
 
 import strawberry
 
-from api.auth import check_order_readable, readable_orders
 from api.consistency import NotYetConsistent
+from api.permissions import check_order_readable, readable_orders, require
 from api.schema.context import RequestContext
 from api.schema.errors import QueryRefused
 from api.schema.inputs import ProductFilter
 from api.schema.orders import Order, OrderConnection
 from api.schema.products import Product, ProductConnection, ProductSuggestion, StockLevel
 from api.schema.scalars import DecimalText
+from api.schema.webhooks import Webhook
+from api.scopes import Scope
 from domain.model.errors import ErrorCode
 from domain.model.orders import OrderStatus
 from domain.outbox import InvalidToken
@@ -124,6 +126,12 @@ async def _orders(  # noqa: PLR0917 - one parameter per GraphQL argument
     return _order_connection(page)
 
 
+async def _webhooks(info: Info, consistency_token: str | None = None) -> list[Webhook]:
+    require(info.context.caller(), Scope.WEBHOOKS_MANAGE)
+    await _consistent(info, consistency_token, search=True)
+    return cast(list[Webhook], await info.context.backends.reader.webhooks())
+
+
 @strawberry.type
 class Query:
     @strawberry.field
@@ -167,3 +175,4 @@ class Query:
     orders: OrderConnection = strawberry.field(
         resolver=_orders, description="A customer token sees only its own orders; customerId is then optional."
     )
+    webhooks: list[Webhook] = strawberry.field(resolver=_webhooks, description="Needs the webhooks:manage scope.")

@@ -160,8 +160,6 @@ webhook_deliveries = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("webhook_id", "txid", "sequence", name="one_delivery_per_webhook_and_record"),
     Index("webhook_deliveries_due", "webhook_id", "status", "txid", "sequence"),
-    Index(
-        "webhook_deliveries_in_order", "webhook_id", "aggregate_type", "aggregate_id", "status", "txid", "sequence"
-    ),
+    Index("webhook_deliveries_in_order", "webhook_id", "aggregate_type", "aggregate_id", "status", "txid", "sequence"),
     Index("webhook_deliveries_by_status", "status", "id"),
 )

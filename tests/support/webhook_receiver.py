@@ -12,8 +12,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-Answer = Callable[["Received"], int | None]
-"""The status to answer a request with, or None to hang (answer nothing until the receiver closes)."""
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes = b""
+    endless: bool = False
+    """Announce a body of a gibibyte and send it until the client goes away."""
+
+
+Answer = Callable[["Received"], "int | Reply | None"]
+"""How to answer a request: a status, a whole reply, or None to hang (answer nothing until the receiver stops)."""
 
 
 @dataclass(frozen=True)
@@ -79,19 +89,30 @@ class Receiver:
                 if request is None:
                     return
                 self.received.append(request)
-                status = self.answer(request)
-                if status is None:
+                reply = self.answer(request)
+                if reply is None:
                     hanging = asyncio.get_running_loop().create_future()
                     self._hanging.add(hanging)
                     await hanging
                     return
-                body = b"" if status in (204, 304) else b"ok"  # a 204 has no body: one would corrupt the next answer
-                writer.write(f"HTTP/1.1 {status} Answer\r\ncontent-length: {len(body)}\r\n\r\n".encode() + body)
+                reply = reply if isinstance(reply, Reply) else Reply(reply, {})
+                writer.write(_encoded(reply))
                 await writer.drain()
+                while reply.endless:
+                    writer.write(b"x" * 65536)
+                    await writer.drain()
         except (ConnectionError, asyncio.CancelledError, asyncio.IncompleteReadError):
             return
         finally:
             writer.close()
+
+
+def _encoded(reply: Reply) -> bytes:
+    body = reply.body or (b"" if reply.status in (204, 304) else b"ok")  # a 204 with a body would corrupt the next
+    headers = {**reply.headers, "content-length": str(1 << 30 if reply.endless else len(body))}
+    body = b"" if reply.endless else body
+    head = f"HTTP/1.1 {reply.status} Answer\r\n" + "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    return (head + "\r\n").encode() + body
 
 
 async def _read_request(reader: asyncio.StreamReader) -> Received | None:
