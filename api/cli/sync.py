@@ -7,6 +7,7 @@ with the composition root's own helpers (the client as `catalog serve` has it).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import signal
@@ -122,7 +123,9 @@ async def _run_with_webhooks(
         await worker.run(stop)
         return
     async with database(settings) as engine:
-        webhooks = WebhookWorker(engine, webhook_options(settings), owner=owner, registry=registry)
+        timing = {"lease_seconds": worker.options.lease_seconds, "poll_seconds": worker.options.poll_seconds}
+        options = dataclasses.replace(webhook_options(settings), **timing)
+        webhooks = WebhookWorker(engine, options, owner=owner, registry=registry)
         await asyncio.gather(worker.run(stop), webhooks.run(stop))
 
 
@@ -130,8 +133,12 @@ async def _run_with_webhooks(
 @click.option("--once", is_flag=True, help="Apply everything committed so far, then exit.")
 @click.option("--metrics-port", type=click.IntRange(1, 65535), help="Serve Prometheus metrics on this port.")
 @click.option("--batch-size", type=click.IntRange(1, 10_000), help="Most events per bulk (default: settings).")
-@click.option("--lease-seconds", type=click.FloatRange(min=0.5), default=15.0, show_default=True)
-@click.option("--poll-seconds", type=click.FloatRange(min=0.01), default=0.1, show_default=True)
+@click.option(
+    "--lease-seconds", type=click.FloatRange(min=0.5), default=15.0, show_default=True, help="Of both leases."
+)
+@click.option(
+    "--poll-seconds", type=click.FloatRange(min=0.01), default=0.1, show_default=True, help="Of both outbox readers."
+)
 @click.option("--owner", help="This worker's name in the lease (default: host:pid:random).")
 @click.pass_context
 def sync(  # noqa: PLR0917 (one parameter per option: click's way)

@@ -31,14 +31,6 @@ class EndpointUrl:
     """Lowercase; an IPv6 literal without its brackets; an internationalized name in its ASCII (IDNA) form."""
     port: int
 
-    @property
-    def literal_address(self) -> Address | None:
-        """The host as an IP address, when it is one (no name to resolve)."""
-        try:
-            return ipaddress.ip_address(self.host)
-        except ValueError:
-            return None
-
     @classmethod
     def parse(cls, checks: Checks, field: str, url: str) -> EndpointUrl | None:
         """The checked URL; None, with the problem added to `checks`, when it is not a usable endpoint."""

@@ -1,24 +1,27 @@
 """One delivery attempt: a signed POST to an endpoint, bounded in time and in what it reads, to an address the
 target guard allowed, following redirects only on the endpoint's own origin.
 
-Each endpoint has an HTTP client of its own (`EndpointClient`), so its connections, pool and slowness stay its
-own. Proxies named by the environment are ignored: a delivery goes straight to the checked address.
+Each endpoint has an HTTP client of its own (`EndpointClient`: aiohttp, with its own connection pool), so its
+connections and its slowness stay its own. The client resolves names only through the guard (`CheckedResolver`,
+with no DNS cache: every new connection is checked), and ignores proxies named by the environment.
 """
 
 from __future__ import annotations
 
 import asyncio
+import socket
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin
 
-import httpx
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
 
 from domain.model.validation import Checks
-from domain.model.webhook_urls import SCHEMES, Address, EndpointUrl
+from domain.model.webhook_urls import EndpointUrl
 from domain.storage.webhook_deliveries import Delivery
 from sync.webhooks import payloads
 from sync.webhooks.options import WebhookOptions
-from sync.webhooks.targets import TargetGuard, TargetRefused
+from sync.webhooks.targets import TargetGuard, TargetRefused, ip_literal
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 SHOWN_BODY_CHARACTERS = 200
@@ -32,22 +35,48 @@ class Attempt:
     """Why it failed, for `catalog webhooks deliveries`: never a secret or a header."""
 
 
+class CheckedResolver(AbstractResolver):
+    """The client's only way from a name to addresses: the guard's, each address checked."""
+
+    def __init__(self, guard: TargetGuard) -> None:
+        self._guard = guard
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        addresses = await self._guard.addresses(host.rstrip("."), port)
+        return [
+            ResolveResult(
+                hostname=host,
+                host=str(address),
+                port=port,
+                family=socket.AF_INET6 if address.version == 6 else socket.AF_INET,
+                proto=0,
+                flags=socket.AI_NUMERICHOST,
+            )
+            for address in addresses
+        ]
+
+    async def close(self) -> None:
+        return None
+
+
 class EndpointClient:
     def __init__(self, url: EndpointUrl, secret: str, guard: TargetGuard, options: WebhookOptions) -> None:
         self._url = url
         self._secret = secret
         self._guard = guard
         self._options = options
-        connections = options.in_flight_per_endpoint
-        self._client = httpx.AsyncClient(
-            trust_env=False,
-            follow_redirects=False,
-            timeout=httpx.Timeout(options.timeout_seconds),
-            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+        connector = aiohttp.TCPConnector(
+            limit=options.in_flight_per_endpoint,
+            use_dns_cache=False,
+            resolver=CheckedResolver(guard),
+            family=socket.AF_UNSPEC,
         )
+        self._session = aiohttp.ClientSession(connector=connector, auto_decompress=False, trust_env=False)
 
     async def close(self) -> None:
-        await self._client.aclose()
+        await self._session.close()
 
     async def post(self, delivery: Delivery) -> Attempt:
         raw = delivery.body.encode()
@@ -60,7 +89,7 @@ class EndpointClient:
             return Attempt(False, None, f"timed out after {seconds:g} s")
         except TargetRefused as refused:
             return Attempt(False, None, f"target refused: {refused}")
-        except httpx.HTTPError as error:
+        except aiohttp.ClientError as error:
             return Attempt(False, None, _one_line(f"{type(error).__name__}: {error}"))
 
     async def _post_following_redirects(self, raw: bytes, headers: dict[str, str]) -> Attempt:
@@ -78,46 +107,24 @@ class EndpointClient:
         return Attempt(False, status, f"HTTP {status}: more than {self._options.max_redirects} redirects")
 
     async def _post_once(self, url: EndpointUrl, raw: bytes, headers: dict[str, str]) -> tuple[int, str | None, str]:
-        """POSTs to the first allowed address of `url`'s host; the status, a redirect's location, and the start of
-        the answer (at most `max_response_bytes` are read)."""
-        address = (await self._guard.addresses(url))[0]
-        extensions = {"sni_hostname": url.host} if url.scheme == "https" else {}
-        request = self._client.build_request(
-            "POST",
-            _pinned(url, address),
-            content=raw,
-            headers={**headers, "Host": _host_header(url)},
-            extensions=extensions,
-        )
-        response = await self._client.send(request, stream=True)
-        try:
+        """The status, a redirect's location, and the start of the answer (at most `max_response_bytes` read)."""
+        if ip_literal(url.host) is not None:  # an IP address never reaches the resolver: checked here
+            await self._guard.addresses(url.host, url.port)
+        async with self._session.post(url.text, data=raw, headers=headers, allow_redirects=False) as response:
             read = await _read_at_most(response, self._options.max_response_bytes)
-        finally:
-            await response.aclose()
-        return response.status_code, response.headers.get("location"), read[:SHOWN_BODY_CHARACTERS]
+            return response.status, response.headers.get("Location"), read[:SHOWN_BODY_CHARACTERS]
 
 
-async def _read_at_most(response: httpx.Response, limit: int) -> str:
-    """The start of the answer, undecoded (no decompression): a huge or endless answer costs `limit` bytes."""
+async def _read_at_most(response: aiohttp.ClientResponse, limit: int) -> str:
+    """The start of the answer, undecoded (no decompression): a huge or endless answer costs `limit` bytes, and its
+    connection is closed rather than drained."""
     read = bytearray()
-    async for chunk in response.aiter_raw():
+    async for chunk in response.content.iter_any():
         read += chunk[: limit - len(read)]
         if len(read) >= limit:
+            response.close()
             break
     return read.decode(errors="replace")
-
-
-def _pinned(url: EndpointUrl, address: Address) -> str:
-    """`url` with its host replaced by the address it was checked to resolve to (the name is not looked up again;
-    TLS still checks the certificate against the name, given as SNI)."""
-    parts = urlsplit(url.text)
-    host = f"[{address}]" if address.version == 6 else str(address)
-    return urlunsplit((url.scheme, f"{host}:{url.port}", parts.path or "/", parts.query, ""))
-
-
-def _host_header(url: EndpointUrl) -> str:
-    host = f"[{url.host}]" if ":" in url.host else url.host
-    return host if SCHEMES[url.scheme] == url.port else f"{host}:{url.port}"
 
 
 def _one_line(text: str, limit: int = 300) -> str:

@@ -21,6 +21,7 @@ from sync.webhooks.endpoint_sender import EndpointSender
 from sync.webhooks.metrics import WebhookMetrics
 from sync.webhooks.options import WebhookOptions
 from sync.webhooks.targets import TargetGuard
+from sync.webhooks.writes import Writes
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +37,15 @@ class _Running:
 
 class Dispatcher:
     def __init__(
-        self, stores: RetryingStores, guard: TargetGuard, options: WebhookOptions, metrics: WebhookMetrics
+        self,
+        stores: RetryingStores,
+        writes: Writes,
+        guard: TargetGuard,
+        options: WebhookOptions,
+        metrics: WebhookMetrics,
     ) -> None:
         self._stores = stores
+        self._writes = writes
         self._guard = guard
         self._options = options
         self._metrics = metrics
@@ -84,7 +91,9 @@ class Dispatcher:
             log.error("event=webhook_endpoint_skipped webhook=%s reason=its URL is not valid", endpoint.id)
             return
         client = EndpointClient(url, endpoint.secret, self._guard, self._options)
-        sender = EndpointSender(endpoint, client, self._stores, self._options, self._metrics)
+        sender = EndpointSender(
+            endpoint, client, stores=self._stores, writes=self._writes, options=self._options, metrics=self._metrics
+        )
         self._running[endpoint.id] = _Running(sender)
         log.info("event=webhook_sender_started webhook=%s", endpoint.id)
 
@@ -99,6 +108,6 @@ class Dispatcher:
             return
         self._last_purge = time.monotonic()
         before = datetime.now(UTC) - timedelta(seconds=self._options.retention_seconds)
-        purged = await self._stores.database(lambda c: webhook_deliveries.purge_finished(c, before), halt, write=True)
+        purged = await self._writes.transaction(lambda c: webhook_deliveries.purge_finished(c, before), halt)
         if purged:
             log.info("event=webhook_deliveries_purged count=%d", purged)

@@ -21,6 +21,7 @@ from sync.retrying_stores import RetryingStores
 from sync.webhooks.attempts import Attempt, EndpointClient
 from sync.webhooks.metrics import WebhookMetrics
 from sync.webhooks.options import WebhookOptions
+from sync.webhooks.writes import Outcome, Writes
 
 log = logging.getLogger(__name__)
 
@@ -30,17 +31,24 @@ class EndpointSender:
         self,
         endpoint: Endpoint,
         client: EndpointClient,
+        *,
         stores: RetryingStores,
+        writes: Writes,
         options: WebhookOptions,
         metrics: WebhookMetrics,
     ) -> None:
         self.endpoint = endpoint
         self._client = client
         self._stores = stores
+        self._writes = writes
         self._options = options
         self._metrics = metrics
         self._work = asyncio.Event()
         self._in_flight: dict[int, asyncio.Task[None]] = {}
+        """Deliveries being sent or having their outcome written (the queue still has them pending)."""
+        self._posting: set[int] = set()
+        """Those of them whose request is under way: what `in_flight_per_endpoint` bounds."""
+        self._slot_freed = asyncio.Event()
         self._retries: list[datetime] = []
         """When the retries this sender scheduled are due (a heap): it looks at the queue then."""
 
@@ -52,10 +60,12 @@ class EndpointSender:
         """Sends until `halt` is set; then lets the attempts in flight finish (each is bounded by its timeout)."""
         try:
             while not halt.is_set():
-                free = self._options.in_flight_per_endpoint - len(self._in_flight)
+                free = self._options.in_flight_per_endpoint - len(self._posting)
                 if free > 0:
                     self._work.clear()
+                    self._slot_freed.clear()
                     for delivery in await self._due(free, halt):
+                        self._posting.add(delivery.id)
                         task = asyncio.create_task(self._deliver(delivery, halt), name=f"webhook-{delivery.id}")
                         self._in_flight[delivery.id] = task
                 await self._wait(halt)
@@ -72,16 +82,16 @@ class EndpointSender:
         )
 
     async def _wait(self, halt: asyncio.Event) -> None:
-        """Until an attempt ends, new deliveries are queued (when a slot is free), a retry is due, the idle poll
-        has passed, or `halt`."""
+        """Until a request or an attempt ends, new deliveries are queued (when a slot is free), a retry is due, the
+        idle poll has passed, or `halt`."""
         now = _now()
         while self._retries and self._retries[0] <= now:
             heapq.heappop(self._retries)
         timeout = self._options.idle_poll_seconds
         if self._retries:
             timeout = min(timeout, (self._retries[0] - now).total_seconds())
-        waiters = [asyncio.ensure_future(halt.wait())]
-        if len(self._in_flight) < self._options.in_flight_per_endpoint:
+        waiters = [asyncio.ensure_future(halt.wait()), asyncio.ensure_future(self._slot_freed.wait())]
+        if len(self._posting) < self._options.in_flight_per_endpoint:
             waiters.append(asyncio.ensure_future(self._work.wait()))
         try:
             await asyncio.wait({*waiters, *self._in_flight.values()}, timeout=timeout, return_when="FIRST_COMPLETED")
@@ -91,11 +101,14 @@ class EndpointSender:
 
     async def _deliver(self, delivery: Delivery, halt: asyncio.Event) -> None:
         """One attempt and its outcome. Halted mid-attempt, the request is abandoned and the delivery stays pending
-        (sent again later: at least once); an outcome being recorded is never cut short."""
+        (sent again later: at least once); an outcome being recorded is never cut short. The request's slot is
+        free once it is answered: the outcome is written meanwhile (in a group with others)."""
         posting = asyncio.ensure_future(self._client.post(delivery))
         halted = asyncio.ensure_future(halt.wait())
         try:
             await asyncio.wait({posting, halted}, return_when=asyncio.FIRST_COMPLETED)
+            self._posting.discard(delivery.id)
+            self._slot_freed.set()
             if not posting.done():
                 return
             await self._record(delivery, posting.result(), halt)
@@ -106,29 +119,20 @@ class EndpointSender:
         finally:
             posting.cancel()
             halted.cancel()
+            self._posting.discard(delivery.id)
             self._in_flight.pop(delivery.id, None)
 
     async def _record(self, delivery: Delivery, attempt: Attempt, halt: asyncio.Event) -> None:
         now = _now()
         if attempt.delivered:
-            code = attempt.status_code or 200
-            await self._stores.database(
-                lambda c: webhook_deliveries.record_delivered(c, delivery.id, code, now), halt, write=True
-            )
+            await self._writes.outcome(Outcome(delivery.id, now, attempt.status_code, None), halt)
             self._metrics.deliveries.labels(self.endpoint.id, "delivered").inc()
             self._metrics.lag.observe(max(0.0, (now - delivery.occurred_at).total_seconds()))
             return
         retry_at = self._retry_at(delivery, now)
         error = attempt.error or "failed"
-        await self._stores.database(
-            lambda c: webhook_deliveries.record_failed(
-                c, delivery.id, status_code=attempt.status_code, error=error, now=now, retry_at=retry_at
-            ),
-            halt,
-            write=True,
-        )
-        outcome = "failed" if retry_at is not None else "dead"
-        self._metrics.deliveries.labels(self.endpoint.id, outcome).inc()
+        await self._writes.outcome(Outcome(delivery.id, now, attempt.status_code, error, retry_at), halt)
+        self._metrics.deliveries.labels(self.endpoint.id, "failed" if retry_at is not None else "dead").inc()
         if retry_at is None:
             log.warning(
                 "event=webhook_dead_letter webhook=%s delivery=%d event_id=%s attempts=%d error=%r",

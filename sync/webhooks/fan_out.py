@@ -30,6 +30,7 @@ from sync.retrying_stores import RetryingStores
 from sync.webhooks import payloads
 from sync.webhooks.options import WebhookOptions
 from sync.webhooks.subscribers import Subscribers
+from sync.webhooks.writes import Writes
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +48,9 @@ class FannedOut:
 
 
 class FanOut:
-    def __init__(self, stores: RetryingStores, options: WebhookOptions) -> None:
+    def __init__(self, stores: RetryingStores, writes: Writes, options: WebhookOptions) -> None:
         self._stores = stores
+        self._writes = writes
         self._options = options
         self._position = OutboxPosition(0, 0)
         self._subscribers = Subscribers()
@@ -119,7 +121,7 @@ class FanOut:
                 await webhook_deliveries.cancel_pending(connection, webhook)
             await sync_checkpoints.save_checkpoint(connection, name, end)
 
-        await self._stores.database(commit, halt, write=True)
+        await self._writes.transaction(commit, halt)
 
 
 def _delivery(webhook: str, event: WebhookEvent, record: OutboxRecord, data: dict[str, Any]) -> NewDelivery:

@@ -26,6 +26,7 @@ from sync.webhooks.fan_out import FanOut
 from sync.webhooks.metrics import WebhookMetrics
 from sync.webhooks.options import WebhookOptions
 from sync.webhooks.targets import TargetGuard
+from sync.webhooks.writes import Writes
 
 log = logging.getLogger(__name__)
 
@@ -100,9 +101,10 @@ class WebhookWorker:
         """One tenure of the lease: fan-out and senders until `stop`, or until the lease is lost."""
         halt = asyncio.Event()
         keeping = asyncio.create_task(self._lease.keep(halt), name="webhook-lease")
-        dispatcher = Dispatcher(self._stores, self._guard, self.options, self.metrics)
+        writes = Writes(self._stores)
+        dispatcher = Dispatcher(self._stores, writes, self._guard, self.options, self.metrics)
         tasks = [
-            asyncio.create_task(self._fan_out(dispatcher, halt), name="webhook-fan-out"),
+            asyncio.create_task(self._fan_out(FanOut(self._stores, writes, self.options), dispatcher, halt)),
             asyncio.create_task(dispatcher.run(halt), name="webhook-dispatcher"),
             asyncio.create_task(stop.wait(), name="webhook-stop"),
         ]
@@ -117,8 +119,7 @@ class WebhookWorker:
             if isinstance(outcome, Exception) and not isinstance(outcome, Interrupted):
                 raise outcome
 
-    async def _fan_out(self, dispatcher: Dispatcher, halt: asyncio.Event) -> None:
-        fan_out = FanOut(self._stores, self.options)
+    async def _fan_out(self, fan_out: FanOut, dispatcher: Dispatcher, halt: asyncio.Event) -> None:
         try:
             start = await fan_out.start(halt)
             log.info(
