@@ -123,8 +123,10 @@ async def _run_with_webhooks(
         await worker.run(stop)
         return
     async with database(settings) as engine:
-        timing = {"lease_seconds": worker.options.lease_seconds, "poll_seconds": worker.options.poll_seconds}
-        options = dataclasses.replace(webhook_options(settings), **timing)
+        timing = worker.options  # the command line's, for both subscriptions
+        options = dataclasses.replace(
+            webhook_options(settings), lease_seconds=timing.lease_seconds, poll_seconds=timing.poll_seconds
+        )
         webhooks = WebhookWorker(engine, options, owner=owner, registry=registry)
         await asyncio.gather(worker.run(stop), webhooks.run(stop))
 

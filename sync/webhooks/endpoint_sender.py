@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import logging
+from collections import deque
 from datetime import UTC, datetime, timedelta
 
 from domain.storage import webhook_deliveries
@@ -49,6 +50,8 @@ class EndpointSender:
         self._posting: set[int] = set()
         """Those of them whose request is under way: what `in_flight_per_endpoint` bounds."""
         self._slot_freed = asyncio.Event()
+        self._ready: deque[Delivery] = deque()
+        """Due deliveries read ahead (each the first pending one of its aggregate, which it stays until sent)."""
         self._retries: list[datetime] = []
         """When the retries this sender scheduled are due (a heap): it looks at the queue then."""
 
@@ -64,10 +67,10 @@ class EndpointSender:
                 if free > 0:
                     self._work.clear()
                     self._slot_freed.clear()
-                    for delivery in await self._due(free, halt):
-                        self._posting.add(delivery.id)
-                        task = asyncio.create_task(self._deliver(delivery, halt), name=f"webhook-{delivery.id}")
-                        self._in_flight[delivery.id] = task
+                    if len(self._ready) < free:
+                        self._ready.extend(await self._due(free + self._options.in_flight_per_endpoint * 3, halt))
+                    for _ in range(min(free, len(self._ready))):
+                        self._send(self._ready.popleft(), halt)
                 await self._wait(halt)
         except Interrupted:
             pass
@@ -75,8 +78,12 @@ class EndpointSender:
             await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
             await self._client.close()
 
+    def _send(self, delivery: Delivery, halt: asyncio.Event) -> None:
+        self._posting.add(delivery.id)
+        self._in_flight[delivery.id] = asyncio.create_task(self._deliver(delivery, halt), name=f"webhook-{delivery.id}")
+
     async def _due(self, limit: int, halt: asyncio.Event) -> list[Delivery]:
-        webhook, busy = self.endpoint.id, set(self._in_flight)
+        webhook, busy = self.endpoint.id, {*self._in_flight, *(delivery.id for delivery in self._ready)}
         return await self._stores.database(
             lambda c: webhook_deliveries.due(c, webhook, _now(), limit, excluding=busy), halt
         )
@@ -91,7 +98,7 @@ class EndpointSender:
         if self._retries:
             timeout = min(timeout, (self._retries[0] - now).total_seconds())
         waiters = [asyncio.ensure_future(halt.wait()), asyncio.ensure_future(self._slot_freed.wait())]
-        if len(self._posting) < self._options.in_flight_per_endpoint:
+        if len(self._posting) < self._options.in_flight_per_endpoint and not self._ready:
             waiters.append(asyncio.ensure_future(self._work.wait()))
         try:
             await asyncio.wait({*waiters, *self._in_flight.values()}, timeout=timeout, return_when="FIRST_COMPLETED")
@@ -129,7 +136,7 @@ class EndpointSender:
             self._metrics.deliveries.labels(self.endpoint.id, "delivered").inc()
             self._metrics.lag.observe(max(0.0, (now - delivery.occurred_at).total_seconds()))
             return
-        retry_at = self._retry_at(delivery, now)
+        retry_at = next_attempt(delivery, now, self._options)
         error = attempt.error or "failed"
         await self._writes.outcome(Outcome(delivery.id, now, attempt.status_code, error, retry_at), halt)
         self._metrics.deliveries.labels(self.endpoint.id, "failed" if retry_at is not None else "dead").inc()
@@ -145,15 +152,15 @@ class EndpointSender:
         else:
             heapq.heappush(self._retries, retry_at)
 
-    def _retry_at(self, delivery: Delivery, now: datetime) -> datetime | None:
-        """When to try again: after a jittered, doubling delay, but never beyond the retry period, which ends with
-        one last attempt; None once that attempt has failed too (a dead letter)."""
-        first = delivery.first_attempt_at or now
-        deadline = first + timedelta(seconds=self._options.retry_period_seconds)
-        if now >= deadline:
-            return None
-        delay = jittered_delay(self._options.backoff_base_seconds, self._options.backoff_cap_seconds, delivery.attempts)
-        return min(now + timedelta(seconds=delay), deadline)
+
+def next_attempt(delivery: Delivery, now: datetime, options: WebhookOptions) -> datetime | None:
+    """When to try a delivery again after its attempt at `now` failed: after a jittered, doubling delay, but never
+    beyond its retry period, which ends with one last attempt; None once that attempt has failed too (dead)."""
+    deadline = (delivery.first_attempt_at or now) + timedelta(seconds=options.retry_period_seconds)
+    if now >= deadline:
+        return None
+    delay = jittered_delay(options.backoff_base_seconds, options.backoff_cap_seconds, delivery.attempts)
+    return min(now + timedelta(seconds=delay), deadline)
 
 
 def _now() -> datetime:

@@ -78,7 +78,7 @@ class FanOut:
         deliveries: list[NewDelivery] = []
         removed: list[str] = []
         changed = False
-        carried = _carried_states(records)
+        carried = carried_states(records)
         for i, record in enumerate(records):
             if record.aggregate_type == WEBHOOK:
                 changed = True
@@ -139,7 +139,7 @@ def _delivery(webhook: str, event: WebhookEvent, record: OutboxRecord, data: dic
     )
 
 
-def _carried_states(records: list[OutboxRecord]) -> dict[int, Snapshot]:
+def carried_states(records: list[OutboxRecord]) -> dict[int, Snapshot]:
     """For each stateless record (by index), the state its aggregate has after the record's transaction, when a
     later record of this batch carries it: the next record of the same aggregate that has a state."""
     carried: dict[int, Snapshot] = {}
