@@ -60,7 +60,7 @@ class EndpointSender:
         self._work.set()
 
     async def run(self, halt: asyncio.Event) -> None:
-        """Sends until `halt` is set; then lets the attempts in flight finish (each is bounded by its timeout)."""
+        """Sends until `halt` is set; then abandons its requests in flight and finishes writing outcomes."""
         try:
             while not halt.is_set():
                 free = self._options.in_flight_per_endpoint - len(self._posting)

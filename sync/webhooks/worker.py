@@ -73,8 +73,9 @@ class WebhookWorker:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Delivers until `stop` is set, then lets the attempts in flight finish and releases the lease. While
-        another process holds the lease, this one stands by."""
+        """Delivers until `stop` is set, then abandons the requests in flight (sent again later: at least once),
+        finishes writing the outcomes it has, and releases the lease. While another process holds the lease, this
+        one stands by."""
         gauges = asyncio.create_task(self._observe(stop), name="webhook-status")
         try:
             failures = Backoff(self.options.store_backoff_base_seconds * 10, self.options.store_backoff_cap_seconds)
