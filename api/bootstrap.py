@@ -17,7 +17,6 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
 
 from elastic_transport import TransportError
 from elasticsearch import ApiError, AsyncElasticsearch, OrjsonSerializer
@@ -27,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.consistency import ConsistencyGate
+from api.elasticsearch_nodes import node_urls, redacted
 from api.fastpath.lean_elasticsearch import LeanConnections, LeanTransport
 from api.readiness import database_answers, elasticsearch_answers, one_line
 from api.settings import Settings
@@ -38,6 +38,7 @@ from domain.outbox import START, OutboxPosition
 from domain.storage.engine import UnsupportedDatabase, create_async, is_sqlite
 from domain.storage.unit_of_work import SqlUnitOfWorkFactory
 from read_index import indices
+from read_index.points_in_time import CursorOptions, PointsInTime
 from read_index.queries import CatalogReader
 from read_index.transport import ClientTransport, ReadTransport
 from sync.applied_position import applied_position, ensure_state_index, state_index
@@ -97,7 +98,7 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
         await migrate(settings.database_url)
         engine = create_async(settings.database_url)
         stack.push_async_callback(engine.dispose)
-        await _create_indices(client, settings.index_prefix, url)
+        await _create_indices(client, settings.index_prefix, index_layout(settings), url)
         transport = await stack.enter_async_context(_read_transport(settings, client, url))
         registry = CollectorRegistry()
         await _report_reindex_due(client, settings.index_prefix, registry)
@@ -110,7 +111,7 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
                 worker_engine,
                 client,
                 settings.index_prefix,
-                SyncOptions(batch_size=settings.sync_batch_size),
+                SyncOptions(batch_size=settings.sync_batch_size, index_layout=index_layout(settings)),
                 registry=registry,
             )
             await stack.enter_async_context(running(worker))
@@ -132,7 +133,7 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
             bus=bus,
             elasticsearch=client,
             elasticsearch_url=url,
-            reader=CatalogReader(transport, settings.index_prefix),
+            reader=CatalogReader(transport, settings.index_prefix, _points_in_time(client, settings)),
             authenticator=authenticator,
             consistency=_consistency_gate(client, settings),
             registry=registry,
@@ -160,6 +161,12 @@ async def _read_transport(settings: Settings, client: AsyncElasticsearch, url: s
         await lean.close()
 
 
+def _points_in_time(client: AsyncElasticsearch, settings: Settings) -> PointsInTime:
+    """Left open on exit: a walk may go on through another process until its keep-alive ends."""
+    options = CursorOptions(settings.cursor_keep_alive_seconds, settings.cursor_max_points_in_time)
+    return PointsInTime(client, settings.index_prefix, options)
+
+
 def _given_elasticsearch_url(settings: Settings) -> str:
     """The URL the caller resolved: the CLI starts the managed local node when none is configured."""
     if not settings.elasticsearch_url:
@@ -171,8 +178,10 @@ def _given_elasticsearch_url(settings: Settings) -> str:
 
 
 def elasticsearch_client(url: str) -> AsyncElasticsearch:
+    """For one node or several (comma-separated): requests go to them in turn, and on a connection error or a
+    timeout to the next one (api/elasticsearch_nodes.py)."""
     return AsyncElasticsearch(
-        url,
+        node_urls(url),
         serializer=OrjsonSerializer(),
         request_timeout=ES_REQUEST_TIMEOUT_SECONDS,
         max_retries=ES_MAX_RETRIES,
@@ -205,16 +214,6 @@ def redacted_database_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def redacted_url(url: str) -> str:
-    """The URL without credentials, for messages."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-
-
 def _authenticator(settings: Settings) -> Authenticator:
     from api.auth import TokenConfigurationError, authenticator_from_settings  # jwt: only `serve` loads it
 
@@ -226,22 +225,28 @@ def _authenticator(settings: Settings) -> Authenticator:
 
 async def _check_elasticsearch(client: AsyncElasticsearch, url: str) -> None:
     """Cluster health rather than `GET /`, which the managed node's distribution does not serve."""
+    others = len(node_urls(url)) - 1  # a node that is down is no reason not to start: ask the next
     try:
-        await client.options(request_timeout=ES_STARTUP_TIMEOUT_SECONDS, max_retries=0).cluster.health()
+        await client.options(request_timeout=ES_STARTUP_TIMEOUT_SECONDS, max_retries=others).cluster.health()
     except (TransportError, ApiError, OSError) as error:
-        raise StartupError(f"Elasticsearch is not reachable at {redacted_url(url)}: {one_line(error)}") from None
+        raise StartupError(f"Elasticsearch is not reachable at {redacted(url)}: {one_line(error)}") from None
 
 
-async def _create_indices(client: AsyncElasticsearch, prefix: str, url: str) -> None:
+def index_layout(settings: Settings) -> indices.IndexLayout:
+    """The shards and replicas every index is created with (CATALOG_INDEX_SHARDS, CATALOG_INDEX_REPLICAS)."""
+    return indices.IndexLayout(shards=settings.index_shards, replicas=settings.index_replicas)
+
+
+async def _create_indices(client: AsyncElasticsearch, prefix: str, layout: indices.IndexLayout, url: str) -> None:
     """The read models' indices and the sync state's, and waits until their shards can serve (a search on a
     brand-new index fails until then)."""
     try:
-        await indices.ensure_indices(client, prefix)
-        await ensure_state_index(client, prefix)
+        await indices.ensure_indices(client, prefix, layout)
+        await ensure_state_index(client, prefix, layout)
         names = [indices.alias_name(prefix, model) for model in indices.READ_MODELS] + [state_index(prefix)]
         await client.cluster.health(index=",".join(names), wait_for_status="yellow", timeout="30s")
     except (TransportError, ApiError) as error:
-        raise StartupError(f"cannot create the indices at {redacted_url(url)}: {one_line(error)}") from None
+        raise StartupError(f"cannot create the indices at {redacted(url)}: {one_line(error)}") from None
 
 
 async def _report_reindex_due(client: AsyncElasticsearch, prefix: str, registry: CollectorRegistry) -> None:

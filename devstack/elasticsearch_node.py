@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import re
 import shutil
 import signal
 import subprocess
@@ -29,7 +28,7 @@ from devstack.distribution import Distribution
 from devstack.errors import DevstackError, ElasticsearchNodeError
 from devstack.files import locked, write_atomically
 from devstack.java import VECTOR_MODULE, find_java_home, has_vector_module
-from devstack.messages import last_line
+from devstack.messages import first_error_in_log
 from devstack.node_config import NodeConfig
 from devstack.posix_acl import grant_search_on_parents
 from devstack.service_user import chown_tree, ensure_system_user, running_as_root
@@ -40,7 +39,6 @@ SERVICE_USER = "catalog-es"
 # The node's own environment, not ours: the start script needs only the system's tools, and under root the
 # service user could not use a private directory on our PATH anyway.
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-_LOG_PREFIX = re.compile(r"^(\[[^\]]*\]\s*){4}")  # [time][level][logger] [node]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -63,11 +61,18 @@ class ElasticsearchNode:
     """One managed node on ``127.0.0.1:<http_port>``, running ``distribution``; its directory is keyed by port."""
 
     def __init__(
-        self, distribution: Distribution, config: NodeConfig | None = None, *, java_homes: Sequence[Path] = ()
+        self,
+        distribution: Distribution,
+        config: NodeConfig | None = None,
+        *,
+        java_homes: Sequence[Path] = (),
+        directory: Path | None = None,
     ) -> None:
+        """``directory``: where the node keeps its config, data and logs (default: keyed by port, see above)."""
         self.distribution = distribution
         self.config = config or NodeConfig()
         self.java_homes = tuple(java_homes)
+        self._directory = directory
         self.launched = False  # True once this object started the process (not merely found it running)
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -85,7 +90,7 @@ class ElasticsearchNode:
 
     @property
     def node_dir(self) -> Path:
-        return self.distribution.root / f"{self.version}-node-{self.port}"
+        return self._directory or self.distribution.root / f"{self.version}-node-{self.port}"
 
     @property
     def log_file(self) -> Path:
@@ -111,17 +116,9 @@ class ElasticsearchNode:
         with locked(self.node_dir / "start.lock"):
             if (url := self.status()) is not None:
                 return url
-            self.stop()  # a recorded process that does not answer is stale: clear it before starting anew
-            if node_probe.port_open(self.port):
-                raise ElasticsearchNodeError(
-                    f"port {self.port} is taken by something other than the node in {self.node_dir}; "
-                    "stop it or choose another port"
-                )
-            install_dir = self.install()
-            java_home = find_java_home(self.java_homes)
-            self._launch(install_dir, java_home)
+            self._launch_anew()
             try:
-                self._wait_until_healthy(time.monotonic() + timeout, timeout)
+                self.wait_until(lambda: node_probe.cluster_is_yellow(self.url) and self.status() is not None, timeout)
             except BaseException:
                 self.stop(timeout=10)
                 raise
@@ -129,17 +126,74 @@ class ElasticsearchNode:
         return self.url
 
     @_reported_as_node_error
+    def launch(self) -> bool:
+        """Start the node's process unless it runs, without waiting: a node of a cluster is not healthy until
+        enough of its peers run too (the cluster waits, see elasticsearch_cluster.py). True if started here."""
+        if self.status() is not None:
+            return False
+        self.node_dir.mkdir(parents=True, exist_ok=True)
+        with locked(self.node_dir / "start.lock"):
+            if self.status() is not None:
+                return False
+            self._launch_anew()
+        return True
+
+    def wait_until(self, condition: Callable[[], bool], timeout: float, what: str = "healthy") -> None:
+        """Poll ``condition`` until it holds; fail at once if the process this object launched exits."""
+        deadline = time.monotonic() + timeout
+        while True:
+            code = self._process.poll() if self._process is not None else None
+            if code is not None:
+                raise ElasticsearchNodeError(
+                    f"Elasticsearch exited with code {code} while starting ({first_error_in_log(self.log_file)}); "
+                    f"see {self.log_file}"
+                )
+            if condition():
+                return
+            if time.monotonic() > deadline:
+                raise ElasticsearchNodeError(f"Elasticsearch was not {what} within {timeout:.0f}s; see {self.log_file}")
+            time.sleep(0.5)
+
+    def _launch_anew(self) -> None:
+        self.stop()  # a recorded process that does not answer is stale: clear it before starting anew
+        if node_probe.port_open(self.port):
+            raise ElasticsearchNodeError(
+                f"port {self.port} is taken by something other than the node in {self.node_dir}; "
+                "stop it or choose another port"
+            )
+        install_dir = self.install()
+        java_home = find_java_home(self.java_homes)
+        self._launch(install_dir, java_home)
+
+    @_reported_as_node_error
     def stop(self, timeout: float = 60) -> None:
         """SIGTERM the node's process group, wait, then SIGKILL it; nothing to do if it is not running."""
         pid = self._recorded_pid() or self._pid_reported_by_node()
         if pid is not None:
             log.info("stopping Elasticsearch (pid %d)", pid)
-            process_group.signal_group(pid, signal.SIGTERM)
-            if not process_group.wait_for_exit(pid, timeout, self._process):
+            if not self._signal_and_wait(pid, signal.SIGTERM, timeout):
                 log.warning("Elasticsearch (pid %d) ignored SIGTERM for %.0fs; killing it", pid, timeout)
-                process_group.signal_group(pid, signal.SIGKILL)
-                if not process_group.wait_for_exit(pid, 10, self._process):
-                    raise ElasticsearchNodeError(f"Elasticsearch (pid {pid}) survived SIGKILL")
+                self._kill(pid)
+        self._forget_process()
+
+    @_reported_as_node_error
+    def kill(self) -> None:
+        """SIGKILL the node's process group, as a crash would: no shutdown, the data left as it is."""
+        pid = self._recorded_pid() or self._pid_reported_by_node()
+        if pid is not None:
+            log.info("killing Elasticsearch (pid %d)", pid)
+            self._kill(pid)
+        self._forget_process()
+
+    def _kill(self, pid: int) -> None:
+        if not self._signal_and_wait(pid, signal.SIGKILL, 10):
+            raise ElasticsearchNodeError(f"Elasticsearch (pid {pid}) survived SIGKILL")
+
+    def _signal_and_wait(self, pid: int, signum: signal.Signals, timeout: float) -> bool:
+        process_group.signal_group(pid, signum)
+        return process_group.wait_for_exit(pid, timeout, self._process)
+
+    def _forget_process(self) -> None:
         self._process = None
         self._state_file.unlink(missing_ok=True)
 
@@ -207,23 +261,6 @@ class ElasticsearchNode:
             chown_tree(self.node_dir, owner)
         return config_dir
 
-    def _wait_until_healthy(self, deadline: float, timeout: float) -> None:
-        assert self._process is not None
-        while True:
-            code = self._process.poll()
-            if code is not None:
-                raise ElasticsearchNodeError(
-                    f"Elasticsearch exited with code {code} while starting ({_first_error(self.log_file)}); "
-                    f"see {self.log_file}"
-                )
-            if node_probe.cluster_is_yellow(self.url) and self.status() is not None:
-                return
-            if time.monotonic() > deadline:
-                raise ElasticsearchNodeError(
-                    f"Elasticsearch was not healthy within {timeout:.0f}s; see {self.log_file}"
-                )
-            time.sleep(0.5)
-
     def _recorded_pid(self) -> int | None:
         """The pid in the state file if that process still runs this installation's Elasticsearch."""
         try:
@@ -250,14 +287,3 @@ def _service_user() -> tuple[int, int] | None:
         return ensure_system_user(SERVICE_USER)
     except DevstackError as error:
         raise ElasticsearchNodeError(f"Elasticsearch refuses to run as root, and {error}") from None
-
-
-def _first_error(log_file: Path) -> str:
-    """The first exception named in the log (else its last line), shortened: a hint for one-line messages."""
-    try:
-        lines = [line for line in log_file.read_text(errors="replace").splitlines() if line.strip()]
-    except OSError:
-        return "no log"
-    causes = [line for line in lines if "Exception" in line and not line[:1].isspace()]
-    hint = causes[0] if causes else (lines[-1] if lines else "no output")
-    return last_line(_LOG_PREFIX.sub("", hint))

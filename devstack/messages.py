@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 ERROR_MARKS = ("error", "FATAL", "PANIC", "ERROR")
+_ELASTICSEARCH_LOG_PREFIX = re.compile(r"^(\[[^\]]*\]\s*){4}")  # [time][level][logger] [node]
 
 
 def last_line(output: str, limit: int = 300) -> str:
@@ -21,3 +25,14 @@ def last_error_line(output: str) -> str:
 
 def first_line(error: Exception) -> str:
     return str(error).strip().partition("\n")[0] or type(error).__name__
+
+
+def first_error_in_log(log_file: Path) -> str:
+    """The first exception named in an Elasticsearch log (else its last line), shortened: a hint for a message."""
+    try:
+        lines = [line for line in log_file.read_text(errors="replace").splitlines() if line.strip()]
+    except OSError:
+        return "no log"
+    causes = [line for line in lines if "Exception" in line and not line[:1].isspace()]
+    hint = causes[0] if causes else (lines[-1] if lines else "no output")
+    return last_line(_ELASTICSEARCH_LOG_PREFIX.sub("", hint))

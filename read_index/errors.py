@@ -8,12 +8,17 @@ class ReadError(Exception):
 
 
 class InvalidCursor(ReadError):
-    """The `after` cursor is not one this service issued for the same query, filter and sort."""
+    """The `after` cursor is not one this service issued for the same query, filter and sort, or it expired."""
 
     def __init__(self, message: str = "is not a cursor of this query") -> None:
         super().__init__(message)
         self.field = "after"
         self.message = message
+
+    @classmethod
+    def expired(cls) -> InvalidCursor:
+        """The cursor's point in time is gone: unused for longer than the keep-alive, or released."""
+        return cls("has expired (cursors stay valid for a while after their page): request the first page again")
 
 
 class InvalidArgument(ReadError):

@@ -2,9 +2,9 @@
 
 The selectable filters (category, brands, price, each attribute) go into the request's ``post_filter``, so the
 query's hits and total honour all of them while aggregations see only the query (text, status, stock); each
-facet's aggregation then re-applies, in nested ``filter`` aggregations, every selected filter but its own (each
-filter shared by several facets evaluated once for them all: `Selection._layout`). So a shopper who picked
-brand A still sees how many products brand B would add.
+facet's aggregation then re-applies, in ``filter`` aggregations, every selected filter but its own (the
+contexts share their filters, so the request grows about as n·log n with n selected filters, not n²:
+`read_index/facet_layout.py`). So a shopper who picked brand A still sees how many products brand B would add.
 
 Categories drill down: the facet lists the children of the filtered category (the roots without a category
 filter); a value is the child's own name, to append to ``filter.category_path``. Price ranges are fixed,
@@ -22,6 +22,7 @@ from itertools import pairwise
 from typing import Any
 
 from read_index.documents import CATEGORY_SEPARATOR, category_key, price_value
+from read_index.facet_layout import Path, Placed, Selected, layout
 
 FACET_SIZE = 100
 ATTRIBUTE_NAMES_SIZE = 50
@@ -62,13 +63,15 @@ class Facets:
 
 @dataclass(frozen=True)  # no slots: `_layout` is cached in the instance's __dict__
 class Selection:
-    """The selectable filters of a search, each as an Elasticsearch clause, None when not selected."""
+    """The selectable filters of a search, each as an Elasticsearch clause, None when not selected, and each
+    filter's weight for the facet layout (its number of values)."""
 
     category_path: list[str]
     category: dict[str, Any] | None
     brand: dict[str, Any] | None
     price: dict[str, Any] | None
     attributes: dict[str, dict[str, Any]]
+    weights: dict[_Facet, int]
 
     @classmethod
     def of(
@@ -87,6 +90,10 @@ class Selection:
             brand={"terms": {"brand": brands}} if brands else None,
             price={"range": {"price.value": price_range}} if price_range else None,
             attributes={name: _attribute_clause(name, values) for name, values in attributes.items()},
+            weights={
+                _BRAND: len(brands),
+                **{("attribute", name): 1 + len(values) for name, values in attributes.items()},
+            },
         )
 
     def post_filter(self) -> dict[str, Any] | None:
@@ -122,74 +129,38 @@ class Selection:
             attributes=attributes,
         )
 
-    def _selected(self) -> list[tuple[_Facet, dict[str, Any]]]:
-        """The selected filters, the costliest to evaluate first: see `_layout`."""
+    def _selected(self) -> list[Selected]:
         named: list[tuple[_Facet, dict[str, Any] | None]] = [
             (_BRAND, self.brand),
             (_PRICE, self.price),
             *((("attribute", name), clause) for name, clause in self.attributes.items()),
             (_CATEGORY, self.category),
         ]
-        return [(facet, clause) for facet, clause in named if clause is not None]
+        return [Selected(facet, clause, self.weights.get(facet, 1)) for facet, clause in named if clause is not None]
 
-    def _facet_aggregations(self) -> dict[str, tuple[_Facet | None, dict[str, Any]]]:
+    def _facet_aggregations(self) -> dict[str, Placed]:
         """Each facet's aggregation, by name, with the filter it leaves out (None: it honours them all)."""
         selected = list(self.attributes)
-        aggs: dict[str, tuple[_Facet | None, dict[str, Any]]] = {
-            "categories": (_CATEGORY, {"terms": _category_terms(self.category_path)}),
-            "brands": (_BRAND, {"terms": {"field": "brand", "size": FACET_SIZE}}),
-            "prices": (_PRICE, {"range": {"field": "price.value", "ranges": _price_ranges()}}),
-            "attributes": (None, _nested(_attribute_names(exclude=selected))),
+        aggs = {
+            "categories": Placed({"terms": _category_terms(self.category_path)}, _CATEGORY),
+            "brands": Placed({"terms": {"field": "brand", "size": FACET_SIZE}}, _BRAND),
+            "prices": Placed({"range": {"field": "price.value", "ranges": _price_ranges()}}, _PRICE),
+            "attributes": Placed(_nested(_attribute_names(exclude=selected)), None),
         }
         for i, name in enumerate(selected):
             only_this = {"filter": {"term": {"attributes.name": name}}, "aggs": {"values": _attribute_values()}}
-            aggs[f"attribute_{i}"] = (("attribute", name), _nested(only_this))
+            aggs[f"attribute_{i}"] = Placed(_nested(only_this), ("attribute", name))
         return aggs
 
     @cached_property
-    def _layout(self) -> tuple[dict[str, Any], dict[str, tuple[str, ...]]]:
+    def _layout(self) -> tuple[dict[str, Any], dict[str, Path]]:
         """The aggregation tree, and where each facet's result sits in the response (worked out once: the request
-        body needs the tree, reading the answer the paths).
-
-        Each selected filter is a `filter` aggregation that the next level nests in, so the filters shared by
-        several facets are evaluated once for all of them. At the level of selected filter i sits the facet that
-        leaves i out, under a filter of the selected ones after i; the innermost level (every selected filter
-        applied) holds the facets that honour them all. A filter runs over the whole index at every level it is
-        used in, so the costliest (a brand list) goes first and is evaluated once, the cheapest (one category
-        term) last."""
-        facets = self._facet_aggregations()
-        selected = self._selected()
-        tree: dict[str, Any] = {}
-        paths: dict[str, tuple[str, ...]] = {}
-        level: dict[str, Any] = tree
-        path: tuple[str, ...] = ()
-        for depth, (left_out, clause) in enumerate(selected):
-            after = [later for _, later in selected[depth + 1 :]]
-            for name, (own, agg) in facets.items():
-                if own == left_out:
-                    if after:
-                        level[name] = {"filter": _all_of(after), "aggs": {"x": agg}}
-                        paths[name] = (*path, name, "x")
-                    else:
-                        level[name] = agg
-                        paths[name] = (*path, name)
-            inner: dict[str, Any] = {}
-            level[f"within_{depth}"] = {"filter": clause, "aggs": inner}
-            level, path = inner, (*path, f"within_{depth}")
-        left_out_facets = {facet for facet, _ in selected}
-        for name, (own, agg) in facets.items():
-            if own is None or own not in left_out_facets:
-                level[name] = agg
-                paths[name] = (*path, name)
-        return tree, paths
+        body needs the tree, reading the answer the paths)."""
+        return layout(self._selected(), self._facet_aggregations())
 
     def _clauses(self) -> list[dict[str, Any]]:
         named = [self.category, self.brand, self.price, *self.attributes.values()]
         return [clause for clause in named if clause is not None]
-
-
-def _all_of(clauses: list[dict[str, Any]]) -> dict[str, Any]:
-    return clauses[0] if len(clauses) == 1 else {"bool": {"filter": clauses}}
 
 
 def _attribute_clause(name: str, values: list[str]) -> dict[str, Any]:

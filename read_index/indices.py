@@ -5,6 +5,10 @@ or test runs share one cluster. Each read model is served through the alias ``<p
 at exactly one concrete index ``<prefix>-<model>-v<MAPPING_VERSION>-<suffix>``: ``initial`` for the index
 `ensure_indices` creates, a UTC timestamp plus a random tag for the indices a rebuild creates.
 
+Shards and replicas come from the deployment (`IndexLayout`: settings ``CATALOG_INDEX_SHARDS``, default 1, and
+``CATALOG_INDEX_REPLICAS``, default 0, for one node; a cluster of three sets 1 replica, so that losing a node
+loses no shard). Replicas are applied to existing indices too; shards only to new ones (`catalog reindex`).
+
 Mappings are ``dynamic: strict``, so a document that does not fit fails loudly instead of growing the mapping.
 The ``search`` object of a product holds text prepared by :mod:`read_index.analysis`; its fields use the
 ``boolean`` similarity, so a hit's score is a function of the query and that document only (not of corpus
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +33,8 @@ READ_MODELS = (PRODUCTS, ORDERS, WEBHOOKS)
 INITIAL_SUFFIX = "initial"
 
 _PREFIX = re.compile(r"[a-z0-9][a-z0-9_.+-]{0,100}")
+# What follows the alias in a concrete index's name: `index_name` with the suffixes it is given here.
+_INDEX_SUFFIX = re.compile(rf"-v[0-9]{{1,9}}-(?:{INITIAL_SUFFIX}|[0-9]{{14}}-[0-9a-f]{{6}})")
 
 _KEYWORD: dict[str, Any] = {"type": "keyword"}
 _DATE: dict[str, Any] = {"type": "date"}
@@ -114,37 +121,76 @@ def index_name(prefix: str, model: str, suffix: str) -> str:
     return f"{alias_name(prefix, model)}-v{MAPPING_VERSION}-{suffix}"
 
 
-def index_settings(shards: int = 1, replicas: int = 0) -> dict[str, Any]:
-    """One shard and no replica suit the single local node; a cluster passes its own numbers."""
-    return {"number_of_shards": shards, "number_of_replicas": replicas, "refresh_interval": "1s"}
+def is_index_of(alias: str, index: str) -> bool:
+    """Whether `index` is named as an index behind `alias` (`index_name`: any mapping version, initial or rebuilt)."""
+    return index.startswith(alias) and _INDEX_SUFFIX.fullmatch(index[len(alias) :]) is not None
 
 
-async def ensure_indices(client: AsyncElasticsearch, prefix: str, shards: int = 1, replicas: int = 0) -> None:
-    """Creates each missing alias with its ``initial`` index; idempotent, and safe when processes race.
+@dataclass(frozen=True, slots=True)
+class IndexLayout:
+    """How every index the service creates is spread over a cluster. Not `auto_expand_replicas`: a replica
+    count that follows the number of nodes drops to none when a cluster of two loses one, and turns green while
+    nothing is redundant; a fixed count leaves the cluster yellow, and says so, until the node is back."""
+
+    shards: int = 1
+    replicas: int = 0
+
+    def __post_init__(self) -> None:
+        if self.shards < 1 or self.replicas < 0:
+            raise ValueError("an index needs at least one shard and no negative number of replicas")
+
+
+SINGLE_NODE = IndexLayout()
+
+
+def index_settings(layout: IndexLayout = SINGLE_NODE) -> dict[str, Any]:
+    """One shard and no replica suit the single local node; a cluster passes its own layout."""
+    return {"number_of_shards": layout.shards, "number_of_replicas": layout.replicas, "refresh_interval": "1s"}
+
+
+async def ensure_indices(client: AsyncElasticsearch, prefix: str, layout: IndexLayout = SINGLE_NODE) -> None:
+    """Creates each missing alias with its ``initial`` index, and gives existing ones `layout`'s replicas;
+    idempotent, and safe when processes race.
 
     Racing processes all try to create the same ``initial`` index (with the alias, atomically); one wins and the
-    others find it existing. An alias that already points anywhere (say, at a rebuilt index) is left alone.
+    others find it existing. An alias that already points anywhere (say, at a rebuilt index) is left there.
     """
     for model in READ_MODELS:
         alias = alias_name(prefix, model)
         if await client.indices.exists_alias(name=alias):
+            await apply_replicas(client, alias, layout.replicas)
             continue
         initial = index_name(prefix, model, INITIAL_SUFFIX)
         try:
-            await _create(client, initial, model, shards=shards, replicas=replicas, alias=alias)
+            await _create(client, initial, model, layout=layout, alias=alias)
         except BadRequestError as error:
             if error.error != "resource_already_exists_exception":
                 raise
             await client.indices.put_alias(index=initial, name=alias)
 
 
+async def apply_replicas(client: AsyncElasticsearch, index: str, replicas: int) -> None:
+    """Sets the replicas of `index` (a name or an alias) to `replicas` where they differ: a dynamic setting."""
+    current = await client.indices.get_settings(index=index, name="index.number_of_replicas")
+    differing = [
+        name
+        for name, found in current.body.items()
+        if int(found["settings"]["index"]["number_of_replicas"]) != replicas
+    ]
+    if differing:
+        await client.indices.put_settings(index=",".join(differing), settings={"number_of_replicas": replicas})
+
+
 async def create_fresh_index(
-    client: AsyncElasticsearch, prefix: str, model: str, shards: int = 1, replicas: int = 0
+    client: AsyncElasticsearch,
+    prefix: str,
+    model: str,
+    layout: IndexLayout = SINGLE_NODE,
 ) -> str:
     """A new, empty, unaliased index of the current mapping, for a rebuild to fill and then `swap_alias` to."""
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     name = index_name(prefix, model, f"{stamp}-{secrets.token_hex(3)}")
-    await _create(client, name, model, shards=shards, replicas=replicas, alias=None)
+    await _create(client, name, model, layout=layout, alias=None)
     return name
 
 
@@ -193,12 +239,10 @@ async def delete_indices(client: AsyncElasticsearch, prefix: str) -> None:
         await client.options(ignore_status=404).indices.delete(index=",".join(names))
 
 
-async def _create(
-    client: AsyncElasticsearch, name: str, model: str, *, shards: int, replicas: int, alias: str | None
-) -> None:
+async def _create(client: AsyncElasticsearch, name: str, model: str, *, layout: IndexLayout, alias: str | None) -> None:
     await client.indices.create(
         index=name,
-        settings=index_settings(shards, replicas),
+        settings=index_settings(layout),
         mappings=MAPPINGS[model],
         aliases={alias: {}} if alias else None,
     )

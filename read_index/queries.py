@@ -2,6 +2,11 @@
 
 Documents come back as the index holds them (snake_case keys, money as ``{"amount": "19.99", "currency"}``),
 without the fields that exist only for searching. The GraphQL layer wraps them; nothing here computes for it.
+
+Pages with cursors (`search_products`, `orders`) search through a point in time, the first page included, and
+their cursors carry it: a walk sees one view of the index, whatever is written meanwhile
+(`read_index/points_in_time.py`). The search names no index (the point in time does); it is filtered on the
+point in time's index, which must be one behind the alias.
 """
 
 from __future__ import annotations
@@ -9,16 +14,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from elasticsearch import ApiError, BadRequestError
+
 from read_index import cursors
 from read_index.analysis import fold, words
+from read_index.errors import InvalidCursor
 from read_index.facets import Facets
-from read_index.indices import ORDERS, PRODUCTS, WEBHOOKS, alias_name
-from read_index.search import PRODUCT_SOURCE, SearchRequest, check_first, prepare
-from read_index.transport import ReadTransport, path_part, target
+from read_index.indices import ORDERS, PRODUCTS, WEBHOOKS, alias_name, is_index_of
+from read_index.points_in_time import PointInTime, PointsInTime, SharedPointsInTime
+from read_index.search import CURSOR_SHAPES, PRODUCT_SOURCE, SearchRequest, check_first, prepare
+from read_index.transport import POINT_IN_TIME_SEARCH, ReadTransport, path_part, target
 
 Document = dict[str, Any]
-_SEARCH_FILTER_PATH = "hits.total.value,hits.hits._source,hits.hits.sort,aggregations"
-_PAGE_FILTER_PATH = "hits.total.value,hits.hits._source,hits.hits.sort"
+_SEARCH_FILTER_PATH = "hits.total.value,hits.hits._source,hits.hits.sort,aggregations,pit_id"
+_PAGE_FILTER_PATH = "hits.total.value,hits.hits._source,hits.hits.sort,pit_id"
 _HITS_FILTER_PATH = "hits.hits._source"
 _MAX_ID_BYTES = 512  # Elasticsearch's limit; a longer id cannot name a document
 _MAX_PREFIX_LENGTH = 200
@@ -26,6 +35,8 @@ _STOCK_SOURCE = ["sku", "on_hand", "reserved", "available"]
 _SUGGESTION_SOURCE = ["id", "sku", "name"]
 _ORDER_SORT = [{"placed_at": "desc"}, {"id": "asc"}]
 _ORDER_CURSOR = (cursors.NUMBER, cursors.TEXT)
+# A point in time that is gone: its context expired or was released (404), or its index was deleted (503, no shard).
+_GONE = (404, 503)
 WEBHOOKS_LISTED_MAX = 1000
 _WEBHOOKS_BODY = {
     "query": {"match_all": {}},
@@ -52,16 +63,18 @@ class OrderPage:
 
 
 class CatalogReader:
-    """Reads the indices of `prefix` through `transport` (`transport.ClientTransport`: elasticsearch-py)."""
+    """Reads the indices of `prefix` through `transport` (`transport.ClientTransport`: elasticsearch-py); pages
+    with cursors through the shared `points_in_time` of the same prefix."""
 
-    def __init__(self, transport: ReadTransport, prefix: str) -> None:
+    def __init__(self, transport: ReadTransport, prefix: str, points_in_time: PointsInTime) -> None:
         self._reads = transport
+        self._points = points_in_time
         self._products = alias_name(prefix, PRODUCTS)
         self._orders = alias_name(prefix, ORDERS)
         products_search = f"/{self._products}/_search"
-        self._search_target = target(products_search, {"filter_path": _SEARCH_FILTER_PATH})
+        self._search_target = target(POINT_IN_TIME_SEARCH, {"filter_path": _SEARCH_FILTER_PATH})
         self._products_hits_target = target(products_search, {"filter_path": _HITS_FILTER_PATH})
-        self._orders_page_target = target(f"/{self._orders}/_search", {"filter_path": _PAGE_FILTER_PATH})
+        self._orders_page_target = target(POINT_IN_TIME_SEARCH, {"filter_path": _PAGE_FILTER_PATH})
         self._product_get = (f"/{self._products}/_doc/", target("", {"_source_includes": ",".join(PRODUCT_SOURCE)}))
         self._order_get = (f"/{self._orders}/_doc/", "")
         webhooks_search = f"/{alias_name(prefix, WEBHOOKS)}/_search"
@@ -79,10 +92,18 @@ class CatalogReader:
         """``{sku, on_hand, reserved, available}`` of a sku."""
         return await self._first_by_term("sku", sku, _STOCK_SOURCE)
 
-    async def search_products(self, request: SearchRequest) -> ProductPage:
+    async def search_products(self, request: SearchRequest, *, fresh: bool = False) -> ProductPage:
+        """One page of matches, with the total and the facets. `fresh`: a first page that must see every write
+        made searchable before the call (a read with a consistency token)."""
         prepared = prepare(request)
-        response = await self._reads.search(self._search_target, prepared.body)
-        edges, has_next = _edges(response, request.first, request.sort, prepared.scope)
+        pages = _Pages(self._reads, self._points.products, self._products, self._search_target)
+        response = await pages.search(prepared.body, prepared.position, fresh=fresh)
+        if "aggregations" not in response:
+            raise InvalidCursor()  # a forged point in time that reached no shard
+        shape = CURSOR_SHAPES[request.sort]
+        edges, has_next = _edges(
+            response, request.first, request.sort, prepared.scope, pit=pages.pit, sorted_by=len(shape)
+        )
         return ProductPage(
             edges=edges,
             has_next_page=has_next,
@@ -107,7 +128,9 @@ class CatalogReader:
     async def order(self, id: str) -> Document | None:
         return await self._get(self._order_get, id)
 
-    async def orders(self, customer_id: str | None, status: str | None, first: int, after: str | None) -> OrderPage:
+    async def orders(
+        self, customer_id: str | None, status: str | None, first: int, after: str | None, *, fresh: bool = False
+    ) -> OrderPage:
         """Newest first (by placement time, then id), optionally of one customer and in one status."""
         check_first(first)
         filters: list[dict[str, Any]] = []
@@ -122,10 +145,13 @@ class CatalogReader:
             "size": first + 1,
             "track_total_hits": True,
         }
+        position = None
         if after is not None:
-            body["search_after"] = cursors.decode(after, ORDERS, scope, _ORDER_CURSOR)
-        response = await self._reads.search(self._orders_page_target, body)
-        edges, has_next = _edges(response, first, ORDERS, scope)
+            position = cursors.decode(after, ORDERS, scope, _ORDER_CURSOR)
+            body["search_after"] = position.sort_values
+        pages = _Pages(self._reads, self._points.orders, self._orders, self._orders_page_target)
+        response = await pages.search(body, position, fresh=fresh)
+        edges, has_next = _edges(response, first, ORDERS, scope, pit=pages.pit, sorted_by=len(_ORDER_CURSOR))
         return OrderPage(edges, has_next, edges[-1][0] if edges else None, response["hits"]["total"]["value"])
 
     async def webhooks(self) -> list[Document]:
@@ -173,8 +199,63 @@ def _hits(response: dict[str, Any]) -> list[dict[str, Any]]:
     return hits
 
 
-def _edges(response: dict[str, Any], first: int, kind: str, scope: str) -> tuple[list[tuple[str, Document]], bool]:
-    """One page of (cursor, document) edges; the request asked for one hit more, to know whether more follow."""
+def _edges(
+    response: dict[str, Any], first: int, kind: str, scope: str, *, pit: PointInTime, sorted_by: int
+) -> tuple[list[tuple[str, Document]], bool]:
+    """One page of (cursor, document) edges; the request asked for one hit more, to know whether more follow.
+
+    A cursor keeps the values of the page's own `sorted_by` sort keys: a search through a point in time adds
+    the ``_shard_doc`` tiebreaker to the first page's, which our sorts (each ending with the id) do not need.
+    """
     hits = _hits(response)
-    edges = [(cursors.encode(kind, scope, hit["sort"]), hit["_source"]) for hit in hits[:first]]
+    edges = [(cursors.encode(kind, scope, hit["sort"][:sorted_by], pit), hit["_source"]) for hit in hits[:first]]
     return edges, len(hits) > first
+
+
+class _Pages:
+    """One page's search through a point in time of `pool`: a first page's shared one, or its cursor's."""
+
+    def __init__(self, reads: ReadTransport, pool: SharedPointsInTime, alias: str, search_target: str) -> None:
+        self._reads = reads
+        self._pool = pool
+        self._alias = alias
+        self._target = search_target
+        self.pit: PointInTime  # the point in time the page was read in, as its answer names it
+
+    async def search(self, body: dict[str, Any], position: cursors.Position | None, *, fresh: bool) -> Any:
+        if position is None:
+            return await self._first(body, fresh=fresh)
+        if not is_index_of(self._alias, position.pit.index):
+            raise InvalidCursor()
+        try:
+            response = await self._read(body, position.pit)
+        except BadRequestError:
+            raise InvalidCursor() from None  # not a point in time's id; the first page proved the body
+        except ApiError as error:
+            if error.meta.status not in _GONE:
+                raise
+            raise InvalidCursor.expired() from None
+        self._pool.used(position.pit)
+        return response
+
+    async def _first(self, body: dict[str, Any], *, fresh: bool) -> Any:
+        pit = await self._pool.for_first_page(fresh=fresh)
+        try:
+            return await self._read(body, pit)
+        except ApiError as error:
+            if error.meta.status not in _GONE:
+                raise
+            # The shared point in time went (a rebuild deleted its index, Elasticsearch restarted): once more.
+            self._pool.discard(pit)
+            return await self._read(body, await self._pool.for_first_page(fresh=fresh))
+
+    async def _read(self, body: dict[str, Any], pit: PointInTime) -> Any:
+        query = body["query"]["bool"]
+        pinned = {
+            **body,
+            "query": {"bool": {**query, "filter": [*query["filter"], {"term": {"_index": pit.index}}]}},
+            "pit": {"id": pit.id, "keep_alive": self._pool.keep_alive},
+        }
+        response = await self._reads.search(self._target, pinned)
+        self.pit = PointInTime(response.get("pit_id", pit.id), pit.index)
+        return response

@@ -24,6 +24,10 @@ MAX_QUERY_WORDS = 32
 MAX_WORD_LENGTH = 40  # longer "words" are pasted noise; a fuzzy automaton over them costs seconds
 MAX_SKU_LENGTH = 64
 MAX_FILTER_VALUES = 100
+# Each selected attribute filter is one more facet context: bounded, so one search stays a bounded request
+# (`read_index/facet_layout.py`); the query cost counts them too (`api/schema/query_cost.py`).
+MAX_ATTRIBUTE_FILTERS = 20
+MAX_ATTRIBUTE_VALUES = 200
 SKU_BOOST = 10_000.0
 TEXT_FIELDS = [
     "search.name^5",
@@ -94,6 +98,8 @@ class PreparedSearch:
     body: dict[str, Any]
     selection: Selection
     scope: str
+    position: cursors.Position | None
+    """Where `after` points (its sort values are in the body already), None for a first page."""
 
 
 def check_first(first: int) -> None:
@@ -117,9 +123,11 @@ def prepare(request: SearchRequest) -> PreparedSearch:
     post_filter = selection.post_filter()
     if post_filter is not None:
         body["post_filter"] = post_filter
+    position = None
     if request.after is not None:
-        body["search_after"] = cursors.decode(request.after, request.sort, scope, CURSOR_SHAPES[request.sort])
-    return PreparedSearch(body, selection, scope)
+        position = cursors.decode(request.after, request.sort, scope, CURSOR_SHAPES[request.sort])
+        body["search_after"] = position.sort_values
+    return PreparedSearch(body, selection, scope, position)
 
 
 def _query_words(query: str | None) -> list[str]:
@@ -170,12 +178,7 @@ def _selection(product_filter: ProductFilter) -> tuple[Selection, list[Any]]:
     price_max = _price("filter.priceMax", product_filter.price_max)
     if price_min is not None and price_max is not None and price_min > price_max:
         raise InvalidArgument("filter.priceMin", "must not exceed filter.priceMax")
-    attributes: dict[str, list[str]] = {}
-    _bounded("filter.attributes", product_filter.attributes)
-    for i, attribute in enumerate(product_filter.attributes):
-        values = _bounded(f"filter.attributes.{i}.values", attribute.values)
-        if values:
-            attributes.setdefault(attribute.name, []).extend(values)
+    attributes = _attributes(product_filter.attributes)
     conditions = [
         category_path,
         sorted(brands),
@@ -186,6 +189,24 @@ def _selection(product_filter: ProductFilter) -> tuple[Selection, list[Any]]:
         product_filter.include_discontinued,
     ]
     return Selection.of(category_path, brands, price_min, price_max, attributes), conditions
+
+
+def _attributes(filters: list[AttributeFilter]) -> dict[str, list[str]]:
+    """The attribute filters pooled by name: at most `MAX_ATTRIBUTE_FILTERS`, `MAX_ATTRIBUTE_VALUES` values in all."""
+    if len(filters) > MAX_ATTRIBUTE_FILTERS:
+        raise InvalidArgument("filter.attributes", f"must have at most {MAX_ATTRIBUTE_FILTERS} items")
+    attributes: dict[str, list[str]] = {}
+    total = 0
+    for i, attribute in enumerate(filters):
+        values = _bounded(f"filter.attributes.{i}.values", attribute.values)
+        total += len(values)
+        if total > MAX_ATTRIBUTE_VALUES:
+            raise InvalidArgument(
+                f"filter.attributes.{i}.values", f"brings the attribute values to more than {MAX_ATTRIBUTE_VALUES}"
+            )
+        if values:
+            attributes.setdefault(attribute.name, []).extend(values)
+    return attributes
 
 
 def _bounded(field_name: str, values: list[Any]) -> list[Any]:

@@ -21,6 +21,8 @@ from elasticsearch import AsyncElasticsearch, NotFoundError
 JSON_HEADERS = {"accept": "application/json", "content-type": "application/json"}
 _NDJSON = {"accept": "application/json", "content-type": "application/x-ndjson"}
 _ACCEPT = {"accept": "application/json"}
+_RETRIED_UNLESS_UNAVAILABLE = (429, 502, 504)
+POINT_IN_TIME_SEARCH = "/_search"
 
 
 def path_part(value: str) -> str:
@@ -56,13 +58,17 @@ class ClientTransport:
 
     def __init__(self, client: AsyncElasticsearch) -> None:
         self.client = client
+        # A search through a point in time names no index (its target is /_search). Its 503 means the point in
+        # time lost its shards (their index was deleted, by a rebuild say): final, so it is not retried.
+        self._point_in_time_client = client.options(retry_on_status=_RETRIED_UNLESS_UNAVAILABLE)
 
     async def search(self, target: str, body: Mapping[str, Any]) -> Any:
         return await self.post(target, orjson.dumps(body))
 
     async def post(self, target: str, payload: bytes) -> Any:
         """A search whose body is serialized already."""
-        response = await self.client.perform_request("POST", target, headers=JSON_HEADERS, body=payload)
+        client = self._point_in_time_client if target.startswith(POINT_IN_TIME_SEARCH) else self.client
+        response = await client.perform_request("POST", target, headers=JSON_HEADERS, body=payload)
         return response.body
 
     async def get(self, target: str) -> Any | None:

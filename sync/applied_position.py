@@ -19,6 +19,7 @@ from typing import Any
 from elasticsearch import AsyncElasticsearch, BadRequestError, ConflictError, NotFoundError
 
 from domain.outbox import START, OutboxPosition
+from read_index.indices import SINGLE_NODE, IndexLayout, apply_replicas
 from sync.options import SUBSCRIPTION
 
 STATE_MAPPING: dict[str, Any] = {
@@ -36,14 +37,16 @@ def state_index(prefix: str) -> str:
     return f"{prefix}-sync-state"
 
 
-async def ensure_state_index(client: AsyncElasticsearch, prefix: str) -> bool:
-    """Creates the index if missing; True if this call created it. Safe when processes race."""
+async def ensure_state_index(client: AsyncElasticsearch, prefix: str, layout: IndexLayout = SINGLE_NODE) -> bool:
+    """Creates the index if missing, else gives it `layout`'s replicas; True if this call created it. Safe when
+    processes race. One shard whatever the layout: it holds a document per subscription."""
     if await client.indices.exists(index=state_index(prefix)):
+        await apply_replicas(client, state_index(prefix), layout.replicas)
         return False
     try:
         await client.indices.create(
             index=state_index(prefix),
-            settings={"number_of_shards": 1, "number_of_replicas": 0},
+            settings={"number_of_shards": 1, "number_of_replicas": layout.replicas},
             mappings=STATE_MAPPING,
         )
     except BadRequestError as error:

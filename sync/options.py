@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from read_index.indices import SINGLE_NODE, IndexLayout
+
 SUBSCRIPTION = "read-models"
 
 
@@ -33,6 +35,8 @@ class SyncOptions:
     backoff_cap_seconds: float = 30.0
     status_seconds: float = 5.0
     """How often the backlog gauges (events and seconds behind, dead letters) are recomputed."""
+    index_layout: IndexLayout = SINGLE_NODE
+    """Shards and replicas of the indices the worker (or a rebuild) creates; replicas also of existing ones."""
     searchable: bool = False
     """Record the applied position only once the documents are searchable (refreshing the touched indices when
     the worker is tailing, at most once a second while catching up). Off by default: the API's consistency gate

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from elasticsearch import AsyncElasticsearch
@@ -39,9 +39,13 @@ from sync.retry import Outage
 log = logging.getLogger(__name__)
 
 COPY = "copy"
-# While the copy runs nothing reads the new index and a crash means starting the rebuild again: no refreshes, and
-# the translog synced in the background rather than on every bulk. Both are restored before the replay.
-_BULK_LOAD_SETTINGS = {"refresh_interval": "-1", "translog.durability": "async"}
+# While the copy runs nothing reads the new index and a crash means starting the rebuild again: no refreshes, no
+# replicas (each document is indexed once; the replicas copy the finished segments), and the translog synced in
+# the background rather than on every bulk. All three are restored before the replay.
+_BULK_LOAD_SETTINGS = {"refresh_interval": "-1", "translog.durability": "async", "number_of_replicas": 0}
+# How long the swap waits for the new indices' replicas to be assigned and copied (green); past it, a degraded
+# cluster (a node down) swaps with what it has rather than not at all, and logs it.
+REPLICAS_WAIT = "60s"
 REPLAY = "replay"
 REPLAY_AFTER_SWAP = "replay after swap"
 
@@ -105,16 +109,18 @@ class Rebuild:
         self.report = RebuildReport()
 
     async def run(self) -> RebuildReport:
-        await ensure_indices(self._client, self._prefix)
+        await ensure_indices(self._client, self._prefix, self._options.index_layout)
         async with self._engine.connect() as connection:
             start = await outbox_reading.horizon(connection)
         self.report.start = start
-        targets = {model: await create_fresh_index(self._client, self._prefix, model) for model in self._models}
+        layout = self._options.index_layout
+        targets = {m: await create_fresh_index(self._client, self._prefix, m, layout) for m in self._models}
         log.info("event=rebuild_started read_models=%s horizon=%s", ",".join(self._models), start.token())
         deliverer = self._deliverer(targets)
         copied = {model: await self._copy(model, targets[model], deliverer) for model in self._models}
         replayed_to = await self._replay(start, deliverer, REPLAY)
         await self._client.indices.refresh(index=",".join(targets.values()))
+        await self._wait_for_replicas(targets.values())
         if self._before_swap is not None:
             await self._before_swap()
         previous = {model: await swap_alias(self._client, self._prefix, model, targets[model]) for model in targets}
@@ -172,9 +178,24 @@ class Rebuild:
                 delivery.cancel()
             reading.cancel()
             await asyncio.gather(reading, *(delivery for _, delivery in window), return_exceptions=True)
-        settings = {"refresh_interval": index_settings()["refresh_interval"], "translog.durability": "request"}
+        live = index_settings(self._options.index_layout)
+        settings = {
+            **{key: live[key] for key in ("refresh_interval", "number_of_replicas")},
+            "translog.durability": "request",
+        }
         await self._client.indices.put_settings(index=index, settings=settings)
         return done
+
+    async def _wait_for_replicas(self, indices: Iterable[str]) -> None:
+        health = await self._client.options(ignore_status=408).cluster.health(
+            index=",".join(indices), wait_for_status="green", timeout=REPLICAS_WAIT
+        )
+        if health.get("timed_out"):
+            log.warning(
+                "event=rebuild_swaps_without_every_replica status=%s unassigned_shards=%s",
+                health.get("status"),
+                health.get("unassigned_shards"),
+            )
 
     async def _settle_copy(self, sent: tuple[int, asyncio.Task[Delivered]]) -> int:
         count, delivery = sent

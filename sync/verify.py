@@ -1,12 +1,18 @@
-"""Compares the write model with the read models: documents missing, stale (another version) or extra.
+"""Compares the write model with the read models: documents missing, stale (another version), different (the
+same version, other content) or extra.
 
 Two streaming passes per read model, both in pages, so memory stays flat whatever the catalog's size:
-1. the write model's (id, version) pages, each checked with one realtime `_mget` (missing and stale);
+1. the write model's rows, page by page, each made into the document the projections would index (the same
+   function a rebuild uses), checked against one realtime `_mget` of the page's documents with their `_source`:
+   missing, stale (another version), different (the same version, but a field differs; the sample names the
+   fields). Content is compared as parsed JSON, so it is exact (no digest collision) and needs no field in the
+   mapping: a document edited in place, or written by a projection bug, shows even though its version is right.
 2. the index's ids, through a point in time sorted by `_shard_doc`, each page checked against the write model
    (extra: a document whose aggregate does not exist).
 
-A worker applying changes during the check makes recent changes look stale or missing for a moment: verify a
-caught-up deployment (`catalog sync status` says 0 behind), or run it twice.
+Pass 1 costs what a rebuild's copy costs in Python (building each document, text analysis included) plus reading
+every `_source`, and writes nothing. A worker applying changes during the check makes recent changes look stale
+or missing for a moment: verify a caught-up deployment (`catalog sync status` says 0 behind), or run it twice.
 """
 
 from __future__ import annotations
@@ -15,12 +21,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from elasticsearch import AsyncElasticsearch
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.storage import aggregate_pages
+from domain.storage.aggregate_pages import AggregateState
 from read_index.indices import READ_MODELS, alias_name
-from sync.read_model_sources import SOURCES
+from sync.read_model_sources import SOURCES, snapshot_ops
 
 PIT_KEEP_ALIVE = "2m"
 
@@ -32,12 +40,13 @@ class Drift:
     documents: int = 0
     missing: int = 0
     stale: int = 0
+    different: int = 0
     extra: int = 0
     samples: list[str] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
-        return not (self.missing or self.stale or self.extra)
+        return not (self.missing or self.stale or self.different or self.extra)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,24 +89,42 @@ async def _check_write_model(
     after: str | None = None
     while True:
         async with engine.connect() as connection:
-            versions = await aggregate_pages.read_versions(connection, source, after, page)
-        if not versions:
+            aggregates = await aggregate_pages.read_states(connection, source, after, page)
+        if not aggregates:
             return
-        after = versions[-1][0]
-        drift.aggregates += len(versions)
-        response = await client.mget(index=alias, ids=[aggregate_id for aggregate_id, _ in versions], source=False)
-        for (aggregate_id, version), doc in zip(versions, response["docs"], strict=True):
-            if not doc.get("found"):
-                drift.missing += 1
-                _sample(drift, f"missing {drift.read_model}/{aggregate_id} (write model at version {version})", limit)
-            elif doc["_version"] != version:
-                drift.stale += 1
-                _sample(
-                    drift,
-                    f"stale {drift.read_model}/{aggregate_id}: index at version {doc['_version']}, "
-                    f"write model at {version}",
-                    limit,
-                )
+        after = aggregates[-1].aggregate_id
+        drift.aggregates += len(aggregates)
+        response = await client.mget(index=alias, ids=[aggregate.aggregate_id for aggregate in aggregates])
+        for aggregate, doc in zip(aggregates, response["docs"], strict=True):
+            _compare(aggregate, doc, drift, limit)
+
+
+def _compare(aggregate: AggregateState, doc: dict[str, Any], drift: Drift, limit: int) -> None:
+    """One aggregate against its document as `_mget` found it."""
+    name = f"{drift.read_model}/{aggregate.aggregate_id}"
+    version = aggregate.version
+    if not doc.get("found"):
+        drift.missing += 1
+        _sample(drift, f"missing {name} (write model at version {version})", limit)
+    elif doc["_version"] != version:
+        drift.stale += 1
+        _sample(drift, f"stale {name}: index at version {doc['_version']}, write model at {version}", limit)
+    else:
+        differing = _differing_fields(_expected_document(aggregate, drift.read_model), doc["_source"])
+        if differing:
+            drift.different += 1
+            _sample(drift, f"different {name} at version {version}: {', '.join(differing)}", limit)
+
+
+def _expected_document(aggregate: AggregateState, read_model: str) -> dict[str, Any]:
+    """The document the projections make of the aggregate's row, as JSON would carry it (tuples are lists)."""
+    [op] = [op for op in snapshot_ops(aggregate) if op.read_model == read_model]
+    document: dict[str, Any] = orjson.loads(orjson.dumps(op.document))
+    return document
+
+
+def _differing_fields(expected: dict[str, Any], indexed: dict[str, Any]) -> list[str]:
+    return sorted(key for key in expected.keys() | indexed.keys() if expected.get(key, ...) != indexed.get(key, ...))
 
 
 async def _check_index(

@@ -177,8 +177,9 @@ class SyncWorker:
     async def _prepare(self, halt: asyncio.Event) -> None:
         if self._prepared:
             return
-        await self._stores.elasticsearch(lambda: ensure_indices(self._client, self._prefix), halt)
-        await self._stores.elasticsearch(lambda: ensure_state_index(self._client, self._prefix), halt)
+        layout = self.options.index_layout
+        await self._stores.elasticsearch(lambda: ensure_indices(self._client, self._prefix, layout), halt)
+        await self._stores.elasticsearch(lambda: ensure_state_index(self._client, self._prefix, layout), halt)
         self._prepared = True
 
 

@@ -11,10 +11,12 @@ import pytest
 from elasticsearch import AsyncElasticsearch
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from devstack.elasticsearch_cluster import ElasticsearchCluster
 from domain.storage.engine import create_async
 from domain.storage.migrate import upgrade
 from tests.support.elasticsearch import elasticsearch_url as managed_elasticsearch_url
 from tests.support.elasticsearch import stop_if_started
+from tests.support.elasticsearch_cluster import cluster_for_tests
 from tests.support.postgres import PostgresForTests, start_session_postgres
 
 DATABASES = os.environ.get("CATALOG_TEST_DATABASES", "sqlite,postgres").split(",")
@@ -55,6 +57,17 @@ def elasticsearch_url() -> Iterator[str]:
     stop_if_started()
 
 
+@pytest.fixture(scope="session")
+def elasticsearch_cluster() -> Iterator[ElasticsearchCluster]:
+    """The 3-node cluster (tests/support/elasticsearch_cluster.py), started for the first test that asks for it."""
+    cluster = cluster_for_tests()
+    running_before = None not in cluster.status()
+    cluster.start()
+    yield cluster
+    if not running_before:
+        cluster.stop()
+
+
 @pytest.fixture
 async def es_client(elasticsearch_url: str) -> AsyncIterator[AsyncElasticsearch]:
     client = AsyncElasticsearch(elasticsearch_url, request_timeout=30)
@@ -65,6 +78,27 @@ async def es_client(elasticsearch_url: str) -> AsyncIterator[AsyncElasticsearch]
 @pytest.fixture
 async def index_prefix(es_client: AsyncElasticsearch) -> AsyncIterator[str]:
     """A unique index prefix per test, so tests share the node without seeing each other's documents."""
+    async for prefix in unique_prefix(es_client):
+        yield prefix
+
+
+async def unique_prefix(client: AsyncElasticsearch) -> AsyncIterator[str]:
+    """A new index prefix; its indices are deleted once the caller is done with it."""
     prefix = f"test-{uuid.uuid4().hex[:12]}"
     yield prefix
-    await es_client.options(ignore_status=404).indices.delete(index=f"{prefix}-*", expand_wildcards="all")
+    await client.options(ignore_status=404).indices.delete(index=f"{prefix}-*", expand_wildcards="all")
+
+
+@pytest.fixture
+async def cluster_client(elasticsearch_cluster: ElasticsearchCluster) -> AsyncIterator[AsyncElasticsearch]:
+    """A client of every node of the cluster, as the service has it (retries on the next node)."""
+    client = AsyncElasticsearch(elasticsearch_cluster.urls, request_timeout=30, max_retries=2, retry_on_timeout=True)
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def cluster_prefix(cluster_client: AsyncElasticsearch) -> AsyncIterator[str]:
+    """A unique index prefix per test on the cluster."""
+    async for prefix in unique_prefix(cluster_client):
+        yield prefix

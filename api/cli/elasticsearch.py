@@ -1,7 +1,8 @@
-"""`catalog elasticsearch start|stop|status`: the managed local Elasticsearch node from the shell.
+"""`catalog elasticsearch start|stop|status`: the managed local Elasticsearch node, or cluster, from the shell.
 
 The node is the one `catalog serve` uses when CATALOG_ELASTICSEARCH_URL is unset: the settings' cache directory,
-port, heap and Java home; `--port` and `--heap` override the settings.
+port, heap, number of nodes and Java home; `--port`, `--heap` and `--nodes` override the settings. With more than
+one node, a cluster runs on the port and the ones after it, and its URL is every node's, comma-separated.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import click
 
 import devstack
 from api.cli.common import read_settings
-from api.cli.managed_elasticsearch import managed_node
+from api.cli.managed_elasticsearch import managed_cluster, managed_node
+from api.settings import Settings
+from devstack.elasticsearch_cluster import ElasticsearchCluster
 from devstack.errors import DevstackError
 
 port_option = click.option(
@@ -29,6 +32,12 @@ heap_option = click.option(
     default=None,
     help="JVM heap, at most 1g [default: CATALOG_ELASTICSEARCH_HEAP, else 512m].",
 )
+nodes_option = click.option(
+    "--nodes",
+    type=click.IntRange(1, 9),
+    default=None,
+    help="Nodes; above 1, a cluster on the port and the next ones [default: CATALOG_ELASTICSEARCH_NODES, else 1].",
+)
 
 
 @click.group()
@@ -39,36 +48,68 @@ def elasticsearch() -> None:
 @elasticsearch.command()
 @port_option
 @heap_option
+@nodes_option
 @click.option("--timeout", type=float, default=120, show_default=True, help="Seconds to wait for health.")
-def start(port: int | None, heap: str | None, timeout: float) -> None:
-    """Install (once) and start the node if it is not running; print its URL last."""
+def start(port: int | None, heap: str | None, nodes: int | None, timeout: float) -> None:
+    """Install (once) and start the node (every node) if it is not running; print its URL last."""
     with _errors_as_exit_code():
         _progress_to_stderr()
-        url = managed_node(read_settings(), port=port, heap=heap).start(timeout=timeout)
+        settings = read_settings()
+        if _cluster_size(settings, nodes) == 1:
+            url = managed_node(settings, port=port, heap=heap).start(timeout=timeout)
+        else:
+            cluster = managed_cluster(settings, port=port, nodes=nodes, heap=heap)
+            cluster.start(timeout=timeout)  # logs the health: green, or yellow with the reason
+            url = cluster.url
     click.echo(url)
 
 
 @elasticsearch.command()
 @port_option
-def stop(port: int | None) -> None:
-    """Stop the node; does nothing if it is not running."""
+@nodes_option
+def stop(port: int | None, nodes: int | None) -> None:
+    """Stop the node (every node); does nothing for those not running."""
     with _errors_as_exit_code():
         _progress_to_stderr()
-        managed_node(read_settings(), port=port).stop()
+        settings = read_settings()
+        if _cluster_size(settings, nodes) == 1:
+            managed_node(settings, port=port).stop()
+        else:
+            managed_cluster(settings, port=port, nodes=nodes).stop()
 
 
 @elasticsearch.command()
 @port_option
-def status(port: int | None) -> None:
-    """Print the node's URL and log file; exit 1 if it is not running."""
+@nodes_option
+def status(port: int | None, nodes: int | None) -> None:
+    """Print the URL and log file (of each node, and the cluster's health); exit 1 unless every node runs."""
     with _errors_as_exit_code():
-        node = managed_node(read_settings(), port=port)
+        settings = read_settings()
+        if _cluster_size(settings, nodes) > 1:
+            _cluster_status(managed_cluster(settings, port=port, nodes=nodes))
+            return
+        node = managed_node(settings, port=port)
         url = node.status()
     if url is None:
         click.echo(f"not running (log: {node.log_file})")
         sys.exit(1)
     click.echo(url)
     click.echo(node.log_file)
+
+
+def _cluster_status(cluster: ElasticsearchCluster) -> None:
+    urls = cluster.status()
+    for node, url in zip(cluster.nodes, urls, strict=True):
+        click.echo(f"{node.config.name}: {'running at ' + url if url else 'not running'} (log: {node.log_file})")
+    health = cluster.health()
+    click.echo(f"cluster {cluster.name}: {health.describe() if health else 'not running'}")
+    if None in urls:
+        sys.exit(1)
+    click.echo(cluster.url)
+
+
+def _cluster_size(settings: Settings, nodes: int | None) -> int:
+    return nodes or settings.elasticsearch_nodes
 
 
 @contextmanager

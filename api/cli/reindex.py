@@ -19,6 +19,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from api.bootstrap import index_layout
 from api.cli.common import settings_from_environment
 from api.cli.sync import runtime
 from read_index.indices import READ_MODELS
@@ -47,7 +48,8 @@ class _Bars:
 
 async def _reindex(models: list[str], keep_old: bool, batch_size: int | None) -> RebuildReport:
     async with runtime(settings_from_environment()) as rt:
-        options = SyncOptions(batch_size=batch_size or rt.settings.sync_batch_size)
+        batch = batch_size or rt.settings.sync_batch_size
+        options = SyncOptions(batch_size=batch, index_layout=index_layout(rt.settings))
         columns = (
             TextColumn("{task.description:<24}"),
             BarColumn(),

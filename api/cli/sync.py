@@ -21,7 +21,7 @@ from elasticsearch import AsyncElasticsearch
 from prometheus_client import CollectorRegistry, start_http_server
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.bootstrap import StartupError, elasticsearch_client
+from api.bootstrap import StartupError, elasticsearch_client, index_layout
 from api.cli.common import freeze_startup_heap, settings_from_environment, startup_errors_as_exit
 from api.cli.managed_elasticsearch import elasticsearch_url
 from api.settings import Settings
@@ -162,7 +162,12 @@ def sync(  # noqa: PLR0917 (one parameter per option: click's way)
         return
     settings = settings_from_environment()
     batch = batch_size or settings.sync_batch_size
-    options = SyncOptions(batch_size=batch, lease_seconds=lease_seconds, poll_seconds=poll_seconds)
+    options = SyncOptions(
+        batch_size=batch,
+        lease_seconds=lease_seconds,
+        poll_seconds=poll_seconds,
+        index_layout=index_layout(settings),
+    )
     asyncio.run(_run_worker(settings, once, metrics_port, options, owner))
 
 

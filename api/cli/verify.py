@@ -25,7 +25,8 @@ async def _verify(read_models: list[str], sample: int) -> VerifyReport:
 )
 @click.option("--sample", type=click.IntRange(min=0), default=10, show_default=True, help="Drifted documents shown.")
 def verify(read_model: str, sample: int) -> None:
-    """Report documents missing, stale (another version) or extra; exit 1 on any drift.
+    """Report documents missing, stale (another version), different (same version, other content) or extra; exit 1
+    on any drift.
 
     Run it on a caught-up deployment (`catalog sync status`): changes in flight look like drift.
     """
@@ -34,7 +35,7 @@ def verify(read_model: str, sample: int) -> None:
     for drift in report.read_models:
         click.echo(
             f"{drift.read_model}: {drift.aggregates} in the write model, {drift.documents} documents; "
-            f"missing {drift.missing}, stale {drift.stale}, extra {drift.extra}"
+            f"missing {drift.missing}, stale {drift.stale}, different {drift.different}, extra {drift.extra}"
         )
         for line in drift.samples:
             click.echo(f"  {line}")

@@ -121,7 +121,7 @@ async def _orders(  # noqa: PLR0917 - one parameter per GraphQL argument
     customer = readable_orders(info.context.caller(), customer_id)
     await _consistent(info, consistency_token, search=True)
     page = await info.context.backends.reader.orders(
-        customer, status.value if status else None, 20 if first is None else first, after
+        customer, status.value if status else None, 20 if first is None else first, after, fresh=bool(consistency_token)
     )
     return _order_connection(page)
 
@@ -157,7 +157,8 @@ class Query:
     ) -> ProductConnection:
         await _consistent(info, consistency_token, search=True)
         request = _search_request(query, filter, sort or ProductSort.RELEVANCE, 20 if first is None else first, after)
-        return _product_connection(await info.context.backends.reader.search_products(request))
+        page = await info.context.backends.reader.search_products(request, fresh=bool(consistency_token))
+        return _product_connection(page)
 
     @strawberry.field
     async def suggest_products(self, info: Info, prefix: str, first: int | None = 10) -> list[ProductSuggestion]:

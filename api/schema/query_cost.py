@@ -3,6 +3,11 @@
 A field costs 1 plus the cost of its selections; a field with a `first` argument multiplies the cost of its
 selections by that page size (the literal, the variable's default, the argument's default, or the largest page
 when a variable has no default). Introspection fields are free; depth and size have their own limits.
+
+A search's `filter` adds `FILTER_VALUE_COST` per value it filters by (each brand, each attribute name and value):
+each is written into several facet contexts of the one Elasticsearch request (`read_index/facet_layout.py`).
+Literal lists count as written; a list (or the whole filter) given as a variable counts at the most the reader
+accepts (`read_index/search.py`), since validation runs once per query text, before variables are known.
 """
 
 from __future__ import annotations
@@ -16,17 +21,27 @@ from graphql import (
     GraphQLObjectType,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
+    NullValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
     ValidationContext,
     ValidationRule,
+    ValueNode,
     VariableNode,
     get_named_type,
 )
 
+from read_index.search import MAX_ATTRIBUTE_FILTERS, MAX_ATTRIBUTE_VALUES, MAX_FILTER_VALUES
+
 PAGE_ARGUMENT = "first"
 MAX_PAGE_SIZE = 100
+FILTER_ARGUMENT = "filter"
+FILTER_VALUE_COST = 10
+_MOST_ATTRIBUTE_VALUES = MAX_ATTRIBUTE_FILTERS + MAX_ATTRIBUTE_VALUES  # a name each, and their values
+_MOST_FILTER_VALUES = MAX_FILTER_VALUES + _MOST_ATTRIBUTE_VALUES  # brands, and attributes
 
 
 def cost_limit_rule(max_cost: int) -> type[ValidationRule]:
@@ -95,16 +110,54 @@ def _field_cost(
     definition = parent.fields.get(name)
     if name.startswith("__") or definition is None:
         return 0
+    filtering = FILTER_VALUE_COST * _filter_values(node) if FILTER_ARGUMENT in definition.args else 0
     if node.selection_set is None:
-        return 1
+        return 1 + filtering
     child = get_named_type(definition.type)
     if not isinstance(child, GraphQLObjectType):
-        return 1
+        return 1 + filtering
     inner = _selection_cost(context, child, node.selection_set, defaults, fragments_seen)
     multiplier = 1
     if PAGE_ARGUMENT in definition.args:
         multiplier = _page_size(node, definition.args[PAGE_ARGUMENT].default_value, defaults)
-    return 1 + multiplier * inner
+    return 1 + filtering + multiplier * inner
+
+
+def _filter_values(node: FieldNode) -> int:
+    """How many values the field's `filter` argument filters by: brands, attribute names and their values."""
+    value = next((arg.value for arg in node.arguments or () if arg.name.value == FILTER_ARGUMENT), None)
+    if isinstance(value, VariableNode):
+        return _MOST_FILTER_VALUES
+    if not isinstance(value, ObjectValueNode):
+        return 0  # absent or null
+    fields = {field.name.value: field.value for field in value.fields}
+    brands = _count(_items(fields.get("brands")), MAX_FILTER_VALUES)
+    attributes = _items(fields.get("attributes"))
+    if isinstance(attributes, VariableNode):
+        return brands + _MOST_ATTRIBUTE_VALUES
+    return brands + sum(_attribute_values(item) for item in attributes)
+
+
+def _attribute_values(item: ValueNode) -> int:
+    if isinstance(item, VariableNode):
+        return 1 + MAX_FILTER_VALUES
+    if not isinstance(item, ObjectValueNode):
+        return 0
+    values = next((field.value for field in item.fields if field.name.value == "values"), None)
+    return 1 + _count(_items(values), MAX_FILTER_VALUES)
+
+
+def _items(value: ValueNode | None) -> list[ValueNode] | VariableNode:
+    """The items of a list argument (a single value is a list of one), or the variable that stands for it."""
+    if value is None or isinstance(value, NullValueNode):
+        return []
+    if isinstance(value, VariableNode):
+        return value
+    return list(value.values) if isinstance(value, ListValueNode) else [value]
+
+
+def _count(items: list[ValueNode] | VariableNode, most: int) -> int:
+    return most if isinstance(items, VariableNode) else len(items)
 
 
 def _page_size(node: FieldNode, argument_default: Any, defaults: dict[str, Any]) -> int:

@@ -54,17 +54,6 @@ async def read_states(
     return [AggregateState(aggregate_type, row.id, row.version, snapshot(row)) for row in rows]
 
 
-async def read_versions(
-    connection: AsyncConnection, aggregate_type: str, after_id: str | None, limit: int
-) -> list[tuple[str, int]]:
-    """The next page (by id) of (id, version) pairs."""
-    table = _table(aggregate_type)
-    query = select(table.c.id, table.c.version).order_by(table.c.id).limit(limit)
-    if after_id is not None:
-        query = query.where(table.c.id > after_id)
-    return [(row.id, row.version) for row in await connection.execute(query)]
-
-
 async def versions_of(connection: AsyncConnection, aggregate_type: str, ids: Sequence[str]) -> dict[str, int]:
     """The versions of those of `ids` that exist."""
     if not ids:

@@ -82,6 +82,17 @@ def test_narrowing_by_two_brands_keeps_the_other_brands_counts(browser: Browser)
     browser.assert_no_request_left_the_machine()
 
 
+def test_a_page_whose_cursor_is_refused_starts_again_at_the_first_page(browser: Browser) -> None:
+    page = browser.page
+    page.goto(f"{browser.origin}/?sort=NEWEST&after=expired-or-forged&page=4")
+
+    expect(page.get_by_role("navigation", name="Pages")).to_contain_text("Page 1")
+    expect(page.locator(".grid .card").first).to_be_visible()
+    assert "after=" not in page.url
+    assert "sort=NEWEST" in page.url
+    browser.assert_no_request_left_the_machine()
+
+
 def test_next_page_shows_the_following_products(browser: Browser) -> None:
     page = browser.page
     page.goto(browser.origin)

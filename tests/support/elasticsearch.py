@@ -27,9 +27,17 @@ _started_here: list[ElasticsearchNode] = []  # the node this process launched, i
 def managed_node(port: int | None = None) -> ElasticsearchNode:
     """The managed node on ``port``, by default the test port (not started by this call)."""
     port = port or int(os.environ.get(PORT_VARIABLE) or DEFAULT_PORT)
-    cache_dir = Path(os.environ.get("CATALOG_CACHE_DIR") or default_cache_dir())
-    java_homes = [Path(home) for home in (os.environ.get("ES_JAVA_HOME"), os.environ.get("JAVA_HOME")) if home]
-    return ElasticsearchNode(Distribution.in_cache(cache_dir), NodeConfig(http_port=port), java_homes=java_homes)
+    return ElasticsearchNode(Distribution.in_cache(cache_dir()), NodeConfig(http_port=port), java_homes=java_homes())
+
+
+def cache_dir() -> Path:
+    """The CLI's cache directory: ``CATALOG_CACHE_DIR``, else ``~/.cache/catalog-service``."""
+    return Path(os.environ.get("CATALOG_CACHE_DIR") or default_cache_dir())
+
+
+def java_homes() -> list[Path]:
+    """The Java homes the environment names (``ES_JAVA_HOME``, ``JAVA_HOME``)."""
+    return [Path(home) for home in (os.environ.get("ES_JAVA_HOME"), os.environ.get("JAVA_HOME")) if home]
 
 
 def elasticsearch_url() -> str:

@@ -13,8 +13,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import unquote, urlsplit
@@ -87,3 +90,19 @@ def start_session_postgres() -> PostgresForTests:
         shutil.rmtree(cluster.root, ignore_errors=True)
         raise
     return PostgresForTests(cluster.admin_url, cluster)
+
+
+@contextmanager
+def private_cluster(purpose: str) -> Iterator[PostgresCluster]:
+    """A started PostgreSQL cluster of the caller's own, for a test that stops and starts the server (never the
+    session's, which others share): on a port fixed now, so a restart finds it there; deleted afterwards."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    cluster = PostgresCluster(Path(tempfile.mkdtemp(prefix=f"catalog-pg-{purpose}-")), port=port)
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+        shutil.rmtree(cluster.root, ignore_errors=True)

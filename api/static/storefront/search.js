@@ -41,13 +41,24 @@ export function filterFrom(params) {
 
 /** The search page for the URL's parameters; its `data-announce` is what screen readers are told. */
 export async function searchView(params, navigate) {
-  const connection = await searchProducts({
-    query: params.get("q") || null,
-    filter: filterFrom(params),
-    sort: params.get("sort") || "RELEVANCE",
-    first: PAGE_SIZE,
-    after: params.get("after"),
-  });
+  let connection;
+  try {
+    connection = await searchProducts({
+      query: params.get("q") || null,
+      filter: filterFrom(params),
+      sort: params.get("sort") || "RELEVANCE",
+      first: PAGE_SIZE,
+      after: params.get("after"),
+    });
+  } catch (error) {
+    // A page's cursor is refused once it expired (a while after its page) or when it is not one: start again.
+    if (!params.has("after") || error.errors?.[0]?.extensions?.field !== "after") throw error;
+    const first = new URLSearchParams(params);
+    first.delete("after");
+    first.delete("page");
+    history.replaceState(null, "", `/?${first}`);
+    return searchView(first, navigate);
+  }
   const page = searchPage(connection, params, navigate);
   page.dataset.announce = `${connection.totalCount} products`;
   return page;

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from elasticsearch import AsyncElasticsearch, BadRequestError
 
-from api.fastpath.lean_elasticsearch import LeanConnections, LeanTransport
+from api.fastpath import lean_elasticsearch
+from api.fastpath.lean_elasticsearch import LeanConnections, LeanNode, LeanTransport
 from domain.model.snapshots import ProductSnapshot
 from read_index.indices import ensure_indices
-from read_index.queries import CatalogReader
+from read_index.points_in_time import CursorOptions, PointsInTime
 from read_index.search import ProductFilter, SearchRequest
 from read_index.transport import ClientTransport
 from tests.integration.read_index.states import index_states, product_state
+from tests.support.readers import catalog_reader
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -41,8 +44,10 @@ async def test_lean_reads_answer_what_the_official_client_answers(
     es_client: AsyncElasticsearch, index_prefix: str, lean: LeanConnections
 ) -> None:
     states = await _seeded(es_client, index_prefix)
-    official = CatalogReader(ClientTransport(es_client), index_prefix)
-    fast = CatalogReader(LeanTransport(lean, ClientTransport(es_client)), index_prefix)
+    # Both read through the same point in time (one per read model, shared as long as the keep-alive).
+    shared = PointsInTime(es_client, index_prefix, CursorOptions(keep_alive_seconds=600, max_open=2))
+    official = catalog_reader(es_client, index_prefix, points_in_time=shared)
+    fast = catalog_reader(es_client, index_prefix, LeanTransport(lean, ClientTransport(es_client)), shared)
     request = SearchRequest(query="walnut lamp", filter=ProductFilter(brands=["Acme"]), first=2)
 
     for reader in (official, fast):
@@ -94,7 +99,7 @@ async def test_chunked_and_sized_answers_are_read_on_one_kept_alive_connection()
         await reader.read()
 
     server, port = await _serve(handler)
-    lean = LeanConnections("127.0.0.1", port, authorization=None, timeout=5, limit=2)
+    lean = LeanNode("127.0.0.1", port, authorization=None, timeout=5, limit=2)
     try:
         assert await lean.request(b"POST", "/x/_search", b"{}") == (200, b'{"a": 1}')
         assert await lean.request(b"GET", "/x/_doc/1", None) == (404, b'{"found":false}')
@@ -122,7 +127,7 @@ async def test_an_answer_it_cannot_read_is_no_answer(answer: bytes) -> None:
         writer.close()
 
     server, port = await _serve(handler)
-    lean = LeanConnections("127.0.0.1", port, authorization=None, timeout=5, limit=2)
+    lean = LeanNode("127.0.0.1", port, authorization=None, timeout=5, limit=2)
     try:
         assert await lean.request(b"GET", "/x/_doc/1", None) is None
     finally:
@@ -137,7 +142,7 @@ async def test_a_slow_answer_times_out_as_no_answer() -> None:
         await asyncio.sleep(2)
 
     server, port = await _serve(handler)
-    lean = LeanConnections("127.0.0.1", port, authorization=None, timeout=0.2, limit=2)
+    lean = LeanNode("127.0.0.1", port, authorization=None, timeout=0.2, limit=2)
     try:
         assert await lean.request(b"GET", "/x/_doc/1", None) is None
     finally:
@@ -153,17 +158,88 @@ async def test_an_unreachable_node_falls_back_to_the_official_client(
     server, port = await _serve(lambda reader, writer: asyncio.sleep(0))
     server.close()
     await server.wait_closed()  # nothing listens on `port` any more
-    unreachable = LeanConnections("127.0.0.1", port, authorization=None, timeout=1, limit=2)
+    unreachable = LeanConnections([LeanNode("127.0.0.1", port, authorization=None, timeout=1, limit=2)])
 
-    reader = CatalogReader(LeanTransport(unreachable, ClientTransport(es_client)), index_prefix)
+    reader = catalog_reader(es_client, index_prefix, LeanTransport(unreachable, ClientTransport(es_client)))
 
     stored = await reader.product(str(states[1]["id"]))
     assert stored is not None
     assert stored["sku"] == "LEAN-1"
 
 
-def test_only_a_single_plain_http_node_gets_lean_connections() -> None:
+def test_plain_http_nodes_get_lean_connections_and_anything_else_is_left_to_the_official_client() -> None:
     assert LeanConnections.for_url("http://127.0.0.1:9200", timeout=1, limit=1) is not None
     assert LeanConnections.for_url("http://user:secret@es.internal", timeout=1, limit=1) is not None
+    assert LeanConnections.for_url("http://es-1:9200, http://es-2:9200", timeout=1, limit=1) is not None
     assert LeanConnections.for_url("https://es.internal:9200", timeout=1, limit=1) is None
     assert LeanConnections.for_url("http://es.internal:9200/prefix", timeout=1, limit=1) is None
+    assert LeanConnections.for_url("http://es-1:9200,https://es-2:9200", timeout=1, limit=1) is None
+
+
+def _answering(name: bytes) -> Handler:
+    """A node that answers every request with its name, on one kept-alive connection."""
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            while True:
+                await _read_request(reader)
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n%s" % (len(name), name))
+                await writer.drain()
+
+    return handler
+
+
+@contextlib.asynccontextmanager
+async def _nodes(*handlers: Handler) -> AsyncIterator[LeanConnections]:
+    servers = [await _serve(handler) for handler in handlers]
+    lean = LeanConnections([LeanNode("127.0.0.1", port, authorization=None, timeout=5, limit=2) for _, port in servers])
+    try:
+        yield lean
+    finally:
+        await lean.close()
+        for server, _ in servers:
+            server.close()
+            await server.wait_closed()
+
+
+async def test_several_nodes_are_asked_in_turn() -> None:
+    async with _nodes(_answering(b"a"), _answering(b"b")) as lean:
+        answers = [await lean.request(b"GET", "/x/_doc/1", None) for _ in range(4)]
+
+    assert [body for _, body in filter(None, answers)] == [b"a", b"b", b"a", b"b"]
+
+
+async def test_a_node_that_failed_is_skipped_while_the_others_answer() -> None:
+    accepted = 0
+
+    async def dead(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal accepted
+        accepted += 1
+        writer.close()
+
+    async with _nodes(dead, _answering(b"b")) as lean:
+        answers = [await lean.request(b"GET", "/x/_doc/1", None) for _ in range(6)]
+
+    assert answers[0] is None  # the caller sends this one through the official client
+    assert answers[1:] == [(200, b"b")] * 5
+    assert accepted == 1
+
+
+async def test_a_node_that_failed_is_tried_again_once_its_time_out_is_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lean_elasticsearch, "DEAD_NODE_FIRST_SECONDS", 0.05)
+    calls = 0
+
+    async def recovering(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            writer.close()  # down the first time
+            return
+        await _answering(b"a")(reader, writer)
+
+    async with _nodes(recovering, _answering(b"b")) as lean:
+        assert await lean.request(b"GET", "/x/_doc/1", None) is None
+        await asyncio.sleep(0.1)
+        answers = [await lean.request(b"GET", "/x/_doc/1", None) for _ in range(2)]
+
+    assert sorted(body for _, body in filter(None, answers)) == [b"a", b"b"]

@@ -11,7 +11,7 @@ from elasticsearch import AsyncElasticsearch
 
 from read_index.indices import delete_indices, ensure_indices
 from read_index.queries import CatalogReader
-from read_index.transport import ClientTransport
+from tests.support.readers import catalog_reader
 
 
 @pytest.fixture(scope="module")
@@ -32,4 +32,4 @@ async def module_prefix(module_client: AsyncElasticsearch) -> AsyncIterator[str]
 
 @pytest.fixture(scope="module")
 def module_reader(module_client: AsyncElasticsearch, module_prefix: str) -> CatalogReader:
-    return CatalogReader(ClientTransport(module_client), module_prefix)
+    return catalog_reader(module_client, module_prefix)

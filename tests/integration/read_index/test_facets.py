@@ -51,6 +51,8 @@ ATTRIBUTES = {
     "size": ["S", "M"],
     "brand": ["Acme", "licensed"],  # an attribute named like a facet is still its own facet
 }
+# Sixteen more names, present on most products, so that filters on all twenty names still match some.
+SPECS = {f"spec{k:02d}": ["x", "y"] for k in range(16)}
 
 
 def generated_catalog(count: int) -> list[ProductSnapshot]:
@@ -63,7 +65,7 @@ def generated_catalog(count: int) -> list[ProductSnapshot]:
             for name, values in ATTRIBUTES.items()
             if chance.random() < 0.8
             for value in chance.sample(values, chance.choice([1, 1, 2]))
-        ]
+        ] + [(name, value) for name, values in SPECS.items() if chance.random() < 0.95 for value in values[:1]]
         on_hand = chance.randint(0, 3)
         products.append(
             product_state(
@@ -180,6 +182,18 @@ FILTERS = {
         price_min=Decimal(10),
         price_max=Decimal(500),
         attributes=[AttributeFilter("color", ["red", "blue", "black"]), AttributeFilter("material", ["oak", "steel"])],
+    ),
+    "twenty attribute filters, a brand, a price range and a category": ProductFilter(
+        category_path=["Furniture"],
+        brands=["Acme", "Nordic", "Bolt"],
+        price_min=Decimal(5),
+        attributes=[
+            *(AttributeFilter(name, values) for name, values in ATTRIBUTES.items()),
+            *(AttributeFilter(name, ["x"]) for name in SPECS),
+        ],
+    ),
+    "twenty attribute filters, one value each": ProductFilter(
+        attributes=[AttributeFilter(name, values[:1]) for name, values in {**ATTRIBUTES, **SPECS}.items()],
     ),
 }
 

@@ -10,6 +10,7 @@ from elasticsearch import AsyncElasticsearch
 from read_index.indices import (
     MAPPING_VERSION,
     READ_MODELS,
+    IndexLayout,
     alias_name,
     create_fresh_index,
     current_index,
@@ -19,10 +20,9 @@ from read_index.indices import (
     swap_alias,
 )
 from read_index.projections import project
-from read_index.queries import CatalogReader
-from read_index.transport import ClientTransport
 from read_index.writer import apply
 from tests.integration.read_index.states import product_state, record
+from tests.support.readers import catalog_reader
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -49,7 +49,7 @@ async def test_a_swap_moves_readers_to_the_new_index_and_returns_the_old(
 
     assert replaced == old
     assert await current_index(es_client, index_prefix, "products") == fresh
-    assert await CatalogReader(ClientTransport(es_client), index_prefix).product(state["id"]) is not None
+    assert await catalog_reader(es_client, index_prefix).product(state["id"]) is not None
     assert await swap_alias(es_client, index_prefix, "products", fresh) is None
 
 
@@ -88,3 +88,16 @@ async def test_delete_indices_removes_every_index_of_the_prefix_only(
 def test_an_unusable_prefix_is_refused(prefix: str) -> None:
     with pytest.raises(ValueError, match="prefix"):
         alias_name(prefix, "products")
+
+
+async def test_new_indices_take_the_layouts_number_of_shards(es_client: AsyncElasticsearch, index_prefix: str) -> None:
+    await ensure_indices(es_client, index_prefix, IndexLayout(shards=2))
+    fresh = await create_fresh_index(es_client, index_prefix, "orders", IndexLayout(shards=3))
+
+    found = await es_client.indices.get_settings(index=f"{index_prefix}-*", name="index.number_of_shards")
+    shards = {name: int(entry["settings"]["index"]["number_of_shards"]) for name, entry in found.body.items()}
+    assert shards == {
+        f"{index_prefix}-products-v{MAPPING_VERSION}-initial": 2,
+        f"{index_prefix}-orders-v{MAPPING_VERSION}-initial": 2,
+        fresh: 3,
+    }

@@ -16,8 +16,8 @@ from domain.model.snapshots import ProductSnapshot
 from read_index.errors import InvalidArgument, InvalidCursor
 from read_index.queries import CatalogReader
 from read_index.search import ProductFilter, ProductSort, SearchRequest
-from read_index.transport import ClientTransport
 from tests.integration.read_index.states import index_states, product_state
+from tests.support.readers import catalog_reader
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -100,7 +100,7 @@ async def test_a_walk_returns_every_match_once_while_other_products_are_written(
     await ensure_indices(es_client, index_prefix)
     original = catalog(24)
     await index_states(es_client, index_prefix, original)
-    reader = CatalogReader(ClientTransport(es_client), index_prefix)
+    reader = catalog_reader(es_client, index_prefix)
     rounds = iter(range(100))
 
     async def write_more() -> None:
@@ -134,10 +134,14 @@ async def test_a_malformed_cursor_is_refused(module_reader: CatalogReader) -> No
 async def test_a_cursor_with_forged_sort_values_is_refused(module_reader: CatalogReader) -> None:
     page = await module_reader.search_products(SearchRequest(sort=ProductSort.PRICE_ASC, first=1))
     assert page.end_cursor is not None
-    version, kind, scope, _ = orjson.loads(base64.urlsafe_b64decode(page.end_cursor + "=="))
+    version, kind, scope, _, pit, index = orjson.loads(base64.urlsafe_b64decode(page.end_cursor + "=="))
 
     for values in (["cheap", "x"], [1.0], [1.0, 2], [True, "x"], [2**64 - 1, "x"], [2**70, "x"], {"a": 1}, None):
-        forged = base64.urlsafe_b64encode(json.dumps([version, kind, scope, values]).encode()).decode().rstrip("=")
+        forged = (
+            base64.urlsafe_b64encode(json.dumps([version, kind, scope, values, pit, index]).encode())
+            .decode()
+            .rstrip("=")
+        )
         with pytest.raises(InvalidCursor):
             await module_reader.search_products(SearchRequest(sort=ProductSort.PRICE_ASC, after=forged))
 

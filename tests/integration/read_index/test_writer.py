@@ -9,10 +9,9 @@ from elasticsearch import AsyncElasticsearch
 
 from read_index.indices import alias_name, create_fresh_index, ensure_indices, refresh
 from read_index.projections import IndexOp, project
-from read_index.queries import CatalogReader
-from read_index.transport import ClientTransport
 from read_index.writer import apply
 from tests.integration.read_index.states import product_state, record
+from tests.support.readers import catalog_reader
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -31,7 +30,7 @@ async def test_re_applying_a_batch_changes_nothing(es_client: AsyncElasticsearch
 
     assert (first.applied, first.stale, first.ok) == (1, 0, True)
     assert (again.applied, again.stale, again.ok) == (1, 1, True)
-    stored = await CatalogReader(ClientTransport(es_client), index_prefix).product(ops[0].doc_id)
+    stored = await catalog_reader(es_client, index_prefix).product(ops[0].doc_id)
     assert stored is not None
     assert (stored["name"], stored["version"]) == ("Lamp v3", 3)
 
@@ -44,7 +43,7 @@ async def test_an_older_version_does_not_replace_a_newer_one(es_client: AsyncEla
     report = await apply(es_client, index_prefix, project([record("product", old)]))
 
     assert (report.ok, report.stale) == (True, 1)
-    stored = await CatalogReader(ClientTransport(es_client), index_prefix).product(new["id"])
+    stored = await catalog_reader(es_client, index_prefix).product(new["id"])
     assert stored is not None
     assert stored["version"] == 5
 
@@ -60,7 +59,7 @@ async def test_a_delete_removes_the_document_and_a_repeated_delete_is_fine(
     reports = [await apply(es_client, index_prefix, [delete]) for _ in range(2)]
 
     assert [report.ok for report in reports] == [True, True]
-    assert await CatalogReader(ClientTransport(es_client), index_prefix).product(state["id"]) is None
+    assert await catalog_reader(es_client, index_prefix).product(state["id"]) is None
 
 
 async def test_a_document_that_does_not_fit_the_mapping_fails_permanently(

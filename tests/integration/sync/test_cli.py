@@ -48,7 +48,7 @@ async def test_status_is_a_health_check_and_reindex_and_verify_work_from_the_com
     await es_client.delete(index=f"{index_prefix}-products", id=catalog.product_ids[3], refresh=True)
     drifted = await run_cli(env, "verify", "--read-model", "products")
     assert drifted.returncode == 1
-    assert "missing 1, stale 0, extra 0" in drifted.stdout
+    assert "missing 1, stale 0, different 0, extra 0" in drifted.stdout
     assert f"missing products/{catalog.product_ids[3]}" in drifted.stdout
     await run_cli(env, "reindex", "--read-model", "products")
     await assert_verified_clean(engine, es_client, index_prefix)

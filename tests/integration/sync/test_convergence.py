@@ -27,9 +27,17 @@ from tests.integration.sync.workload import Catalog, churn, create_products
 pytestmark = pytest.mark.elasticsearch
 
 
-async def all_records(engine: AsyncEngine) -> list[OutboxRecord]:
-    async with engine.connect() as connection:
-        return await outbox_reading.read_after(connection, START, 1_000_000)
+async def all_records(engine: AsyncEngine, seconds: float = 30) -> list[OutboxRecord]:
+    """Every committed record. On PostgreSQL a read stops below the oldest transaction still open anywhere on the
+    server (another test's, on a shared one), so read again until the read reaches the head."""
+    async with asyncio.timeout(seconds):
+        while True:
+            async with engine.connect() as connection:
+                head = await outbox_reading.head(connection)
+                records = await outbox_reading.read_after(connection, START, 1_000_000)
+            if head == START or (records and records[-1].position >= head):
+                return records
+            await asyncio.sleep(0.05)
 
 
 async def snapshot(client: AsyncElasticsearch, prefix: str) -> dict[str, Any]:

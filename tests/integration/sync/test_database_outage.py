@@ -6,11 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
-import socket
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from elasticsearch import AsyncElasticsearch
@@ -25,25 +21,15 @@ from domain.storage.unit_of_work import SqlUnitOfWorkFactory
 from sync.worker import SyncWorker
 from tests.integration.sync.conftest import FAST, assert_verified_clean, wait_until_caught_up
 from tests.integration.sync.workload import Catalog, create_products
+from tests.support.postgres import private_cluster
 
 pytestmark = [pytest.mark.postgres, pytest.mark.elasticsearch]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def own_cluster() -> Iterator[PostgresCluster]:
-    cluster = PostgresCluster(Path(tempfile.mkdtemp(prefix="catalog-pg-outage-")), port=free_port())
-    try:
-        cluster.start()
+    with private_cluster("outage") as cluster:
         yield cluster
-    finally:
-        cluster.stop()
-        shutil.rmtree(cluster.root, ignore_errors=True)
 
 
 async def test_the_worker_rides_out_a_database_outage_and_catches_up(

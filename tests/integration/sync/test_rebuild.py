@@ -16,12 +16,11 @@ from domain.storage import aggregate_pages
 from domain.storage.aggregate_rows import order_from_row, product_from_row
 from domain.storage.tables import orders, products
 from read_index.indices import current_index
-from read_index.queries import CatalogReader
 from read_index.search import SearchRequest
-from read_index.transport import ClientTransport
 from sync.rebuild import rebuild
 from tests.integration.sync.conftest import FAST, WorkerFactory, assert_verified_clean, wait_until_caught_up
 from tests.integration.sync.workload import Catalog, churn, create_products
+from tests.support.readers import catalog_reader
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -72,7 +71,7 @@ async def test_a_rebuild_under_writes_loses_nothing_and_queries_keep_answering(
     stop_live, stop_writes = asyncio.Event(), asyncio.Event()
     live_run = asyncio.create_task(live.run(stop_live))
     await wait_until_caught_up(engine)
-    reader = CatalogReader(ClientTransport(es_client), index_prefix)
+    reader = catalog_reader(es_client, index_prefix)
     await es_client.indices.refresh(index=f"{index_prefix}-products")
     baseline = (await reader.search_products(SearchRequest())).total_count
     first_id = catalog.product_ids[0]

@@ -46,7 +46,7 @@ class FakeReader:
     def __init__(self, products: list[dict[str, Any]] | None = None) -> None:
         self.products = products if products is not None else [product(n) for n in range(3)]
 
-    async def search_products(self, request: SearchRequest) -> ProductPage:
+    async def search_products(self, request: SearchRequest, *, fresh: bool = False) -> ProductPage:
         edges = [(f"cursor-{doc['id']}", copy.deepcopy(doc)) for doc in self.products[: request.first]]
         return ProductPage(edges, False, edges[-1][0] if edges else None, len(self.products), FACETS)
 
@@ -54,7 +54,9 @@ class FakeReader:
         found = [doc for doc in self.products if doc["id"] == id]
         return copy.deepcopy(found[0]) if found else None
 
-    async def orders(self, customer_id: str | None, status: str | None, first: int, after: str | None) -> OrderPage:
+    async def orders(
+        self, customer_id: str | None, status: str | None, first: int, after: str | None, *, fresh: bool = False
+    ) -> OrderPage:
         return OrderPage([], False, None, 0)
 
 

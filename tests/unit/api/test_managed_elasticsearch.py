@@ -12,7 +12,7 @@ from pydantic import SecretStr
 
 from api.bootstrap import StartupError, services
 from api.cli import main
-from api.cli.managed_elasticsearch import elasticsearch_url, managed_node
+from api.cli.managed_elasticsearch import elasticsearch_url, managed_cluster, managed_node
 from api.settings import Settings
 from devstack.distribution import DEFAULT_VERSION
 
@@ -72,3 +72,28 @@ def test_elasticsearch_status_reads_port_and_cache_directory_from_the_settings(
     log = tmp_path / "cache" / "elasticsearch" / f"{DEFAULT_VERSION}-node-{port}" / "logs" / "console.log"
     assert result.exit_code == 1
     assert result.output == f"not running (log: {log})\n"
+
+
+def test_the_managed_cluster_is_the_one_the_settings_name(tmp_path: Path) -> None:
+    cluster = managed_cluster(
+        settings(tmp_path, elasticsearch_port=9281, elasticsearch_nodes=3, elasticsearch_heap="256m")
+    )
+
+    assert [node.port for node in cluster.nodes] == [9281, 9282, 9283]
+    assert cluster.directory == tmp_path / "elasticsearch" / f"{DEFAULT_VERSION}-cluster-9281"
+    assert {node.config.heap for node in cluster.nodes} == {"256m"}
+
+
+def test_elasticsearch_status_of_a_cluster_names_each_node_and_exits_1_when_one_is_not_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = closed_port()
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    monkeypatch.setenv("CATALOG_CACHE_DIR", str(tmp_path / "cache"))
+
+    result = CliRunner().invoke(main, ["elasticsearch", "status", "--port", str(port), "--nodes", "2"])
+
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert [line.split(":")[0] for line in lines[:2]] == [f"node-{port}", f"node-{port + 1}"]
+    assert all("not running" in line for line in lines)

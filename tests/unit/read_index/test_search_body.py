@@ -46,6 +46,11 @@ def test_filters_for_one_attribute_pool_their_values() -> None:
         (ProductFilter(price_max=Decimal("NaN")), "filter.priceMax"),
         (ProductFilter(brands=["b"] * 101), "filter.brands"),
         (ProductFilter(attributes=[AttributeFilter("c", ["v"] * 101)]), "filter.attributes.0.values"),
+        (ProductFilter(attributes=[AttributeFilter(f"a{i}", ["v"]) for i in range(21)]), "filter.attributes"),
+        (
+            ProductFilter(attributes=[AttributeFilter(f"a{i}", ["v"] * 40) for i in range(6)]),
+            "filter.attributes.5.values",
+        ),
     ],
 )
 def test_unusable_filters_are_refused_with_their_field(wanted: ProductFilter, field: str) -> None:
@@ -53,3 +58,9 @@ def test_unusable_filters_are_refused_with_their_field(wanted: ProductFilter, fi
         prepare(SearchRequest(filter=wanted))
 
     assert refused.value.field == field
+
+
+def test_twenty_attribute_filters_of_two_hundred_values_in_all_are_accepted() -> None:
+    wanted = ProductFilter(attributes=[AttributeFilter(f"a{i}", ["v"] * 10) for i in range(20)])
+
+    assert len(prepare(SearchRequest(filter=wanted)).body["post_filter"]["bool"]["filter"]) == 20
