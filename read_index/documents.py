@@ -3,8 +3,8 @@
 A product document keeps the state's own fields, as the API shows them, and adds what searching needs:
 ``category_prefixes`` (every prefix of the category path, for prefix filters and drill-down facets),
 ``price.value`` (the amount as a number, for ranges and sorting; ``price.amount`` stays the exact string),
-``available`` and ``in_stock``, and the ``search`` object (text prepared by :mod:`read_index.analysis`), which
-readers never return.
+``available`` and ``in_stock`` (active, with some available: a discontinued product is never in stock), and
+the ``search`` object (text prepared by :mod:`read_index.analysis`), which readers never return.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from domain.model.catalog import ProductStatus
 from domain.model.snapshots import OrderSnapshot, ProductSnapshot, WebhookSnapshot
 from read_index.analysis import fold, folded_words, stemmed, stemmed_label, stemmed_words
 
@@ -58,7 +59,7 @@ def product_document(state: ProductSnapshot) -> dict[str, Any]:
         "on_hand": state["on_hand"],
         "reserved": state["reserved"],
         "available": available,
-        "in_stock": available > 0,
+        "in_stock": state["status"] == ProductStatus.ACTIVE and available > 0,  # docs/queries.md: "in stock"
         "version": state["version"],
         "created_at": state["created_at"],
         "updated_at": state["updated_at"],

@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 from api.auth import Authenticator, Keys
+from api.outages import StoreOutages
 from read_index.facets import AttributeFacet, Facets, FacetValue, PriceRange
 from read_index.queries import OrderPage, ProductPage
 from read_index.search import SearchRequest
@@ -70,4 +71,5 @@ class FakeBackends:
         self.reader = reader or FakeReader()
         self.consistency = NoWait()
         self.authenticator = Authenticator(Keys(secret=SECRET))
+        self.outages = StoreOutages()
         self.bus = None
