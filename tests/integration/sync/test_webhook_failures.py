@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from domain.bus import MessageBus
 from domain.model.commands import RegisterWebhook
 from domain.storage.tables import outbox
-from domain.storage.webhook_deliveries import DEAD, DELIVERED, Delivery
+from domain.storage.webhook_deliveries import DEAD, DELIVERED
 from tests.integration.sync.conftest import cli_environment, poll_until, run_cli
 from tests.integration.sync.webhooks import (
     SECRET,
@@ -21,17 +21,10 @@ from tests.integration.sync.webhooks import (
     received_at_least,
     receiving,
     register,
+    settled,
 )
 from tests.integration.sync.workload import Catalog, create_products
 from tests.support.webhook_receiver import Received, Receiver, Reply
-
-
-async def settled(engine: AsyncEngine, status: str, count: int = 1) -> list[Delivery]:
-    async def reached() -> bool:
-        return sum(d.status == status for d in await deliveries(engine)) >= count
-
-    await poll_until(reached, 30)
-    return [d for d in await deliveries(engine) if d.status == status]
 
 
 async def test_a_receiver_down_longer_than_the_retry_period_leaves_a_dead_letter_that_retry_delivers(

@@ -91,3 +91,14 @@ def delivered_records(receiver: Receiver) -> list[tuple[str, str, int]]:
 async def deliveries(engine: AsyncEngine) -> list[Delivery]:
     async with engine.connect() as connection:
         return await webhook_deliveries.read_deliveries(connection, limit=10_000)
+
+
+async def settled(engine: AsyncEngine, status: str, count: int = 1) -> list[Delivery]:
+    """The deliveries in `status`, once at least `count` are (a receiver has a request before its sender records
+    the outcome: wait for the row, not the request)."""
+
+    async def reached() -> bool:
+        return sum(d.status == status for d in await deliveries(engine)) >= count
+
+    await poll_until(reached, 30)
+    return [d for d in await deliveries(engine) if d.status == status]
