@@ -159,7 +159,7 @@ async def register_webhook(command: RegisterWebhook, uow: UnitOfWork) -> Outcome
 async def remove_webhook(command: RemoveWebhook, uow: UnitOfWork) -> Outcome:
     webhook = await uow.webhooks.get(command.webhook_id)
     if webhook is None:
-        raise NotFound(f"no webhook with id {command.webhook_id}", "webhookId")
+        raise NotFound(f"no webhook with id {quoted(command.webhook_id)}", "webhookId")
     webhook.remove(uow.now())
     return await uow.commit(webhook)
 
