@@ -23,6 +23,17 @@ class Worker(Protocol):
     def wake(self) -> None: ...
 
 
+def waking(*workers: Worker | None) -> Callable[[], None]:
+    """Wakes each of the workers that run (a command committed: each has something to read)."""
+    running_ones = [worker for worker in workers if worker is not None]
+
+    def wake_all() -> None:
+        for worker in running_ones:
+            worker.wake()
+
+    return wake_all
+
+
 @asynccontextmanager
 async def running(worker: Worker, name: str = "sync_worker") -> AsyncIterator[None]:
     """Runs the worker as a task; on exit asks it to stop, waits a bounded time, then cancels it."""

@@ -6,27 +6,35 @@ both go through `run_command`, so the two behave alike."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import strawberry
 
 from api.auth import AccessDenied
+from api.metrics import OK
 from api.permissions import authorize_command
 from api.schema.context import RequestContext
-from api.schema.errors import CommandResult
+from api.schema.errors import CommandResult, describe
 from api.schema.inputs import (
+    AddProductVariantInput,
     AdjustStockInput,
     AttributeInput,
     CancelOrderInput,
     ChangeProductPriceInput,
     CreateProductInput,
     DiscontinueProductInput,
+    DiscontinueProductVariantInput,
+    ImageInput,
+    MoneyInput,
     PayOrderInput,
     PlaceOrderInput,
     ReceiveStockInput,
     ShipOrderInput,
     UpdateProductDetailsInput,
+    UpdateProductVariantInput,
+    VariantInput,
 )
 from api.schema.webhooks import RegisterWebhookInput, RemoveWebhookInput
 from domain.bus import CommandContext
@@ -71,6 +79,21 @@ def _optional_tuple(values: Sequence[str] | None) -> tuple[str, ...] | None:
     return None if values is None else tuple(values)
 
 
+def _price(money: MoneyInput) -> commands.PriceRequest:
+    return commands.PriceRequest(amount=money.amount, currency=money.currency)
+
+
+def _variant(variant: VariantInput) -> commands.VariantRequest:
+    price = None if variant.price is None else _price(variant.price)
+    return commands.VariantRequest(sku=variant.sku, options=_attributes(variant.options), price=price)
+
+
+def _images(images: Sequence[ImageInput]) -> tuple[commands.ImageRequest, ...]:
+    return tuple(
+        commands.ImageRequest(url=image.url, alt=image.alt, width=image.width, height=image.height) for image in images
+    )
+
+
 def _create_product(input: CreateProductInput) -> commands.Command:
     return commands.CreateProduct(
         sku=input.sku,
@@ -81,6 +104,9 @@ def _create_product(input: CreateProductInput) -> commands.Command:
         price_amount=input.price.amount,
         price_currency=input.price.currency,
         attributes=_attributes(input.attributes or ()),
+        slug=input.slug,
+        variants=None if input.variants is None else tuple(map(_variant, input.variants)),
+        images=_images(input.images or ()),
     )
 
 
@@ -93,6 +119,8 @@ def _update_product_details(input: UpdateProductDetailsInput) -> commands.Comman
         brand=input.brand,
         category_path=_optional_tuple(input.category_path),
         attributes=None if input.attributes is None else _attributes(input.attributes),
+        slug=input.slug,
+        images=None if input.images is None else _images(input.images),
     )
 
 
@@ -102,11 +130,37 @@ def _change_product_price(input: ChangeProductPriceInput) -> commands.Command:
         expected_version=input.expected_version,
         price_amount=input.price.amount,
         price_currency=input.price.currency,
+        sku=input.sku,
     )
 
 
 def _discontinue_product(input: DiscontinueProductInput) -> commands.Command:
     return commands.DiscontinueProduct(product_id=input.product_id, expected_version=input.expected_version)
+
+
+def _add_product_variant(input: AddProductVariantInput) -> commands.Command:
+    return commands.AddProductVariant(
+        product_id=input.product_id, variant=_variant(input.variant), expected_version=input.expected_version
+    )
+
+
+def _update_product_variant(input: UpdateProductVariantInput) -> commands.Command:
+    """`price` absent leaves the own price, null clears it."""
+    price = input.price
+    return commands.UpdateProductVariant(
+        product_id=input.product_id,
+        sku=input.sku,
+        expected_version=input.expected_version,
+        options=None if input.options is None else _attributes(input.options),
+        price=None if price is None or price is strawberry.UNSET else _price(price),
+        clear_price=price is None,
+    )
+
+
+def _discontinue_product_variant(input: DiscontinueProductVariantInput) -> commands.Command:
+    return commands.DiscontinueProductVariant(
+        product_id=input.product_id, sku=input.sku, expected_version=input.expected_version
+    )
 
 
 def _receive_stock(input: ReceiveStockInput) -> commands.Command:
@@ -148,6 +202,9 @@ COMMANDS: dict[str, Callable[[Any], commands.Command]] = {
     "updateProductDetails": _update_product_details,
     "changeProductPrice": _change_product_price,
     "discontinueProduct": _discontinue_product,
+    "addProductVariant": _add_product_variant,
+    "updateProductVariant": _update_product_variant,
+    "discontinueProductVariant": _discontinue_product_variant,
     "receiveStock": _receive_stock,
     "adjustStock": _adjust_stock,
     "placeOrder": _place_order,
@@ -161,7 +218,19 @@ COMMANDS: dict[str, Callable[[Any], commands.Command]] = {
 
 
 async def run_command(context: RequestContext, field: str, input: Any) -> CommandResult:
-    return await dispatch(context, COMMANDS[field](input), input.idempotency_key)
+    """The mutation `field` with its `input`; counted and timed by mutation and outcome (`api.metrics`)."""
+    started = time.perf_counter()
+    outcome = ErrorCode.INTERNAL.value
+    try:
+        result = await dispatch(context, COMMANDS[field](input), input.idempotency_key)
+        outcome = result.errors[0].code.value if result.errors else OK
+        return result
+    except Exception as error:
+        problem = describe(error)  # a refusal raised rather than returned is shown typed at the edge
+        outcome = problem.code.value if problem is not None else outcome
+        raise
+    finally:
+        context.backends.commands.observe(field, outcome, time.perf_counter() - started)
 
 
 @strawberry.type
@@ -181,6 +250,18 @@ class Mutation:
     @strawberry.mutation
     async def discontinue_product(self, info: Info, input: DiscontinueProductInput) -> CommandResult:
         return await run_command(info.context, "discontinueProduct", input)
+
+    @strawberry.mutation
+    async def add_product_variant(self, info: Info, input: AddProductVariantInput) -> CommandResult:
+        return await run_command(info.context, "addProductVariant", input)
+
+    @strawberry.mutation
+    async def update_product_variant(self, info: Info, input: UpdateProductVariantInput) -> CommandResult:
+        return await run_command(info.context, "updateProductVariant", input)
+
+    @strawberry.mutation
+    async def discontinue_product_variant(self, info: Info, input: DiscontinueProductVariantInput) -> CommandResult:
+        return await run_command(info.context, "discontinueProductVariant", input)
 
     @strawberry.mutation
     async def receive_stock(self, info: Info, input: ReceiveStockInput) -> CommandResult:

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 class WebhookEvent(StrEnum):
     PRODUCT_CHANGED = "PRODUCT_CHANGED"
-    """A product's details, price or status changed, or it was created."""
+    """A product's details, price or status changed, a variant was added, changed or discontinued, or it was created."""
     STOCK_CHANGED = "STOCK_CHANGED"
     """A sku's stock was received, adjusted, reserved, released or shipped."""
     ORDER_PLACED = "ORDER_PLACED"

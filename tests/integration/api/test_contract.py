@@ -38,20 +38,6 @@ PENDING: dict[str, int] = {
     # issue 16: the storefront catalog model
     **dict.fromkeys(
         [
-            "CreateProductInput.slug",
-            "CreateProductInput.variants",
-            "CreateProductInput.images",
-            "UpdateProductDetailsInput.slug",
-            "UpdateProductDetailsInput.images",
-            "ChangeProductPriceInput.sku",
-            "VariantInput",
-            "ImageInput",
-            "AddProductVariantInput",
-            "UpdateProductVariantInput",
-            "DiscontinueProductVariantInput",
-            "Mutation.addProductVariant",
-            "Mutation.updateProductVariant",
-            "Mutation.discontinueProductVariant",
             "Product.slug",
             "Product.variants",
             "Product.options",
