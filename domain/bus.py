@@ -12,7 +12,15 @@ from functools import partial
 
 from domain.model.commands import Command
 from domain.model.errors import Conflict, DomainError
-from domain.ports import Handler, IdempotencyClaim, Outcome, TransientConflict, UnitOfWork, UnitOfWorkFactory
+from domain.ports import (
+    Handler,
+    IdempotencyClaim,
+    Outcome,
+    Precheck,
+    TransientConflict,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +45,11 @@ class MessageBus:
         *,
         max_attempts: int = 12,
         on_committed: Callable[[], None] | None = None,
+        prechecks: Mapping[type[Command], Precheck] | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._handlers = handlers
+        self._prechecks = prechecks or {}
         self._max_attempts = max_attempts
         self._on_committed = on_committed
 
@@ -50,8 +60,11 @@ class MessageBus:
         claim = None
         if context.idempotency_key is not None:
             claim = IdempotencyClaim(context.caller, context.idempotency_key, fingerprint(command))
+        precheck = self._prechecks.get(type(command))
         for attempt in range(1, self._max_attempts + 1):
             try:
+                if precheck is not None and attempt == 1:
+                    await precheck(command)  # outside any transaction (SQLite: off the writer thread)
                 outcome = await self._uow_factory.run(partial(self._run_once, handler, command, claim))
             except TransientConflict:
                 if attempt == self._max_attempts:

@@ -16,8 +16,20 @@ from api.cli.serve import serve
 from api.cli.sync import sync
 from api.cli.token import token
 from api.cli.verify import verify
+from api.cli.webhooks import webhooks
 
-COMMANDS: list[click.Command] = [serve, migrate, token, sync, deadletter, reindex, verify, elasticsearch, seed]
+COMMANDS: list[click.Command] = [
+    serve,
+    migrate,
+    token,
+    sync,
+    deadletter,
+    webhooks,
+    reindex,
+    verify,
+    elasticsearch,
+    seed,
+]
 
 
 @click.group(

@@ -55,22 +55,15 @@ PENDING: dict[str, int] = {
         ],
         16,
     ),
-    # issue 17: bulk commands and webhooks
+    # issue 17: bulk commands
     **dict.fromkeys(
         [
             "Mutation.bulkCreateProducts",
             "Mutation.bulkReceiveStock",
             "Mutation.bulkChangeProductPrices",
-            "Mutation.registerWebhook",
-            "Mutation.removeWebhook",
-            "Query.webhooks",
             "BulkErrorPolicy",
             "BulkRowResult",
             "BulkResult",
-            "WebhookEvent",
-            "Webhook",
-            "RegisterWebhookInput",
-            "RemoveWebhookInput",
         ],
         17,
     ),
