@@ -13,7 +13,14 @@ from domain.batches import DEFAULT_CHUNK_ROWS, DEFAULT_MAX_BATCH_ROWS, BatchRow,
 from domain.idempotency import fingerprint, recall
 from domain.model.commands import Command
 from domain.model.errors import Conflict, DomainError, ValidationFailed
-from domain.ports import Handler, IdempotencyClaim, Outcome, TransientConflict, UnitOfWorkFactory
+from domain.ports import (
+    Handler,
+    IdempotencyClaim,
+    Outcome,
+    Precheck,
+    TransientConflict,
+    UnitOfWorkFactory,
+)
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +41,12 @@ class MessageBus:
         *,
         max_attempts: int = 12,
         on_committed: Callable[[], None] | None = None,
+        prechecks: Mapping[type[Command], Precheck] | None = None,
         max_batch_rows: int = DEFAULT_MAX_BATCH_ROWS,
     ) -> None:
         self._uow_factory = uow_factory
         self._handlers = handlers
+        self._prechecks = prechecks or {}
         self._max_attempts = max_attempts
         self._on_committed = on_committed
         self.max_batch_rows = max_batch_rows
@@ -48,8 +57,11 @@ class MessageBus:
         context = context or CommandContext()
         handler = self._handlers[type(command)]
         claim = _claim(command, context)
+        precheck = self._prechecks.get(type(command))
         for attempt in range(1, self._max_attempts + 1):
             try:
+                if precheck is not None and attempt == 1:
+                    await precheck(command)  # outside any transaction (SQLite: off the writer thread)
                 outcome = await self._uow_factory.run(partial(self._run_once, handler, command, claim))
             except TransientConflict:
                 if attempt == self._max_attempts:

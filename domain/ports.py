@@ -11,6 +11,8 @@ from typing import Any, Protocol, Self, TypeVar
 from domain.model.aggregate import Aggregate
 from domain.model.catalog import Product
 from domain.model.orders import Order
+from domain.model.webhook_urls import EndpointUrl
+from domain.model.webhooks import Webhook
 
 T = TypeVar("T")
 
@@ -87,12 +89,21 @@ class OrderRepository(Protocol):
     def add(self, order: Order) -> None: ...
 
 
+class WebhookRepository(Protocol):
+    async def get(self, webhook_id: str) -> Webhook | None: ...
+
+    def add(self, webhook: Webhook) -> None: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def products(self) -> ProductRepository: ...
 
     @property
     def orders(self) -> OrderRepository: ...
+
+    @property
+    def webhooks(self) -> WebhookRepository: ...
 
     async def __aenter__(self) -> Self: ...
 
@@ -145,3 +156,15 @@ class UnitOfWorkFactory(Protocol):
 
 
 Handler = Callable[[Any, UnitOfWork], Awaitable[Outcome]]
+
+Precheck = Callable[[Any], Awaitable[None]]
+"""A check of a command that needs I/O no transaction should wait for (resolving a webhook's host name): the bus
+runs it once, before the command's first attempt, and it refuses the command by raising a DomainError."""
+
+
+class WebhookTargets(Protocol):
+    """Whether deliveries may reach a webhook URL's host, as it resolves now (`domain/model/webhook_urls.py`)."""
+
+    async def refusal(self, url: EndpointUrl) -> str | None:
+        """Why no delivery may go to `url`, in words for the caller; None when it may."""
+        ...

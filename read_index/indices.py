@@ -28,7 +28,8 @@ from elasticsearch import AsyncElasticsearch, BadRequestError, NotFoundError
 MAPPING_VERSION = 1
 PRODUCTS = "products"
 ORDERS = "orders"
-READ_MODELS = (PRODUCTS, ORDERS)
+WEBHOOKS = "webhooks"
+READ_MODELS = (PRODUCTS, ORDERS, WEBHOOKS)
 INITIAL_SUFFIX = "initial"
 
 _PREFIX = re.compile(r"[a-z0-9][a-z0-9_.+-]{0,100}")
@@ -94,7 +95,20 @@ ORDER_MAPPING: dict[str, Any] = {
     },
 }
 
-MAPPINGS: dict[str, dict[str, Any]] = {PRODUCTS: PRODUCT_MAPPING, ORDERS: ORDER_MAPPING}
+WEBHOOK_MAPPING: dict[str, Any] = {
+    "dynamic": "strict",
+    "properties": {
+        "id": _KEYWORD,
+        "url": _SHOWN_ONLY,
+        "events": _KEYWORD,
+        "active": {"type": "boolean"},
+        "version": {"type": "long"},
+        "created_at": _DATE,
+        "updated_at": _DATE,
+    },
+}
+
+MAPPINGS: dict[str, dict[str, Any]] = {PRODUCTS: PRODUCT_MAPPING, ORDERS: ORDER_MAPPING, WEBHOOKS: WEBHOOK_MAPPING}
 
 
 def alias_name(prefix: str, model: str) -> str:

@@ -17,6 +17,7 @@ from api.cli.serve import serve
 from api.cli.sync import sync
 from api.cli.token import token
 from api.cli.verify import verify
+from api.cli.webhooks import webhooks
 
 COMMANDS: list[click.Command] = [
     serve,
@@ -24,6 +25,7 @@ COMMANDS: list[click.Command] = [
     token,
     sync,
     deadletter,
+    webhooks,
     reindex,
     verify,
     elasticsearch,

@@ -36,6 +36,7 @@ from api.schema.inputs import (
     UpdateProductVariantInput,
     VariantInput,
 )
+from api.schema.webhooks import RegisterWebhookInput, RemoveWebhookInput
 from domain.bus import CommandContext
 from domain.model import commands, input_limits
 from domain.model.errors import DomainError, ErrorCode, Problem
@@ -197,6 +198,15 @@ def _cancel_order(input: CancelOrderInput) -> commands.Command:
     return commands.CancelOrder(order_id=input.order_id, reason=input.reason)
 
 
+def _register_webhook(input: RegisterWebhookInput) -> commands.Command:
+    events = tuple(event.value for event in input.events)
+    return commands.RegisterWebhook(url=input.url, events=events, secret=input.secret)
+
+
+def _remove_webhook(input: RemoveWebhookInput) -> commands.Command:
+    return commands.RemoveWebhook(webhook_id=input.webhook_id)
+
+
 COMMANDS: dict[str, Callable[[Any], commands.Command]] = {
     "createProduct": _create_product,
     "updateProductDetails": _update_product_details,
@@ -211,6 +221,8 @@ COMMANDS: dict[str, Callable[[Any], commands.Command]] = {
     "payOrder": _pay_order,
     "shipOrder": _ship_order,
     "cancelOrder": _cancel_order,
+    "registerWebhook": _register_webhook,
+    "removeWebhook": _remove_webhook,
 }
 """Mutation field -> how its `input` becomes the command. Every input has an optional `idempotencyKey`."""
 
@@ -284,3 +296,11 @@ class Mutation:
     @strawberry.mutation
     async def cancel_order(self, info: Info, input: CancelOrderInput) -> CommandResult:
         return await run_command(info.context, "cancelOrder", input)
+
+    @strawberry.mutation
+    async def register_webhook(self, info: Info, input: RegisterWebhookInput) -> CommandResult:
+        return await run_command(info.context, "registerWebhook", input)
+
+    @strawberry.mutation
+    async def remove_webhook(self, info: Info, input: RemoveWebhookInput) -> CommandResult:
+        return await run_command(info.context, "removeWebhook", input)

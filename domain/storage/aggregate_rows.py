@@ -23,8 +23,9 @@ from typing import Any
 from domain.model.catalog import Product
 from domain.model.order_lines import OrderLine
 from domain.model.orders import Order, OrderStatus
-from domain.model.snapshots import MoneySnapshot, OrderSnapshot, ProductSnapshot, VariantSnapshot
+from domain.model.snapshots import MoneySnapshot, OrderSnapshot, ProductSnapshot, VariantSnapshot, WebhookSnapshot
 from domain.model.variants import variant_snapshot
+from domain.model.webhooks import Webhook
 
 
 def in_utc(moment: datetime) -> datetime:
@@ -159,3 +160,33 @@ def order_from_row(row: Any) -> Order:
 
 def order_snapshot(row: Any) -> OrderSnapshot:
     return order_from_row(row).snapshot()
+
+
+def webhook_row(snapshot: WebhookSnapshot, secret: str) -> dict[str, Any]:
+    """The snapshot and the secret, which no snapshot carries (it must reach neither the outbox nor the index)."""
+    return {
+        "id": snapshot["id"],
+        "url": snapshot["url"],
+        "events": snapshot["events"],
+        "secret": secret,
+        "active": snapshot["active"],
+        "version": snapshot["version"],
+        "created_at": datetime.fromisoformat(snapshot["created_at"]),
+        "updated_at": datetime.fromisoformat(snapshot["updated_at"]),
+    }
+
+
+def webhook_snapshot(row: Any) -> WebhookSnapshot:
+    return {
+        "id": row.id,
+        "url": row.url,
+        "events": row.events,
+        "active": bool(row.active),
+        "version": row.version,
+        "created_at": in_utc(row.created_at).isoformat(),
+        "updated_at": in_utc(row.updated_at).isoformat(),
+    }
+
+
+def webhook_from_row(row: Any) -> Webhook:
+    return Webhook.from_snapshot(webhook_snapshot(row), row.secret)

@@ -19,15 +19,22 @@ from domain.model.catalog import Product
 from domain.model.json_data import as_json_data
 from domain.model.orders import Order
 from domain.model.snapshots import Snapshot
+from domain.model.webhooks import Webhook
 from domain.outbox import ConsistencyToken, OutboxPosition
 from domain.ports import IdempotencyClaim, Outcome, SkuTaken, SlugTaken, TransientConflict
-from domain.storage.aggregate_rows import order_row, product_row, sku_rows, variant_rows
+from domain.storage.aggregate_rows import order_row, product_row, sku_rows, variant_rows, webhook_row
 from domain.storage.batch_transaction import SqlBatch
 from domain.storage.database_errors import is_sku_taken, is_slug_taken
 from domain.storage.engine import is_sqlite_file
-from domain.storage.repositories import SqlConnection, SqlOrderRepository, SqlProductRepository, Tracker
+from domain.storage.repositories import (
+    SqlConnection,
+    SqlOrderRepository,
+    SqlProductRepository,
+    SqlWebhookRepository,
+    Tracker,
+)
 from domain.storage.sqlite_writer import SqliteWriter
-from domain.storage.tables import idempotency_keys, orders, outbox, products
+from domain.storage.tables import idempotency_keys, orders, outbox, products, webhooks
 from domain.storage.transaction_hold import TransactionHold
 from domain.storage.variant_writes import write_changed_variants, write_new_product_variants
 
@@ -49,7 +56,7 @@ class Transaction(SqlConnection, Protocol):
 
 Connect = Callable[[], Awaitable[Transaction]]
 
-_TABLES = {Product.aggregate_type: products, Order.aggregate_type: orders}
+_TABLES = {Product.aggregate_type: products, Order.aggregate_type: orders, Webhook.aggregate_type: webhooks}
 # Built once, executed with parameters: compiled once (see repositories.py).
 _INSERTS = {kind: insert(table) for kind, table in _TABLES.items()}
 _VERSION_CHECKED_UPDATES = {
@@ -67,7 +74,7 @@ _RECALL = select(idempotency_keys).where(
 class AggregateRows:
     """What a commit writes of an aggregate, all from one snapshot: its table row, the outbox rows of its pending
     events (the last carrying the snapshot) and, of a product, its variants' rows and, were it new, its rows of the
-    sku registry."""
+    sku registry. A webhook's row carries its secret, which its snapshot (and so the outbox) never does."""
 
     row: dict[str, Any]
     outbox: list[dict[str, Any]]
@@ -83,6 +90,9 @@ def rows_to_write(aggregate: Aggregate) -> AggregateRows:
     if isinstance(aggregate, Order):
         order = aggregate.snapshot()
         return AggregateRows(order_row(order), _outbox_rows(aggregate, order))
+    if isinstance(aggregate, Webhook):
+        webhook = aggregate.snapshot()
+        return AggregateRows(webhook_row(webhook, aggregate.secret), _outbox_rows(aggregate, webhook))
     raise TypeError(f"no table holds a {type(aggregate).__name__}")
 
 
@@ -109,6 +119,7 @@ class SqlUnitOfWork:
 
     products: SqlProductRepository
     orders: SqlOrderRepository
+    webhooks: SqlWebhookRepository
 
     def __init__(self, connect: Connect, *, clock: Clock = utc_now, write_lock: asyncio.Lock | None = None) -> None:
         self._hold = TransactionHold(connect, write_lock)
@@ -121,6 +132,7 @@ class SqlUnitOfWork:
         self._connection = await self._hold.open()
         self.products = SqlProductRepository(self._connection, self._tracker)
         self.orders = SqlOrderRepository(self._connection, self._tracker)
+        self.webhooks = SqlWebhookRepository(self._connection, self._tracker)
         return self
 
     async def __aexit__(

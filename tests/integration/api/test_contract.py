@@ -55,19 +55,6 @@ PENDING: dict[str, int] = {
         ],
         16,
     ),
-    # issue 17: bulk commands and webhooks
-    **dict.fromkeys(
-        [
-            "Mutation.registerWebhook",
-            "Mutation.removeWebhook",
-            "Query.webhooks",
-            "WebhookEvent",
-            "Webhook",
-            "RegisterWebhookInput",
-            "RemoveWebhookInput",
-        ],
-        17,
-    ),
 }
 
 

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from api.schema.schema import ServedSchema
 from api.settings import Settings
-from tests.integration.api.fast_path_differential.conftest import Pair, Seeded
+from tests.integration.api.fast_path_differential.conftest import WEBHOOK_URL, Pair, Seeded
 from tests.integration.api.fast_path_differential.documents import requests
 
 pytestmark = [pytest.mark.e2e, pytest.mark.elasticsearch]
@@ -88,6 +88,8 @@ QUERIES: dict[str, Case] = {
         {},
         "customer",
     ),
+    "webhooks": lambda s: ("{ webhooks { id url events active createdAt } }", {}, "manager"),
+    "webhooks-forbidden": lambda s: ("{ webhooks { id } }", {}, "staff"),
     "introspection": lambda s: ("{ __schema { queryType { name } types { name kind } } }", {}, "none"),
     "typename": lambda s: ("{ __typename }", {}, "none"),
     "parse-error": lambda s: ("{ product(id: ", {}, "none"),
@@ -100,6 +102,26 @@ QUERIES: dict[str, Case] = {
 }
 
 MUTATIONS: dict[str, Case] = {
+    "registerWebhook": lambda s: (
+        f"mutation($i: RegisterWebhookInput!) {{ registerWebhook(input: $i) {RESULT} }}",
+        {"i": {"url": WEBHOOK_URL, "events": ["ORDER_PAID", "STOCK_CHANGED"], "secret": "a-secret-of-some-length"}},
+        "manager",
+    ),
+    "registerWebhook-refused": lambda s: (
+        f"mutation($i: RegisterWebhookInput!) {{ registerWebhook(input: $i) {RESULT} }}",
+        {"i": {"url": "http://127.0.0.1:8080/", "events": [], "secret": "short"}},
+        "manager",
+    ),
+    "removeWebhook": lambda s: (
+        f"mutation($i: RemoveWebhookInput!) {{ removeWebhook(input: $i) {RESULT} }}",
+        {"i": {"webhookId": s.webhook}},
+        "manager",
+    ),
+    "removeWebhook-unknown": lambda s: (
+        f"mutation($i: RemoveWebhookInput!) {{ removeWebhook(input: $i) {RESULT} }}",
+        {"i": {"webhookId": "nope"}},
+        "manager",
+    ),
     "createProduct": lambda s: (
         f"mutation($i: CreateProductInput!) {{ createProduct(input: $i) {RESULT} }}",
         {
