@@ -129,7 +129,11 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
         uow_factory = SqlUnitOfWorkFactory(engine, serialize_writes=is_sqlite(settings.database_url))
         stack.callback(uow_factory.close)  # before the engine is disposed: the exit stack unwinds in reverse
         bus = MessageBus(
-            uow_factory, COMMAND_HANDLERS, on_committed=waking(worker, webhooks), prechecks=prechecks(guard)
+            uow_factory,
+            COMMAND_HANDLERS,
+            on_committed=waking(worker, webhooks),
+            prechecks=prechecks(guard),
+            max_batch_rows=settings.bulk_max_rows,
         )
         outages = StoreOutages()
         yield Services(

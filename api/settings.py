@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     max_query_cost: int = Field(
         20_000, ge=100, description="Most values a query may ask for (fields x page sizes, filter values)"
     )
+    bulk_max_rows: int = Field(
+        1000, ge=1, le=10_000, description="Most rows of one bulk mutation (each counted in the query cost)"
+    )
     max_query_aliases: int = Field(30, ge=1, description="Most aliased fields in one GraphQL document")
     max_request_bytes: int = Field(1 << 20, ge=1024, description="Largest HTTP request body accepted, in bytes")
     max_query_bytes: int = Field(

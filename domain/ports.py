@@ -127,8 +127,27 @@ class UnitOfWork(Protocol):
         ...
 
 
+class UnitOfWorkBatch(Protocol):
+    """One transaction for several commands: each unit of work it hands out runs inside it under a savepoint,
+    so a refused command is rolled back alone; nothing is durable before the batch's `commit`."""
+
+    def __call__(self) -> UnitOfWork: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
 class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...
+
+    def batch(self) -> UnitOfWorkBatch:
+        """A transaction for several commands, used inside one `run` attempt."""
+        ...
 
     async def run(self, attempt: Callable[[], Coroutine[Any, Any, T]]) -> T:
         """Runs one attempt of a command (its units of work) where the store runs its transactions best: on

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from api.cli.catalog_files import export, import_
 from api.cli.common import environment_help
 from api.cli.deadletter import deadletter
 from api.cli.elasticsearch import elasticsearch
@@ -29,6 +30,8 @@ COMMANDS: list[click.Command] = [
     verify,
     elasticsearch,
     seed,
+    import_,
+    export,
 ]
 
 

@@ -45,18 +45,28 @@ from domain.ports import StoreUnavailable
 Info = strawberry.Info[RequestContext, None]
 
 
-async def dispatch(context: RequestContext, command: commands.Command, idempotency_key: str | None) -> CommandResult:
-    """Authorize, dispatch, and turn the outcome or the refusal into a CommandResult."""
+def admitted(
+    context: RequestContext, command: commands.Command, idempotency_key: str | None
+) -> tuple[commands.Command, CommandContext] | Problem:
+    """The command as this caller may send it and its context, or why it is refused before it runs."""
     try:
         caller = context.caller()
         command = authorize_command(caller, command)
     except AccessDenied as denied:
-        return CommandResult.refused([Problem(denied.code, denied.message, denied.field)])
+        return Problem(denied.code, denied.message, denied.field)
     if idempotency_key is not None and not 0 < len(idempotency_key) <= input_limits.IDEMPOTENCY_KEY_MAX:
         message = f"must be 1 to {input_limits.IDEMPOTENCY_KEY_MAX} characters"
-        return CommandResult.refused([Problem(ErrorCode.VALIDATION, message, "idempotencyKey")])
+        return Problem(ErrorCode.VALIDATION, message, "idempotencyKey")
+    return command, CommandContext(caller.subject, idempotency_key)
+
+
+async def dispatch(context: RequestContext, command: commands.Command, idempotency_key: str | None) -> CommandResult:
+    """Authorize, dispatch, and turn the outcome or the refusal into a CommandResult."""
+    admission = admitted(context, command, idempotency_key)
+    if isinstance(admission, Problem):
+        return CommandResult.refused([admission])
     try:
-        outcome = await context.backends.bus.dispatch(command, CommandContext(caller.subject, idempotency_key))
+        outcome = await context.backends.bus.dispatch(*admission)
     except DomainError as error:
         return CommandResult.refused(error.problems)
     except StoreUnavailable as error:

@@ -86,6 +86,10 @@ class RawWriter:
     def create_rows(self, commands: list[CreateProduct]) -> list[Rows]:
         return [product_rows([command], stock=0) for command in commands]
 
+    def create_rows_together(self, commands: list[CreateProduct]) -> Rows:
+        """The rows of several creates, to insert in one transaction (the bulk scenario's limit)."""
+        return product_rows(commands, stock=0)
+
     def order_rows(self, lines: list[tuple[str, int]]) -> RawOrder:
         now = datetime.now(UTC)
         touched = {sku: self._fresh_product(sku) for sku, _ in lines}

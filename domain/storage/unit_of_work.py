@@ -23,7 +23,8 @@ from domain.model.webhooks import Webhook
 from domain.outbox import ConsistencyToken, OutboxPosition
 from domain.ports import IdempotencyClaim, Outcome, SkuTaken, SlugTaken, TransientConflict
 from domain.storage.aggregate_rows import order_row, product_row, sku_rows, variant_rows, webhook_row
-from domain.storage.database_errors import Stage, is_sku_taken, is_slug_taken, store_refusal
+from domain.storage.batch_transaction import SqlBatch
+from domain.storage.database_errors import is_sku_taken, is_slug_taken
 from domain.storage.engine import is_sqlite_file
 from domain.storage.repositories import (
     SqlConnection,
@@ -34,6 +35,7 @@ from domain.storage.repositories import (
 )
 from domain.storage.sqlite_writer import SqliteWriter
 from domain.storage.tables import idempotency_keys, orders, outbox, products, webhooks
+from domain.storage.transaction_hold import TransactionHold
 from domain.storage.variant_writes import write_changed_variants, write_new_product_variants
 
 Clock = Callable[[], datetime]
@@ -120,26 +122,14 @@ class SqlUnitOfWork:
     webhooks: SqlWebhookRepository
 
     def __init__(self, connect: Connect, *, clock: Clock = utc_now, write_lock: asyncio.Lock | None = None) -> None:
-        self._connect = connect
+        self._hold = TransactionHold(connect, write_lock)
         self._clock = clock
-        self._write_lock = write_lock
         self._connection: Transaction | None = None
         self._claim: IdempotencyClaim | None = None
         self._tracker = Tracker()
-        self._committing = False
 
     async def __aenter__(self) -> Self:
-        if self._write_lock is not None:
-            await self._write_lock.acquire()
-        try:
-            self._connection = await self._connect()
-            await self._connection.begin()
-        except BaseException as error:
-            await self._release()
-            refusal = store_refusal(error, Stage.BEGIN)
-            if refusal is not None:
-                raise refusal from error
-            raise
+        self._connection = await self._hold.open()
         self.products = SqlProductRepository(self._connection, self._tracker)
         self.orders = SqlOrderRepository(self._connection, self._tracker)
         self.webhooks = SqlWebhookRepository(self._connection, self._tracker)
@@ -148,22 +138,8 @@ class SqlUnitOfWork:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        await self._release()
-        if exc is not None:
-            # A connection lost before COMMIT was sent (a pooled one the server closed) wrote nothing: the attempt
-            # runs again. One lost during COMMIT leaves the outcome unknown: the caller is told, not retried.
-            refusal = store_refusal(exc, Stage.COMMIT if self._committing else Stage.STATEMENT)
-            if refusal is not None:
-                raise refusal from exc
-
-    async def _release(self) -> None:
-        try:
-            if self._connection is not None:
-                await self._connection.close()  # rolls back whatever was not committed
-        finally:
-            self._connection = None
-            if self._write_lock is not None and self._write_lock.locked():
-                self._write_lock.release()
+        self._connection = None
+        await self._hold.close(exc)
 
     def now(self) -> datetime:
         return self._clock()
@@ -194,8 +170,7 @@ class SqlUnitOfWork:
                 "created_at": self.now(),
             }
             await connection.execute(_REMEMBER, remembered)
-        self._committing = True
-        await connection.commit()
+        await self._hold.commit()
         for aggregate in self._tracker.aggregates.values():
             aggregate.pending_events.clear()
         return outcome
@@ -262,6 +237,17 @@ class SqlUnitOfWorkFactory:
         if self._writer is not None and self._writer.is_current_thread():
             return SqlUnitOfWork(self._writer.connect, clock=self._clock)
         return SqlUnitOfWork(self._engine.connect, clock=self._clock, write_lock=self._write_lock)
+
+    def batch(self) -> SqlBatch:
+        """Rows in one transaction, each under a savepoint: on the writer thread inside its group, as an
+        attempt; otherwise on a connection of `engine`, queued on the in-process lock like a command."""
+
+        def row_unit_of_work(connect: Connect) -> SqlUnitOfWork:
+            return SqlUnitOfWork(connect, clock=self._clock)
+
+        if self._writer is not None and self._writer.is_current_thread():
+            return SqlBatch(self._writer.connect, row_unit_of_work, None)
+        return SqlBatch(self._engine.connect, row_unit_of_work, self._write_lock)
 
     async def run(self, attempt: Callable[[], Coroutine[Any, Any, T]]) -> T:
         if not self._use_writer:

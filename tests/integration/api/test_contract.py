@@ -55,18 +55,6 @@ PENDING: dict[str, int] = {
         ],
         16,
     ),
-    # issue 17: bulk commands
-    **dict.fromkeys(
-        [
-            "Mutation.bulkCreateProducts",
-            "Mutation.bulkReceiveStock",
-            "Mutation.bulkChangeProductPrices",
-            "BulkErrorPolicy",
-            "BulkRowResult",
-            "BulkResult",
-        ],
-        17,
-    ),
 }
 
 

@@ -10,6 +10,7 @@ import pytest
 from graphql import ExecutionResult, execute
 
 from api.fastpath.direct_execution import DirectExecution
+from api.schema.bulk import BULK_MUTATIONS
 from api.schema.context import RequestContext
 from api.schema.mutations import COMMANDS
 from api.schema.schema import ServedSchema
@@ -221,8 +222,10 @@ async def test_a_product_with_variants_slug_and_images_is_one_planned_command(se
 
 
 async def test_every_mutation_has_a_command_and_every_command_a_mutation(served: ServedSchema) -> None:
+    """A bulk mutation's rows are commands of a single mutation."""
     assert served.graphql.mutation_type is not None
-    assert set(COMMANDS) == set(served.graphql.mutation_type.fields)
+    assert set(COMMANDS) | set(BULK_MUTATIONS) == set(served.graphql.mutation_type.fields)
+    assert set(BULK_MUTATIONS.values()) <= set(COMMANDS)
 
 
 def _direct(served: ServedSchema) -> DirectExecution:

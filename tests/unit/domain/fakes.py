@@ -218,3 +218,41 @@ class FakeUnitOfWorkFactory:
 
     async def run(self, attempt: Callable[[], Coroutine[Any, Any, T]]) -> T:
         return await attempt()
+
+    def batch(self) -> FakeBatch:
+        return FakeBatch(self)
+
+
+class FakeBatch:
+    """Rows in one transaction: each row's unit of work commits into the store as usual (a refused row wrote
+    nothing), and leaving the batch without `commit` puts back what the store held when it began."""
+
+    def __init__(self, factory: FakeUnitOfWorkFactory) -> None:
+        self._factory = factory
+        self._before: FakeStore | None = None
+
+    def __call__(self) -> FakeUnitOfWork:
+        return self._factory()
+
+    async def __aenter__(self) -> Self:
+        store = self._factory.store
+        self._before = FakeStore(
+            products=copy.deepcopy(store.products),
+            orders=copy.deepcopy(store.orders),
+            webhooks=copy.deepcopy(store.webhooks),
+            outbox=list(store.outbox),
+            outcomes=dict(store.outcomes),
+        )
+        return self
+
+    async def commit(self) -> None:
+        self._before = None
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._before is not None:
+            store = self._factory.store
+            store.products, store.orders = self._before.products, self._before.orders
+            store.webhooks = self._before.webhooks
+            store.outbox, store.outcomes = self._before.outbox, self._before.outcomes

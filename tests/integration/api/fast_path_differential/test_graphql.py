@@ -26,6 +26,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.elasticsearch]
 EXAMPLES = int(os.environ.get("CATALOG_DIFFERENTIAL_EXAMPLES", "500"))
 SCHEMA = ServedSchema(Settings.model_validate({})).graphql
 RESULT = "{ ok aggregateId version consistencyToken errors { code field message } __typename }"
+BULK_RESULT = "{ ok written consistencyToken rows { index ok aggregateId version errors { code field message } } }"
 PRODUCT = """id sku name description brand categoryPath price { amount currency } attributes { name value }
   status stock { sku onHand reserved available } inStock version createdAt updatedAt"""
 ORDER = """id customerId status total { amount currency } placedAt updatedAt version
@@ -297,6 +298,27 @@ MUTATIONS: dict[str, Case] = {
     "receiveStock-not-positive": lambda s: (
         f"mutation($i: ReceiveStockInput!) {{ receiveStock(input: $i) {RESULT} }}",
         {"i": {"sku": "M-RECEIVE", "quantity": 0}},
+        "staff",
+    ),
+    "bulkCreateProducts": lambda s: (
+        f"mutation($i: [CreateProductInput!]!) {{ bulkCreateProducts(inputs: $i) {BULK_RESULT} }}",
+        {
+            "i": [
+                {"sku": "BULK-1", "name": "Bulk lamp", "price": {"amount": "4.00", "currency": "EUR"}},
+                {"sku": "bad sku", "name": "", "price": {"amount": "-1", "currency": "EUR"}},
+            ]
+        },
+        "staff",
+    ),
+    "bulkReceiveStock-reject-everything": lambda s: (
+        f"mutation($i: [ReceiveStockInput!]!) {{ bulkReceiveStock(inputs: $i, errorPolicy: REJECT_EVERYTHING) "
+        f"{BULK_RESULT} }}",
+        {"i": [{"sku": "M-RECEIVE", "quantity": 2}, {"sku": "NO-SUCH", "quantity": 1}]},
+        "staff",
+    ),
+    "bulkChangeProductPrices": lambda s: (
+        f"mutation($i: [ChangeProductPriceInput!]!) {{ bulkChangeProductPrices(inputs: $i) {BULK_RESULT} }}",
+        {"i": [{"productId": s.products["M-PRICE"], "price": {"amount": "3.50", "currency": "EUR"}}]},
         "staff",
     ),
     "adjustStock-below-zero": lambda s: (
