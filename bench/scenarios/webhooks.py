@@ -12,13 +12,15 @@ its event's arrival; the limit is one POST's round trip.
 from __future__ import annotations
 
 import asyncio
+import functools
 import signal
 import time
 
 import aiohttp
 import orjson
 
-from api.demo.catalog_data import sku
+from api.demo.assortment import purchasable_skus
+from api.demo.catalog_data import product
 from bench.http import GraphQLClient
 from bench.measure import Latencies
 from bench.report import Row
@@ -39,6 +41,16 @@ SKU_PREFIX = "WH"
 WAIT_SECONDS = 300
 
 
+def _stock_sku(index: int) -> str:
+    """A sku stock can be received for: the seeded product's first variant (or its own, without variants)."""
+    return _first_purchasable_sku(index % SKUS)
+
+
+@functools.cache
+def _first_purchasable_sku(index: int) -> str:
+    return purchasable_skus(product(index, sku_prefix=SKU_PREFIX))[0]
+
+
 async def _receive(client: GraphQLClient, sku: str) -> tuple[str, int, float]:
     variables = {"input": {"sku": sku, "quantity": 1}}
     result = (await client.execute(RECEIVE_STOCK, variables))["receiveStock"]
@@ -50,7 +62,7 @@ async def _receive(client: GraphQLClient, sku: str) -> tuple[str, int, float]:
 async def _backlog(client: GraphQLClient, count: int) -> list[tuple[str, int, float]]:
     """`count` commands, 8 at a time."""
     sent: list[tuple[str, int, float]] = []
-    queue = [sku(i % SKUS, SKU_PREFIX) for i in range(count)]
+    queue = [_stock_sku(i) for i in range(count)]
 
     async def writer() -> None:
         while queue:
@@ -84,7 +96,7 @@ async def _steady(client: GraphQLClient, receiver: TimingReceiver, rate: float, 
     tasks: list[asyncio.Task[tuple[str, int, float]]] = []
     started = time.perf_counter()
     while time.perf_counter() - started < seconds:
-        tasks.append(asyncio.create_task(_receive(client, sku(len(tasks) % SKUS, SKU_PREFIX))))
+        tasks.append(asyncio.create_task(_receive(client, _stock_sku(len(tasks)))))
         await asyncio.sleep(max(0.0, started + len(tasks) / rate - time.perf_counter()))
     sent = await asyncio.gather(*tasks)
     await _arrived(receiver, sent)
