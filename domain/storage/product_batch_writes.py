@@ -20,8 +20,14 @@ from domain.storage.tables import idempotency_keys, outbox, product_variants, pr
 _INSERT_PRODUCTS = insert(products)
 _INSERT_SKUS = insert(skus)
 _INSERT_VARIANTS = insert(product_variants)
-# In the order of the rows given, so each product's positions are known (and follow the products' order).
-_APPEND = insert(outbox).returning(outbox.c.txid, outbox.c.sequence, sort_by_parameter_order=True)
+# The rows' positions, in the order of the rows given: each product's are known, and follow the products' order.
+# PostgreSQL needs SQLAlchemy's ordered form (an INSERT … SELECT ordered by the rows' index), which SQLite would
+# run one row at a time; there the single writer numbers a multi-row INSERT's rows in their order, so the
+# positions sorted are the rows' (RETURNING itself promises no order).
+_APPEND = {
+    "postgresql": insert(outbox).returning(outbox.c.txid, outbox.c.sequence, sort_by_parameter_order=True),
+    "sqlite": insert(outbox).returning(outbox.c.txid, outbox.c.sequence),
+}
 _REMEMBER = insert(idempotency_keys)
 _RECALL = select(idempotency_keys).where(
     idempotency_keys.c.caller.in_(bindparam("callers", expanding=True)),
@@ -65,8 +71,9 @@ class SqlNewProducts:
             await connection.execute(_INSERT_PRODUCTS, [rows.row for rows in written])
             await connection.execute(_INSERT_SKUS, [row for rows in written for row in rows.skus])
             await connection.execute(_INSERT_VARIANTS, [row for rows in written for row in rows.variants])
-            appended = await connection.execute(_APPEND, [row for rows in written for row in rows.outbox])
-            positions = [OutboxPosition(row.txid, row.sequence) for row in appended]
+            events = [row for rows in written for row in rows.outbox]
+            appended = await connection.execute(_APPEND[connection.dialect.name], events)
+            positions = sorted(OutboxPosition(row.txid, row.sequence) for row in appended)
             outcomes = []
             for product, rows in zip(products, written, strict=True):
                 mine, positions = positions[: len(rows.outbox)], positions[len(rows.outbox) :]
