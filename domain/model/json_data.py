@@ -1,7 +1,8 @@
 """Turns domain values (events, dataclasses, money, enums, times) into JSON data: dicts, lists, strings, numbers.
 
 The outbox stores each event's payload as JSON; this is how an event becomes one, without the storage adapter
-knowing the model's types.
+knowing the model's types. (Storage's JSON serializer, orjson, writes dataclasses, enums, times and tuples itself,
+in these same forms, and asks this function for the rest: tests/unit/domain/test_json_data.py.)
 """
 
 from __future__ import annotations
