@@ -25,6 +25,19 @@ def freeze_startup_heap() -> None:
     gc.freeze()
 
 
+YOUNG_OBJECTS_PER_COLLECTION = 50_000
+"""How many more container objects may be made than freed before a collection (CPython's default: 700)."""
+
+
+def collect_young_objects_less_often() -> None:
+    """A bulk request keeps its rows' inputs, commands, aggregates and table rows alive until it answers, tens of
+    thousands of objects for 250 products: at CPython's default threshold the collector runs hundreds of times
+    a request and walks them again each time, about 15% of a bulkCreateProducts' CPU (docs/performance.md,
+    finding 23). Objects freed by their reference count do not count towards the threshold, so a request that
+    leaves no cycles triggers no collection at all; cycles wait a little longer to be freed."""
+    gc.set_threshold(YOUNG_OBJECTS_PER_COLLECTION, 20, 20)
+
+
 def settings_from_environment() -> Settings:
     """The CATALOG_* settings, logging configured; a bad value is one line per problem and exit 2."""
     settings = read_settings()

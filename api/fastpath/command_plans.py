@@ -7,10 +7,11 @@ argument conversion again), which is the larger part of a command's GraphQL cost
 16 and 23).
 
 For a document of that shape this module makes a plan once (cached by the checked document): the variable
-types, the field's strawberry arguments, and the compiled completion of its selection. A request then coerces
-its variables with graphql-core's own `coerce_input_value`, converts them with strawberry's `convert_arguments`
-(which uses the input builders), runs the command through `mutations.run_command` (a bulk command through
-`bulk.run_bulk`) as the resolver does, and completes the result with the plan.
+types and their coercion, the field's strawberry arguments, and the compiled completion of its selection. A
+request then coerces its variables as graphql-core's own `coerce_input_value` does (`variable_coercion`, which
+hands anything but a plain value to `coerce_input_value` itself), converts them with strawberry's
+`convert_arguments` (which uses the input builders), runs the command through `mutations.run_command` (a bulk
+command through `bulk.run_bulk`) as the resolver does, and completes the result with the plan.
 
 Anything else takes graphql-core's path, which reports errors its usual way: a document of another shape
 (several fields, literals, defaults, directives, fragments the completion cannot compile, an input type that
@@ -48,6 +49,7 @@ from strawberry.types.field import StrawberryField
 
 from api.bounded_cache import BoundedCache
 from api.fastpath.plain_trees import plain_completion
+from api.fastpath.variable_coercion import Coerce, Declined, coercer
 from api.schema.bulk import BULK_MUTATIONS, run_bulk
 from api.schema.document_size import retained_bytes
 from api.schema.mutations import COMMANDS, run_command
@@ -62,6 +64,17 @@ class _Argument:
     name: str
     variable: str
     type: GraphQLInputType
+    coerce: Coerce | None
+    """Its values' coercion made once for the type (`variable_coercion`); None: graphql-core's for every value."""
+
+    def coerced(self, value: Any) -> Any:
+        """The value as graphql-core coerces it, or Undefined when graphql-core refuses it."""
+        if self.coerce is not None:
+            try:
+                return self.coerce(value)
+            except Declined:
+                pass
+        return coerce_input_value(value, self.type)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +98,7 @@ class CommandPlan:
             value = values.get(argument.variable)
             if value is None:
                 return None
-            coerced_value = coerce_input_value(value, argument.type)
+            coerced_value = argument.coerced(value)
             if coerced_value is Undefined:
                 return None
             coerced[argument.name] = coerced_value
@@ -170,7 +183,7 @@ class CommandPaths:
             type_ = declared.pop(value.name.value)
             if _nests_itself(type_):
                 return None
-            arguments.append(_Argument(argument.name.value, value.name.value, type_))  # type: ignore[arg-type]
+            arguments.append(_Argument(argument.name.value, value.name.value, type_, coercer(type_)))  # type: ignore[arg-type]
         return None if declared else arguments
 
 

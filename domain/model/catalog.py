@@ -3,7 +3,6 @@ boundary: a product, its variants, their stock and prices change together, under
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -19,6 +18,7 @@ from domain.model.events import (
     ProductDiscontinued,
     ProductPriceChanged,
 )
+from domain.model.ids import new_id
 from domain.model.images import Image, check_images
 from domain.model.input_limits import VARIANTS_MAX
 from domain.model.inventory import StockItem
@@ -108,7 +108,7 @@ class Product(ProductVariants):
         checks.raise_if_any()
         assert price is not None
         product = cls(
-            id=str(uuid.uuid4()),
+            id=new_id(),
             sku=clean_sku,
             details=details,
             price=price,
@@ -266,7 +266,7 @@ def _new_variants(
     checks: Checks, sku: str, price: Money | None, requests: Sequence[VariantRequest] | None
 ) -> tuple[Variant, ...]:
     if requests is None:
-        return (Variant(str(uuid.uuid4()), sku, (), None, ProductStatus.ACTIVE, StockItem()),)
+        return (Variant(new_id(), sku, (), None, ProductStatus.ACTIVE, StockItem()),)
     checks.count("variants", requests, minimum=1, maximum=VARIANTS_MAX)
     written = [
         Written(check_variant(checks, f"variants.{i}", request).new_variant(), f"variants.{i}.", new=True)

@@ -1,7 +1,8 @@
 """Turns domain values (events, dataclasses, money, enums, times) into JSON data: dicts, lists, strings, numbers.
 
 The outbox stores each event's payload as JSON; this is how an event becomes one, without the storage adapter
-knowing the model's types.
+knowing the model's types. (Storage's JSON serializer, orjson, writes dataclasses, enums, times and tuples itself,
+in these same forms, and asks this function for the rest: tests/unit/domain/test_json_data.py.)
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ Convert = Callable[[Any], Any]
 
 def as_json_data(value: Any) -> Any:
     kind = type(value)
+    if kind in _PLAIN:
+        return value
     convert = _CONVERTERS.get(kind)
     if convert is None:
         convert = _CONVERTERS[kind] = _converter(kind)
@@ -26,6 +29,11 @@ def as_json_data(value: Any) -> Any:
 
 def _as_is(value: Any) -> Any:
     return value
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+"""Types already JSON data: containers take their values as they are, without a call per value (an event's
+payload is mostly such values, and each outbox row converts one)."""
 
 
 def _converter(kind: type) -> Convert:
@@ -40,11 +48,21 @@ def _converter(kind: type) -> Convert:
         return lambda value: value.isoformat()
     if dataclasses.is_dataclass(kind):
         names = tuple(field.name for field in dataclasses.fields(kind))
-        return lambda value: {name: as_json_data(getattr(value, name)) for name in names}
+
+        def convert(value: Any) -> dict[str, Any]:
+            data = {}
+            for name in names:
+                item = getattr(value, name)
+                data[name] = item if type(item) in _PLAIN else as_json_data(item)
+            return data
+
+        return convert
     if issubclass(kind, Mapping):
-        return lambda value: {str(key): as_json_data(item) for key, item in value.items()}
+        return lambda value: {
+            str(key): item if type(item) in _PLAIN else as_json_data(item) for key, item in value.items()
+        }
     if issubclass(kind, list | tuple):
-        return lambda value: [as_json_data(item) for item in value]
+        return lambda value: [item if type(item) in _PLAIN else as_json_data(item) for item in value]
     raise TypeError(f"no JSON form for {kind.__name__}")
 
 

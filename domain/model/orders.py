@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
@@ -12,6 +11,7 @@ from domain.model.aggregate import Aggregate
 from domain.model.catalog import Product
 from domain.model.errors import InvalidState, NotFound
 from domain.model.events import ORDER, OrderCancelled, OrderEvent, OrderPaid, OrderPlaced, OrderShipped
+from domain.model.ids import new_id
 from domain.model.money import Money
 from domain.model.order_lines import OrderLine, OrderRequest
 from domain.model.quoting import quoted
@@ -81,7 +81,7 @@ class Order(Aggregate):
     def place(cls, request: OrderRequest, products: Mapping[str, Product], now: datetime) -> Order:
         """Reserves every line's stock on its product's variant (`products` by the lines' skus), or refuses the
         whole order (the caller rolls back)."""
-        order_id = str(uuid.uuid4())
+        order_id = new_id()
         customer_id = request.customer_id
         lines = []
         for i, request_line in enumerate(request.lines):

@@ -20,7 +20,13 @@ class Checks:
         self.problems.append(Problem(code, message, field))
 
     def text(
-        self, field: str, value: str | None, *, max_length: int, required: bool = True, pattern: str = ""
+        self,
+        field: str,
+        value: str | None,
+        *,
+        max_length: int,
+        required: bool = True,
+        pattern: re.Pattern[str] | None = None,
     ) -> str | None:
         """Strips the value; an empty optional text becomes None."""
         if value is None:
@@ -34,7 +40,7 @@ class Checks:
             return None
         if len(stripped) > max_length:
             self.fail(field, f"must be at most {max_length} characters")
-        elif pattern and not re.fullmatch(pattern, stripped):
+        elif pattern is not None and not pattern.fullmatch(stripped):
             self.fail(field, "has characters that are not allowed")
         elif _CONTROL_CHARACTER.search(stripped):
             self.fail(field, "must not contain control characters")

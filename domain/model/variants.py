@@ -11,13 +11,13 @@ The rules, checked wherever a variant is created or changed (`check_variants`):
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from domain.model import input_limits
 from domain.model.commands import VariantRequest
 from domain.model.errors import ErrorCode
+from domain.model.ids import new_id
 from domain.model.inventory import StockItem
 from domain.model.money import Money
 from domain.model.product_status import ProductStatus
@@ -120,7 +120,7 @@ class VariantSpec:
     own_price: Money | None
 
     def new_variant(self) -> Variant:
-        return Variant(str(uuid.uuid4()), self.sku, self.options, self.own_price, ProductStatus.ACTIVE, StockItem())
+        return Variant(new_id(), self.sku, self.options, self.own_price, ProductStatus.ACTIVE, StockItem())
 
 
 def check_variant(checks: Checks, field: str, request: VariantRequest) -> VariantSpec:
@@ -181,7 +181,8 @@ def check_variants(
             listed = ", ".join(names) or "none"
             checks.fail(f"{prefix}options", f"must name the product's options ({listed}), each once")
             options = variant.options
-        variant = replace(variant, options=options)
+        if options != variant.options:
+            variant = replace(variant, options=options)
         if item.new and variant.sku in skus:
             message = f"{variant.sku} is the sku of the product or of another of its variants"
             checks.fail(f"{prefix}sku", message, ErrorCode.DUPLICATE)
@@ -211,8 +212,10 @@ def _option_names(variant: Variant) -> tuple[str, ...]:
 def _arranged(options: Options, names: tuple[str, ...]) -> Options | None:
     """The options in the order of `names`; None when they do not name exactly those options."""
     by_name = dict(options)
-    if len(by_name) != len(options) or set(by_name) != set(names):
+    if len(by_name) != len(options) or by_name.keys() != set(names):
         return None
+    if tuple(by_name) == names:  # already in order (always, for a product's first variant)
+        return options
     return tuple((name, by_name[name]) for name in names)
 
 

@@ -3,7 +3,6 @@ domain events each kind covers (`ROUTES`). Delivery itself is the sync worker's 
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -32,6 +31,7 @@ from domain.model.events import (
     WebhookRegistered,
     WebhookRemoved,
 )
+from domain.model.ids import new_id
 from domain.model.snapshots import WebhookSnapshot
 from domain.model.validation import Checks
 from domain.model.webhook_events import WebhookEvent
@@ -137,7 +137,7 @@ class Webhook(Aggregate):
     @classmethod
     def register(cls, registration: WebhookRegistration, now: datetime) -> Webhook:
         webhook = cls(
-            id=str(uuid.uuid4()),
+            id=new_id(),
             url=registration.url.text,
             events=registration.events,
             secret=registration.secret,

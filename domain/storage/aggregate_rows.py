@@ -23,7 +23,6 @@ from typing import Any
 
 from domain.model.aggregate import Aggregate
 from domain.model.catalog import Product
-from domain.model.json_data import as_json_data
 from domain.model.order_lines import OrderLine
 from domain.model.orders import Order, OrderStatus
 from domain.model.snapshots import (
@@ -238,7 +237,7 @@ def _outbox_rows(aggregate: Aggregate, snapshot: Snapshot) -> list[dict[str, Any
             "aggregate_id": aggregate.key,
             "aggregate_version": first_version + i,
             "event_type": type(event).__name__,
-            "payload": as_json_data(event),
+            "payload": event,  # written as its JSON data by the JSON columns' serializer (engine.json_text)
             "state": snapshot if i == last else None,
             "occurred_at": event.occurred_at,
         }

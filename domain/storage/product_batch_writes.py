@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy import ARRAY, Column, ColumnElement, Select, any_, bindparam, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from domain.model.catalog import Product
@@ -29,12 +29,26 @@ _APPEND = {
     "sqlite": insert(outbox).returning(outbox.c.txid, outbox.c.sequence),
 }
 _REMEMBER = insert(idempotency_keys)
-_RECALL = select(idempotency_keys).where(
-    idempotency_keys.c.caller.in_(bindparam("callers", expanding=True)),
-    idempotency_keys.c.key.in_(bindparam("keys", expanding=True)),
-)
-_SLUGS_TAKEN = select(products.c.slug).where(products.c.slug.in_(bindparam("slugs", expanding=True)))
-_SKUS_TAKEN = select(skus.c.sku).where(skus.c.sku.in_(bindparam("skus", expanding=True)))
+
+
+def _one_of(column: Column[str], name: str, dialect: str) -> ColumnElement[bool]:
+    """`column` equal to one of the list parameter `name`. PostgreSQL takes the list as one array (`= ANY`): an
+    expanding IN is rendered again for every chunk with a cast per value (hundreds of skus a chunk), and psycopg
+    parses the long text again, about 7% of a bulk create's CPU there (finding 23)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+_DIALECTS = ("postgresql", "sqlite")
+_RECALL = {
+    dialect: select(idempotency_keys).where(
+        _one_of(idempotency_keys.c.caller, "callers", dialect), _one_of(idempotency_keys.c.key, "keys", dialect)
+    )
+    for dialect in _DIALECTS
+}
+_SLUGS_TAKEN = {d: select(products.c.slug).where(_one_of(products.c.slug, "values", d)) for d in _DIALECTS}
+_SKUS_TAKEN = {d: select(skus.c.sku).where(_one_of(skus.c.sku, "values", d)) for d in _DIALECTS}
 _SAVEPOINT = text("SAVEPOINT new_products")
 _RELEASE = text("RELEASE SAVEPOINT new_products")
 _ROLLBACK = text("ROLLBACK TO SAVEPOINT new_products")
@@ -53,15 +67,19 @@ class SqlNewProducts:
         parameters = {"callers": sorted({c for c, _ in wanted}), "keys": sorted({k for _, k in wanted})}
         return {
             (row.caller, row.key): (row.fingerprint, Outcome(row.aggregate_id, row.version, row.consistency_token))
-            for row in await self._connection.execute(_RECALL, parameters)
+            for row in await self._connection.execute(_RECALL[self._connection.dialect.name], parameters)
             if (row.caller, row.key) in wanted
         }
 
     async def slugs_taken(self, slugs: list[str]) -> set[str]:
-        return set((await self._connection.execute(_SLUGS_TAKEN, {"slugs": slugs})).scalars())
+        return await self._taken(_SLUGS_TAKEN, slugs)
 
     async def skus_taken(self, skus: list[str]) -> set[str]:
-        return set((await self._connection.execute(_SKUS_TAKEN, {"skus": skus})).scalars())
+        return await self._taken(_SKUS_TAKEN, skus)
+
+    async def _taken(self, statements: dict[str, Select[tuple[str]]], values: list[str]) -> set[str]:
+        statement = statements[self._connection.dialect.name]
+        return set((await self._connection.execute(statement, {"values": values})).scalars())
 
     async def write(self, products: list[Product], claims: list[IdempotencyClaim | None]) -> list[Outcome] | None:
         written = [rows_to_write(product) for product in products]

@@ -7,11 +7,14 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
+from asyncio.subprocess import DEVNULL
 from pathlib import Path
 from typing import Any
 
 import pytest
 from elasticsearch import AsyncElasticsearch
+from sqlalchemy import func, select
 
 from api.catalog_files.exporting import active_products, product_row, stock_rows
 from api.catalog_files.formats import PRODUCT_COLUMNS, STOCK_COLUMNS, RowWriter
@@ -19,8 +22,10 @@ from api.catalog_files.importing import ImportSummary, import_file
 from api.cli.catalog_files import write_model
 from api.schema.schema import ServedSchema
 from api.settings import Settings
+from domain.storage.tables import products
 from sync.verify import verify
-from tests.integration.api.conftest import Api, open_api, product_input
+from tests.e2e.conftest import CATALOG
+from tests.integration.api.conftest import SECRET, Api, open_api, product_input
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -84,6 +89,42 @@ async def test_running_an_import_again_writes_no_row_twice(api: Api, tmp_path: P
     assert await api.outbox_rows() == after_first
     assert again.written == 4
     assert [code for _, _, code, _ in report] == ["DUPLICATE"] * 3
+
+
+async def test_an_import_killed_mid_file_and_run_again_writes_every_row_once(api: Api, tmp_path: Path) -> None:
+    rows = 600
+    path = write_jsonl(tmp_path / "rows.jsonl", [product_input(f"K-{i}") for i in range(rows)])
+    env = {name: value for name, value in os.environ.items() if not name.startswith("CATALOG_")}
+    env |= {"CATALOG_DATABASE_URL": api.settings.database_url, "CATALOG_JWT_SECRET": SECRET}
+    importing = await asyncio.create_subprocess_exec(
+        CATALOG, "import", str(path), "--chunk", "5", env=env, stdout=DEVNULL, stderr=DEVNULL
+    )
+    try:
+        written = await products_named(api, "K-%", at_least=5, unless_done=importing)
+    finally:
+        importing.kill()  # SIGKILL: no chance to finish a chunk or clean up
+        await importing.wait()
+    interrupted = await products_named(api, "K-%")
+    assert 5 <= written <= interrupted < rows  # killed mid-file, some chunks in
+    again, report = await run_import(api.settings, path, chunk_rows=200)
+    assert (again.written, again.refused, report) == (rows, 0, [])  # the first run's rows answer as written
+    assert await products_named(api, "K-%") == rows
+    assert await api.outbox_rows() == rows  # one ProductCreated each: nothing written twice
+
+
+async def products_named(
+    api: Api, pattern: str, *, at_least: int = 0, unless_done: asyncio.subprocess.Process | None = None
+) -> int:
+    """How many products have a sku like `pattern`; with `at_least`, once there are that many (or the process
+    `unless_done` has ended)."""
+    query = select(func.count()).select_from(products).where(products.c.sku.like(pattern))
+    for _ in range(3000):
+        async with api.services.engine.connect() as connection:
+            count = int((await connection.execute(query)).scalar_one())
+        if count >= at_least or (unless_done is not None and unless_done.returncode is not None):
+            return count
+        await asyncio.sleep(0.02)
+    return count
 
 
 async def test_a_csv_file_imports_products_and_then_their_stock(api: Api, tmp_path: Path) -> None:

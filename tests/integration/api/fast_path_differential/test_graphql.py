@@ -310,6 +310,69 @@ MUTATIONS: dict[str, Case] = {
         },
         "staff",
     ),
+    "bulkCreateProducts-every-field": lambda s: (
+        f"mutation($i: [CreateProductInput!]!) {{ bulkCreateProducts(inputs: $i) {BULK_RESULT} }}",
+        {
+            "i": [
+                {
+                    "sku": "BULK-FULL",
+                    "name": "Bulk shelf",
+                    "description": "Oak",
+                    "brand": None,
+                    "categoryPath": ["Furniture", "Shelves"],
+                    "price": {"amount": "12.50", "currency": "EUR"},
+                    "attributes": [{"name": "material", "value": "oak"}],
+                    "idempotencyKey": "bulk-full-1",
+                    "slug": "bulk-shelf",
+                    "variants": [
+                        {"sku": "BULK-FULL-S", "options": [{"name": "size", "value": "S"}]},
+                        {
+                            "sku": "BULK-FULL-L",
+                            "options": [{"name": "size", "value": "L"}],
+                            "price": {"amount": 14, "currency": "EUR"},
+                        },
+                    ],
+                    "images": [{"url": "/demo/images/shelf.svg", "alt": "Shelf", "width": 800, "height": None}],
+                },
+            ]
+        },
+        "staff",
+    ),
+    # values graphql-core coerces otherwise than by copying: the fast path's own coercion declines them
+    "bulkCreateProducts-single-value-for-a-list": lambda s: (
+        f"mutation($i: [CreateProductInput!]!) {{ bulkCreateProducts(inputs: $i) {BULK_RESULT} }}",
+        {"i": {"sku": "BULK-ONE", "name": "One", "price": {"amount": "1", "currency": "EUR"}, "categoryPath": "Lamps"}},
+        "staff",
+    ),
+    "bulkCreateProducts-float-for-an-int": lambda s: (
+        f"mutation($i: [CreateProductInput!]!) {{ bulkCreateProducts(inputs: $i) {BULK_RESULT} }}",
+        {
+            "i": [
+                {
+                    "sku": "BULK-FLOAT",
+                    "name": "Float",
+                    "price": {"amount": "1", "currency": "EUR"},
+                    "images": [{"url": "/x.svg", "width": 800.0}],
+                }
+            ]
+        },
+        "staff",
+    ),
+    "bulkCreateProducts-invalid-row": lambda s: (
+        f"mutation($i: [CreateProductInput!]!) {{ bulkCreateProducts(inputs: $i) {BULK_RESULT} }}",
+        {
+            "i": [
+                {"sku": "BULK-OK", "name": "Fine", "price": {"amount": "1", "currency": "EUR"}},
+                {"sku": "BULK-BAD", "name": 7, "price": {"amount": "1", "currency": "EUR"}, "colour": "red"},
+            ]
+        },
+        "staff",
+    ),
+    "bulkChangeProductPrices-number-for-an-id": lambda s: (
+        f"mutation($i: [ChangeProductPriceInput!]!) {{ bulkChangeProductPrices(inputs: $i) {BULK_RESULT} }}",
+        {"i": [{"productId": 12, "price": {"amount": "3.50", "currency": "EUR"}}]},
+        "staff",
+    ),
     "bulkReceiveStock-reject-everything": lambda s: (
         f"mutation($i: [ReceiveStockInput!]!) {{ bulkReceiveStock(inputs: $i, errorPolicy: REJECT_EVERYTHING) "
         f"{BULK_RESULT} }}",

@@ -1,0 +1,163 @@
+"""A command plan's variables coerced by a function made once per input type, giving what graphql-core's
+`coerce_input_value` gives for every value it accepts as it stands.
+
+`coerce_input_value` walks each value generically: for every field of every row it dispatches on the kind of
+type, tracks defaults and out names, and calls the scalar's coercion through a try block. For a bulk mutation's
+`inputs` (hundreds of rows of nested inputs) that was the largest share of the GraphQL work left
+(docs/performance.md, finding 23). The types do not change after the schema is built, so `coercer` works each
+type out once: an input object's fields, which are required and their coerced defaults, its field's coercers;
+String, ID, Int and Boolean values checked inline, any other scalar and every enum by the type's own
+`coerce_input_value`.
+
+Where graphql-core would do more than copy, check and fill in defaults (a single value given for a list, a
+number given for an ID or a String, an Int given as a float) or would refuse the value, the coercer declines
+(`Declined`) and the plan hands the request to graphql-core, which coerces it or words the refusal. A type this
+module does not know (a oneOf input, an input object with its own out type) gets no coercer at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from graphql import (
+    GRAPHQL_MAX_INT,
+    GRAPHQL_MIN_INT,
+    GraphQLBoolean,
+    GraphQLEnumType,
+    GraphQLID,
+    GraphQLInputObjectType,
+    GraphQLInputType,
+    GraphQLInt,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLScalarType,
+    GraphQLString,
+    Undefined,
+)
+from graphql.utilities.coerce_input_value import coerce_default_value
+
+Coerce = Callable[[Any], Any]
+
+
+class Declined(Exception):
+    """graphql-core would coerce this value otherwise than by copying it, or refuse it: its path decides."""
+
+
+class _Unknown(Exception):
+    """A type this module does not coerce."""
+
+
+def coercer(type_: GraphQLInputType) -> Coerce | None:
+    """The coercion of values of `type_`, made once; None when the type is one this module leaves to graphql-core."""
+    try:
+        return _coercer(type_, {})
+    except _Unknown:
+        return None
+
+
+def _coercer(type_: GraphQLInputType, objects: dict[str, Coerce]) -> Coerce:
+    if isinstance(type_, GraphQLNonNull):
+        inner = _coercer(type_.of_type, objects)
+
+        def non_null(value: Any) -> Any:
+            if value is None:
+                raise Declined
+            return inner(value)
+
+        return non_null
+    return _nullable(_of_value(type_, objects))
+
+
+def _nullable(coerce: Coerce) -> Coerce:
+    return lambda value: None if value is None else coerce(value)
+
+
+def _of_value(type_: GraphQLInputType, objects: dict[str, Coerce]) -> Coerce:
+    """How a non-null value of `type_` is coerced."""
+    if isinstance(type_, GraphQLList):
+        item = _coercer(type_.of_type, objects)
+
+        def listed(value: Any) -> list[Any]:
+            if type(value) is not list:  # graphql-core makes a single value a list of one
+                raise Declined
+            return [item(element) for element in value]
+
+        return listed
+    if isinstance(type_, GraphQLInputObjectType):
+        return _input_object(type_, objects)
+    if type_ is GraphQLString or type_ is GraphQLID:
+        return _text
+    if type_ is GraphQLBoolean:
+        return _boolean
+    if type_ is GraphQLInt:
+        return _integer
+    if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
+        return _leaf(type_)
+    raise _Unknown
+
+
+def _text(value: Any) -> str:
+    """String and ID as graphql-core takes them without converting (an ID given as a number is converted)."""
+    if type(value) is not str:
+        raise Declined
+    return value
+
+
+def _boolean(value: Any) -> bool:
+    if type(value) is not bool:
+        raise Declined
+    return value
+
+
+def _integer(value: Any) -> int:
+    if type(value) is not int or not GRAPHQL_MIN_INT <= value <= GRAPHQL_MAX_INT:
+        raise Declined
+    return value
+
+
+def _leaf(type_: GraphQLScalarType | GraphQLEnumType) -> Coerce:
+    coerce = type_.coerce_input_value
+
+    def leaf(value: Any) -> Any:
+        try:
+            return coerce(value)
+        except Exception as error:  # as graphql-core catches it: the value is refused
+            raise Declined from error
+
+    return leaf
+
+
+def _input_object(type_: GraphQLInputObjectType, objects: dict[str, Coerce]) -> Coerce:
+    if type_.is_one_of or type_.out_type is not GraphQLInputObjectType.out_type:
+        raise _Unknown
+    made = objects.get(type_.name)
+    if made is not None:
+        return made
+    fields: list[tuple[str, str, Coerce, bool, Any]] = []
+
+    def coerce(value: Any) -> dict[str, Any]:
+        if type(value) is not dict:
+            raise Declined
+        for name in value:  # a field the type does not have
+            if name not in known:
+                raise Declined
+        coerced: dict[str, Any] = {}
+        for name, out_name, field_coerce, required, default in fields:
+            item = value.get(name, Undefined)
+            if item is Undefined:
+                if required:
+                    raise Declined
+                if default is not Undefined:
+                    coerced[out_name] = default
+            else:
+                coerced[out_name] = field_coerce(item)
+        return coerced
+
+    objects[type_.name] = coerce  # before its fields: an input that nests itself finds it
+    for name, field in type_.fields.items():
+        required = isinstance(field.type, GraphQLNonNull) and field.default_value is Undefined
+        default = Undefined if required else coerce_default_value(field)
+        fields.append((name, field.out_name or name, _coercer(field.type, objects), required, default))
+    known = frozenset(type_.fields)
+    return coerce
