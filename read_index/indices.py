@@ -10,6 +10,9 @@ Shards and replicas come from the deployment (`IndexLayout`: settings ``CATALOG_
 loses no shard). Replicas are applied to existing indices too; shards only to new ones (`catalog reindex`).
 
 Mappings are ``dynamic: strict``, so a document that does not fit fails loudly instead of growing the mapping.
+A new mapping version only adds fields (version 2: variants, slugs, images, issue 16), so `ensure_indices` puts
+the current mapping onto an index of an older version at start-up: the worker then writes current documents into
+it until `catalog reindex` has rebuilt every document, and reads never stop.
 The ``search`` object of a product holds text prepared by :mod:`read_index.analysis`; its fields use the
 ``boolean`` similarity, so a hit's score is a function of the query and that document only (not of corpus
 statistics) and ``search_after`` cursors over relevance stay valid while other documents change.
@@ -25,7 +28,7 @@ from typing import Any
 
 from elasticsearch import AsyncElasticsearch, BadRequestError, NotFoundError
 
-MAPPING_VERSION = 1
+MAPPING_VERSION = 2
 PRODUCTS = "products"
 ORDERS = "orders"
 READ_MODELS = (PRODUCTS, ORDERS)
@@ -39,6 +42,10 @@ _KEYWORD: dict[str, Any] = {"type": "keyword"}
 _DATE: dict[str, Any] = {"type": "date"}
 _SHOWN_ONLY: dict[str, Any] = {"type": "keyword", "index": False, "doc_values": False}
 _SHOWN_ONLY_TEXT: dict[str, Any] = {"type": "text", "index": False}
+_SHOWN_ONLY_OBJECT: dict[str, Any] = {"type": "object", "enabled": False}
+_SHOWN_ONLY_COUNT: dict[str, Any] = {"type": "long", "index": False, "doc_values": False}
+_BOOLEAN: dict[str, Any] = {"type": "boolean"}
+_SKU: dict[str, Any] = {"type": "keyword", "fields": {"lower": {"type": "keyword", "normalizer": "lowercase"}}}
 _MATCHED: dict[str, Any] = {"type": "text", "analyzer": "standard", "similarity": "boolean", "norms": False}
 _MATCHED_INTO_ALL: dict[str, Any] = {**_MATCHED, "copy_to": "search.all"}
 
@@ -46,7 +53,7 @@ PRODUCT_MAPPING: dict[str, Any] = {
     "dynamic": "strict",
     "properties": {
         "id": _KEYWORD,
-        "sku": {"type": "keyword", "fields": {"lower": {"type": "keyword", "normalizer": "lowercase"}}},
+        "sku": _SKU,
         "name": _SHOWN_ONLY_TEXT,
         "description": _SHOWN_ONLY_TEXT,
         "brand": _KEYWORD,
@@ -58,7 +65,7 @@ PRODUCT_MAPPING: dict[str, Any] = {
         "on_hand": {"type": "integer"},
         "reserved": {"type": "integer"},
         "available": {"type": "integer"},
-        "in_stock": {"type": "boolean"},
+        "in_stock": _BOOLEAN,
         "version": {"type": "long"},
         "created_at": _DATE,
         "updated_at": _DATE,
@@ -74,6 +81,32 @@ PRODUCT_MAPPING: dict[str, Any] = {
                 "all": {**_MATCHED, "index_options": "docs"},
             }
         },
+        # Version 2 (issue 16). Each variant is a nested document, so that conditions on one variant hold for
+        # the same variant; the product-level twins below answer a single condition without a nested query.
+        "slug": _KEYWORD,
+        "images": _SHOWN_ONLY_OBJECT,
+        "skus": _SKU,
+        "variants": {
+            "type": "nested",
+            "properties": {
+                "id": _SHOWN_ONLY,
+                "sku": _SHOWN_ONLY,
+                "name": _SHOWN_ONLY_TEXT,
+                "options": _SHOWN_ONLY_OBJECT,
+                "option_pairs": _KEYWORD,
+                "price": {"properties": {"amount": _SHOWN_ONLY, "currency": _SHOWN_ONLY, "value": {"type": "double"}}},
+                "status": _SHOWN_ONLY,
+                "active": _BOOLEAN,
+                "on_hand": _SHOWN_ONLY_COUNT,
+                "reserved": _SHOWN_ONLY_COUNT,
+                "available": _SHOWN_ONLY_COUNT,
+                "in_stock": _BOOLEAN,
+            },
+        },
+        "option_pairs": _KEYWORD,
+        "variant_prices": {"type": "double"},
+        "price_range": _SHOWN_ONLY_OBJECT,
+        "options": _SHOWN_ONLY_OBJECT,
     },
 }
 
@@ -135,8 +168,9 @@ def index_settings(layout: IndexLayout = SINGLE_NODE) -> dict[str, Any]:
 
 
 async def ensure_indices(client: AsyncElasticsearch, prefix: str, layout: IndexLayout = SINGLE_NODE) -> None:
-    """Creates each missing alias with its ``initial`` index, and gives existing ones `layout`'s replicas;
-    idempotent, and safe when processes race.
+    """Creates each missing alias with its ``initial`` index, and gives existing ones `layout`'s replicas and the
+    current mapping (an older version's index gets the fields added since); idempotent, and safe when processes
+    race.
 
     Racing processes all try to create the same ``initial`` index (with the alias, atomically); one wins and the
     others find it existing. An alias that already points anywhere (say, at a rebuilt index) is left there.
@@ -145,6 +179,7 @@ async def ensure_indices(client: AsyncElasticsearch, prefix: str, layout: IndexL
         alias = alias_name(prefix, model)
         if await client.indices.exists_alias(name=alias):
             await apply_replicas(client, alias, layout.replicas)
+            await client.indices.put_mapping(index=alias, **MAPPINGS[model])
             continue
         initial = index_name(prefix, model, INITIAL_SUFFIX)
         try:
