@@ -6,7 +6,8 @@ import copy
 from typing import Any
 
 from api.auth import Authenticator, Keys
-from read_index.facets import AttributeFacet, Facets, FacetValue, PriceRange
+from read_index.facet_terms import AttributeFacet, FacetValue
+from read_index.facets import Facets, PriceRange
 from read_index.queries import OrderPage, ProductPage
 from read_index.search import SearchRequest
 
@@ -31,6 +32,24 @@ def product(number: int) -> dict[str, Any]:
         "version": 2,
         "created_at": "2024-01-01T00:00:00+00:00",
         "updated_at": "2024-01-02T00:00:00+00:00",
+        "slug": f"oak-chair-{number}",
+        "images": [{"url": f"https://img.example/{number}.jpg", "alt": None, "width": 800, "height": None}],
+        "variants": [
+            {
+                "id": f"v{number}",
+                "sku": f"SKU-{number}",
+                "name": f"Oak chair {number}",
+                "options": [],
+                "price": {"amount": "19.90", "currency": "EUR"},
+                "status": "ACTIVE",
+                "on_hand": 5,
+                "reserved": 1,
+                "available": 4,
+                "in_stock": True,
+            }
+        ],
+        "options": [],
+        "price_range": {"min": {"amount": "19.90", "currency": "EUR"}, "max": {"amount": "19.90", "currency": "EUR"}},
     }
 
 
@@ -39,6 +58,7 @@ FACETS = Facets(
     brands=[FacetValue("Acme", 3)],
     price_ranges=[PriceRange(None, None, 3)],
     attributes=[AttributeFacet("color", [FacetValue("oak", 3)])],
+    options=[AttributeFacet("size", [FacetValue("M", 2)])],
 )
 
 
