@@ -1,11 +1,12 @@
-"""The ASGI application: POST /graphql (GraphiQL on GET), /metrics, /healthz, /readyz.
+"""The ASGI application: /graphql (POST, and GET for queries or GraphiQL), /metrics, /healthz, /readyz.
 
     app = create_app(settings)          # the lifespan builds `bootstrap.services(settings)` and closes it
 
 POST /graphql answers what `api.graphql_http.GraphQLHttp` answers. With the fast path (`settings.fast_path`)
 it is served in plain ASGI ahead of starlette (`api.fastpath.asgi_endpoint`); without it, as a starlette
-route. Starlette serves the rest and runs the lifespan. Access lines go to the `catalog.access` logger, one JSON
-object per request.
+route. Starlette serves the rest (GET /graphql included) and runs the lifespan. Around all of it: CORS when
+origins are configured (`api.cross_origin`), the headers every response carries (`api.response_headers`), and
+the access log. Access lines go to the `catalog.access` logger, one JSON object per request.
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.bootstrap import Services, services
+from api.cross_origin import with_cors
 from api.fastpath.asgi_endpoint import Dispatch, GraphQLEndpoint
-from api.graphql_http import GRAPHQL_PATH, JSON_TYPE, OPERATION_KEY, GraphQLHttp, GraphQLRoute, error_body
+from api.fastpath.guarded_http import REFUSED_STATUS_KEY
+from api.graphql_http import GRAPHQL_PATH, OPERATION_KEY, GraphQLGetRoute, GraphQLHttp, GraphQLRoute
 from api.logs import ACCESS_LOGGER, access_line
-from api.pages.graphiql import graphiql_page
 from api.pages.routes import page_routes
+from api.response_headers import SecurityHeaders
 from api.schema.schema import build_schema
 from api.settings import Settings
 
@@ -50,9 +53,7 @@ def create_app(settings: Settings, *, prebuilt: Services | None = None) -> ASGIA
             yield
 
     schema = build_schema(settings)
-    pages = GraphQLPages(settings)
     routes = [
-        Route(GRAPHQL_PATH, pages.get, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
@@ -62,10 +63,13 @@ def create_app(settings: Settings, *, prebuilt: Services | None = None) -> ASGIA
     if prebuilt is not None:
         _attach(starlette.state, prebuilt)
     http = GraphQLHttp(schema, settings, starlette.state)
+    starlette.routes.append(Route(GRAPHQL_PATH, GraphQLGetRoute(http, settings.graphiql), methods=["GET"]))
     if settings.fast_path:
-        return AccessLog(Dispatch(GraphQLEndpoint(http), starlette), starlette.state)
-    starlette.routes.append(Route(GRAPHQL_PATH, GraphQLRoute(http), methods=["POST"]))
-    return AccessLog(starlette, starlette.state)
+        served: ASGIApp = Dispatch(GraphQLEndpoint(http), starlette)
+    else:
+        starlette.routes.append(Route(GRAPHQL_PATH, GraphQLRoute(http), methods=["POST"]))
+        served = starlette
+    return AccessLog(SecurityHeaders(with_cors(served, settings.cors_origins)), starlette.state)
 
 
 def _attach(state: State, built: Services) -> None:
@@ -99,22 +103,6 @@ class HttpMetrics:
         children[1].observe(seconds)
 
 
-class GraphQLPages:
-    """GET /graphql: GraphiQL for browsers (when enabled), the page strawberry's ASGI app serves."""
-
-    def __init__(self, settings: Settings) -> None:
-        self._graphiql = settings.graphiql
-
-    async def get(self, request: Request) -> Response:
-        if self._graphiql and "text/html" in request.headers.get("accept", ""):
-            return graphiql_page()
-        return _request_error("send GraphQL operations with POST /graphql", status=405)
-
-
-def _request_error(message: str, status: int = 400) -> Response:
-    return Response(error_body(message), status_code=status, media_type=JSON_TYPE)
-
-
 async def metrics(request: Request) -> Response:
     registry: CollectorRegistry = request.app.state.services.registry
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
@@ -130,9 +118,14 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"status": "ready" if ready else "not ready", **checks}, status_code=200 if ready else 503)
 
 
+CLIENT_CLOSED_REQUEST = 499
+"""nginx's status for a request whose client disconnected before it was answered: not the server's error."""
+
+
 class AccessLog:
     """One JSON line per request (method, path, status, duration, operation name); never headers or bodies.
-    Also counts requests and times them in the Prometheus registry."""
+    Also counts requests and times them in the Prometheus registry. A client that disconnects before its request
+    is answered is counted as `CLIENT_CLOSED_REQUEST` (499), never as a server error."""
 
     def __init__(self, app: ASGIApp, state: State) -> None:
         self.app = app
@@ -143,7 +136,8 @@ class AccessLog:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
+        status: int | None = None
+        failed = True
 
         async def send_with_status(message: Message) -> None:
             nonlocal status
@@ -153,7 +147,13 @@ class AccessLog:
 
         try:
             await self.app(scope, receive, send_with_status)
+            failed = False
         finally:
+            if status is None:
+                # The endpoints return without an answer only when the client left before its request was read,
+                # or when the HTTP guard answered it instead (a body that took too long: 408).
+                refused: int | None = (scope.get("state") or {}).get(REFUSED_STATUS_KEY)
+                status = 500 if failed else refused or CLIENT_CLOSED_REQUEST
             self._record(scope, status, time.perf_counter() - started)
 
     def _record(self, scope: Scope, status: int, seconds: float) -> None:

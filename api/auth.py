@@ -1,14 +1,12 @@
-"""Bearer tokens, scopes, and who may do what.
+"""Bearer tokens and the callers they name (who may do what is `api.permissions`).
 
 Tokens are JWTs: HS256 with `CATALOG_JWT_SECRET` (a generated development secret when unset) and, for
 production, RS256 with the public key or JWKS file in `CATALOG_JWT_PUBLIC_KEY_FILE`. The key is chosen by the
 token's `alg` header, so an HS256 token can never be checked against the public key as if it were a secret.
 
-Scopes (the `scope` claim, space-separated, or a list):
-  catalog:write    product commands             inventory:write  stock commands
-  orders:write     any order command            orders:read      read any order
-  orders:place     a customer token (`sub` is the customer): place orders for itself, pay or cancel its own
-                   orders, read its own orders.
+A caller's scopes are the `scope` claim (space-separated, or a list); a caller with `orders:place` and without
+`orders:write` is a customer (its `sub`). A customer token must carry `iat` and live at most
+`CATALOG_MAX_CUSTOMER_TOKEN_SECONDS` (`api.token_claims`).
 Secrets and tokens never appear in a log line or an error message.
 """
 
@@ -31,19 +29,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from api.scopes import Scope
 from api.settings import Settings
-from domain.model.commands import (
-    AdjustStock,
-    CancelOrder,
-    ChangeProductPrice,
-    Command,
-    CreateProduct,
-    DiscontinueProduct,
-    PayOrder,
-    PlaceOrder,
-    ReceiveStock,
-    ShipOrder,
-    UpdateProductDetails,
-)
+from api.token_claims import ClaimsRefused, check_claims
 from domain.model.errors import ErrorCode
 
 log = logging.getLogger(__name__)
@@ -51,6 +37,7 @@ log = logging.getLogger(__name__)
 DEV_SECRET_FILE = "jwt-secret"
 LEEWAY_SECONDS = 10
 DEFAULT_TTL_SECONDS = 3600
+DEFAULT_MAX_CUSTOMER_TOKEN_SECONDS = 24 * 3600
 
 
 class AccessDenied(Exception):
@@ -76,11 +63,14 @@ class Caller:
         return scope.value in self.scopes
 
     @property
+    def is_customer(self) -> bool:
+        """A customer token rather than a staff one."""
+        return self.has(Scope.ORDERS_PLACE) and not self.has(Scope.ORDERS_WRITE)
+
+    @property
     def customer_id(self) -> str | None:
         """The customer this token acts for, when it is a customer token rather than a staff one."""
-        if self.has(Scope.ORDERS_PLACE) and not self.has(Scope.ORDERS_WRITE):
-            return self.subject
-        return None
+        return self.subject if self.is_customer else None
 
 
 @dataclass(frozen=True)
@@ -96,12 +86,20 @@ VERIFIED_TOKENS_REMEMBERED = 10_000
 
 
 class Authenticator:
-    def __init__(self, keys: Keys, *, issuer: str | None = None, audience: str | None = None) -> None:
+    def __init__(
+        self,
+        keys: Keys,
+        *,
+        issuer: str | None = None,
+        audience: str | None = None,
+        max_customer_token_seconds: int = DEFAULT_MAX_CUSTOMER_TOKEN_SECONDS,
+    ) -> None:
         if keys.secret is None and keys.public_key is None and keys.key_set is None:
             raise TokenConfigurationError("no key to check tokens with")
         self._keys = keys
         self._issuer = issuer
         self._audience = audience
+        self._max_customer_seconds = max_customer_token_seconds
         # Verified tokens and when they expire: a client sends the same token with every request, and checking
         # its signature again is most of what authentication costs.
         self._verified: OrderedDict[str, tuple[Caller, float]] = OrderedDict()
@@ -148,6 +146,10 @@ class Authenticator:
             reason = _safe_reason(error)
             raise AccessDenied(ErrorCode.UNAUTHENTICATED, f"the bearer token is not valid: {reason}") from None
         caller = Caller(subject=str(claims["sub"]), scopes=_scopes(claims.get("scope", claims.get("scp"))))
+        try:
+            check_claims(claims, customer=caller.is_customer, max_customer_seconds=self._max_customer_seconds)
+        except ClaimsRefused as refused:
+            raise AccessDenied(ErrorCode.UNAUTHENTICATED, f"the bearer token is not valid: {refused}") from None
         return caller, float(claims["exp"]) + LEEWAY_SECONDS
 
     def _key_for(self, header: dict[str, Any]) -> Any:
@@ -172,6 +174,10 @@ class Authenticator:
                 "tokens can only be issued with an HS256 secret; this configuration has only a public key "
                 "(CATALOG_JWT_PUBLIC_KEY_FILE): issue tokens with the matching private key instead"
             )
+        if Caller(subject, frozenset(scopes)).is_customer and ttl_seconds > self._max_customer_seconds:
+            raise TokenConfigurationError(
+                f"a customer token may live at most {self._max_customer_seconds} s (CATALOG_MAX_CUSTOMER_TOKEN_SECONDS)"
+            )
         now = int(time.time())
         claims: dict[str, Any] = {"sub": subject, "scope": " ".join(scopes), "iat": now, "exp": now + ttl_seconds}
         if self._issuer is not None:
@@ -182,7 +188,12 @@ class Authenticator:
 
 
 def authenticator_from_settings(settings: Settings) -> Authenticator:
-    return Authenticator(load_keys(settings), issuer=settings.jwt_issuer, audience=settings.jwt_audience)
+    return Authenticator(
+        load_keys(settings),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        max_customer_token_seconds=settings.max_customer_token_seconds,
+    )
 
 
 def load_keys(settings: Settings) -> Keys:
@@ -244,53 +255,3 @@ def _safe_reason(error: Exception) -> str:
     if isinstance(error, KeyError):
         return "the token names an unknown key"
     return (str(error) or type(error).__name__)[:120]
-
-
-# Who may do what.
-
-_COMMAND_SCOPES: dict[type[Command], Scope] = {
-    CreateProduct: Scope.CATALOG_WRITE,
-    UpdateProductDetails: Scope.CATALOG_WRITE,
-    ChangeProductPrice: Scope.CATALOG_WRITE,
-    DiscontinueProduct: Scope.CATALOG_WRITE,
-    ReceiveStock: Scope.INVENTORY_WRITE,
-    AdjustStock: Scope.INVENTORY_WRITE,
-    PlaceOrder: Scope.ORDERS_WRITE,
-    PayOrder: Scope.ORDERS_WRITE,
-    ShipOrder: Scope.ORDERS_WRITE,
-    CancelOrder: Scope.ORDERS_WRITE,
-}
-
-
-def authorize_command(caller: Caller, command: Command) -> Command:
-    """The command as this caller may send it, or AccessDenied(FORBIDDEN). A customer token's pay and cancel
-    commands are narrowed to its own orders (the domain refuses other customers' orders)."""
-    scope = _COMMAND_SCOPES[type(command)]
-    if caller.has(scope):
-        return command
-    customer = caller.customer_id
-    if scope is Scope.ORDERS_WRITE and customer is not None:
-        if isinstance(command, PlaceOrder):
-            if command.customer_id.strip() != customer:
-                raise AccessDenied(ErrorCode.FORBIDDEN, "a customer token places orders for itself only", "customerId")
-            return command
-        if isinstance(command, PayOrder | CancelOrder):
-            return dataclasses.replace(command, on_behalf_of_customer=customer)
-    raise AccessDenied(ErrorCode.FORBIDDEN, f"this operation needs the {scope.value} scope")
-
-
-def readable_orders(caller: Caller, customer_id: str | None) -> str | None:
-    """Whose orders this caller may list, given the customerId it asked for: None means everyone's."""
-    if caller.has(Scope.ORDERS_READ):
-        return customer_id
-    own = caller.subject if caller.has(Scope.ORDERS_PLACE) else None
-    if own is None:
-        raise AccessDenied(ErrorCode.FORBIDDEN, "reading orders needs the orders:read scope or a customer token")
-    if customer_id is not None and customer_id != own:
-        raise AccessDenied(ErrorCode.FORBIDDEN, "a customer token reads its own orders only", "customerId")
-    return own
-
-
-def check_order_readable(caller: Caller, order_customer_id: str) -> None:
-    if readable_orders(caller, None) not in (None, order_customer_id):
-        raise AccessDenied(ErrorCode.FORBIDDEN, "a customer token reads its own orders only", "id")

@@ -27,20 +27,23 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.consistency import ConsistencyGate
 from api.elasticsearch_nodes import node_urls, redacted
 from api.fastpath.lean_elasticsearch import LeanConnections, LeanTransport
+from api.outages import StoreOutages, WatchedTransport
 from api.readiness import database_answers, elasticsearch_answers, one_line
 from api.settings import Settings
 from api.worker_task import running
 from domain.bus import MessageBus
 from domain.handlers import COMMAND_HANDLERS
-from domain.outbox import START, OutboxPosition
+from domain.outbox import ConsistencyToken
 from domain.storage.engine import UnsupportedDatabase, create_async, is_sqlite
 from domain.storage.unit_of_work import SqlUnitOfWorkFactory
 from read_index import indices
 from read_index.points_in_time import CursorOptions, PointsInTime
 from read_index.queries import CatalogReader
 from read_index.transport import ClientTransport, ReadTransport
-from sync.applied_position import applied_position, ensure_state_index, state_index
+from sync.applied_position import AppliedState, applied_state
 from sync.options import SyncOptions
+from sync.published_dead_letters import PublishedDeadLetter, dead_letters_within
+from sync.state_index import ensure_state_index, state_index
 from sync.worker import SyncWorker
 
 if TYPE_CHECKING:
@@ -70,6 +73,7 @@ class Services:
     consistency: ConsistencyGate
     registry: CollectorRegistry
     worker: SyncWorker | None
+    outages: StoreOutages
 
     async def readiness(self) -> dict[str, bool]:
         """Whether the database and Elasticsearch answer now."""
@@ -116,17 +120,21 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
             COMMAND_HANDLERS,
             on_committed=worker.wake if worker is not None else None,
         )
+        outages = StoreOutages()
         yield Services(
             settings=settings,
             engine=engine,
             bus=bus,
             elasticsearch=client,
             elasticsearch_url=url,
-            reader=CatalogReader(transport, settings.index_prefix, _points_in_time(client, settings)),
+            reader=CatalogReader(
+                WatchedTransport(transport, outages), settings.index_prefix, _points_in_time(client, settings)
+            ),
             authenticator=authenticator,
-            consistency=_consistency_gate(client, settings),
+            consistency=_consistency_gate(client, settings, outages),
             registry=registry,
             worker=worker,
+            outages=outages,
         )
 
 
@@ -257,21 +265,17 @@ async def _report_reindex_due(client: AsyncElasticsearch, prefix: str, registry:
         )
 
 
-def _consistency_gate(client: AsyncElasticsearch, settings: Settings) -> ConsistencyGate:
+def _consistency_gate(client: AsyncElasticsearch, settings: Settings, outages: StoreOutages) -> ConsistencyGate:
+    """Its reads of Elasticsearch raise IndexUnavailable when it cannot answer (see api.outages)."""
     prefix = settings.index_prefix
 
-    async def applied() -> OutboxPosition:
-        """What the worker has applied; a moment of unavailability (no shard yet, a blip) counts as not yet."""
-        try:
-            return await applied_position(client, prefix)
-        except TransportError:
-            return START
-        except ApiError as error:
-            if error.meta.status == 503:
-                return START
-            raise
+    async def applied() -> AppliedState:
+        return await outages.read(lambda: applied_state(client, prefix))
 
     async def refresh() -> None:
-        await indices.refresh(client, prefix)
+        await outages.read(lambda: indices.refresh(client, prefix))
 
-    return ConsistencyGate(applied, refresh, timeout_seconds=settings.consistency_timeout_seconds)
+    async def dead_letters(token: ConsistencyToken) -> list[PublishedDeadLetter]:
+        return await outages.read(lambda: dead_letters_within(client, prefix, token))
+
+    return ConsistencyGate(applied, refresh, dead_letters, timeout_seconds=settings.consistency_timeout_seconds)

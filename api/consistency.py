@@ -1,9 +1,12 @@
 """Read-your-writes: a query given a consistency token waits, bounded, until the index has applied that write.
 
-The sync worker records how far it has applied the outbox; a token names the position of a command's last
-event. Once the applied position reaches it, the document is in the index; a search also needs the index
-refreshed to see it. Positions seen and refreshes done are remembered, so a burst of reads with tokens costs
-one refresh, not one each.
+The sync worker records how far it has applied the outbox; a token names the positions of a command's first
+and last event. Once the applied position reaches the last, the documents are in the index, unless one of the
+command's records was dead-lettered: then the read is refused (WriteNotIndexed) rather than answered with the
+state before the write. The worker publishes its unresolved dead letters and their count beside the applied
+position, so reads look them up only while there are any. A search also needs the index refreshed to see the
+write. Positions seen and refreshes done are remembered, so a burst of reads with tokens costs one refresh, not
+one each.
 """
 
 from __future__ import annotations
@@ -12,10 +15,14 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
-from domain.outbox import START, OutboxPosition
+from api.outages import IndexUnavailable
+from domain.outbox import START, ConsistencyToken, OutboxPosition
+from sync.applied_position import AppliedState
+from sync.published_dead_letters import PublishedDeadLetter
 
-AppliedPosition = Callable[[], Awaitable[OutboxPosition]]
+ReadAppliedState = Callable[[], Awaitable[AppliedState]]
 Refresh = Callable[[], Awaitable[object]]
+DeadLettersWithin = Callable[[ConsistencyToken], Awaitable[list[PublishedDeadLetter]]]
 
 FIRST_POLL_SECONDS = 0.005
 MAX_POLL_SECONDS = 0.1
@@ -25,39 +32,78 @@ class NotYetConsistent(Exception):
     """The index has not applied the token's write within the time a read may wait."""
 
 
+class WriteNotIndexed(Exception):
+    """A record of the token's write was dead-lettered: the index cannot show the write until an operator has
+    resolved it. The write itself is committed."""
+
+    def __init__(self, letters: list[PublishedDeadLetter]) -> None:
+        self.letters = letters
+        named = "; ".join(letter.describe() for letter in letters)
+        super().__init__(
+            f"this write is committed, but the search index refused it and holds an older state: {named}. Reads "
+            "with this consistencyToken show it once an operator has fixed the cause and resolved the dead letter "
+            "(catalog deadletter retry); a read without a token answers from the index as it is"
+        )
+
+
 class ConsistencyGate:
-    def __init__(self, applied_position: AppliedPosition, refresh: Refresh, timeout_seconds: float) -> None:
-        self._applied_position = applied_position
+    def __init__(
+        self,
+        applied_state: ReadAppliedState,
+        refresh: Refresh,
+        dead_letters_within: DeadLettersWithin,
+        *,
+        timeout_seconds: float,
+    ) -> None:
+        self._applied_state = applied_state
         self._refresh = refresh
+        self._dead_letters_within = dead_letters_within
         self.timeout_seconds = timeout_seconds
         self._applied = START  # the highest applied position seen
         self._visible = START  # every write up to here is searchable: a refresh began after it was applied
+        self._dead_letters = 0  # unresolved, as the applied state read last said
 
     async def wait(self, token: str | None, *, search: bool) -> None:
         """Returns once a read of this token's write is safe; `search`: the read is a search, not a get by id.
 
-        Raises domain.outbox.InvalidToken for a malformed token and NotYetConsistent on timeout.
+        Raises domain.outbox.InvalidToken for a malformed token, NotYetConsistent on timeout, WriteNotIndexed when
+        a record of the write was dead-lettered, and api.outages.IndexUnavailable when the index could not be read.
         """
         if token is None:
             return
-        target = OutboxPosition.parse_token(token)
-        if target <= (self._visible if search else self._applied):
-            return
-        applied = await self._wait_until_applied(target)
-        if search:
+        wanted = ConsistencyToken.parse(token)
+        target = wanted.last
+        applied = None
+        if target > (self._visible if search else self._applied):
+            applied = await self._wait_until_applied(target)
+        if self._dead_letters:
+            letters = await self._dead_letters_within(wanted)
+            if letters:
+                raise WriteNotIndexed(letters)
+        if search and applied is not None:
             await self._refresh()
             self._visible = max(self._visible, applied)
 
     async def _wait_until_applied(self, target: OutboxPosition) -> OutboxPosition:
+        """Polls until the applied position reaches `target`. An index that cannot answer (IndexUnavailable: a
+        blip, a shard not ready yet) is waited out too; if it still cannot at the deadline, that is the answer."""
         deadline = time.monotonic() + self.timeout_seconds
         delay = FIRST_POLL_SECONDS
         while True:
-            applied = await self._applied_position()
+            unavailable = None
+            try:
+                state = await self._applied_state()
+            except IndexUnavailable as error:
+                unavailable, applied = error, START
+            else:
+                applied, self._dead_letters = state.position, state.dead_letters
             self._applied = max(self._applied, applied)
             if applied >= target:
                 return applied
             remaining = deadline - time.monotonic()
             if remaining <= 0:
+                if unavailable is not None:
+                    raise unavailable
                 raise NotYetConsistent(
                     f"the index has not caught up with this consistencyToken within {self.timeout_seconds:g} s; "
                     "retry the query"

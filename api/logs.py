@@ -53,6 +53,9 @@ def configure_logging(settings: Settings) -> None:
     access.setLevel(settings.log_level.upper())
     for noisy in ("elastic_transport", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # elastic_transport warns with a traceback on every retry of every request while Elasticsearch is down; the
+    # service logs each outage once instead (api.outages, sync.retry)
+    logging.getLogger("elastic_transport").setLevel(logging.ERROR)
 
 
 def access_line(fields: dict[str, Any]) -> str:

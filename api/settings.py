@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
+from typing import Annotated, Any
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from api.elasticsearch_nodes import node_urls
+
+ORIGIN = re.compile(r"\*|https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:(\d{1,5}|\*))?")
+"""`*`, or `scheme://host[:port]`, where the port may be `*` (any port): the forms `api.cross_origin` takes."""
 
 
 def default_cache_dir() -> Path:
@@ -42,6 +48,9 @@ class Settings(BaseSettings):
     jwt_public_key_file: Path | None = Field(None, description="PEM public key or JWKS file for RS256 tokens")
     jwt_issuer: str | None = Field(None, description="Required `iss` claim, when set")
     jwt_audience: str | None = Field(None, description="Required `aud` claim, when set")
+    max_customer_token_seconds: int = Field(
+        86_400, ge=60, description="Longest lifetime (`exp - iat`) of a customer token; `iat` is required"
+    )
 
     consistency_timeout_seconds: float = Field(5.0, gt=0, le=60, description="How long a read waits for its token")
     cursor_keep_alive_seconds: float = Field(
@@ -57,6 +66,36 @@ class Settings(BaseSettings):
     )
     max_query_aliases: int = Field(30, ge=1, description="Most aliased fields in one GraphQL document")
     max_request_bytes: int = Field(1 << 20, ge=1024, description="Largest HTTP request body accepted, in bytes")
+    max_query_bytes: int = Field(
+        32 * 1024, ge=1024, description="Largest GraphQL query text accepted, in bytes (refused before parsing)"
+    )
+    query_cache_bytes: int = Field(
+        32 << 20, ge=1 << 20, description="Most bytes of parsed queries each query cache keeps (documents, plans)"
+    )
+    http_max_header_bytes: int = Field(
+        16 * 1024, ge=1024, description="Largest HTTP request head (request line and header fields), in bytes"
+    )
+    http_max_headers: int = Field(100, ge=10, description="Most header fields in one HTTP request")
+    http_header_timeout_seconds: float = Field(
+        10.0, gt=0, description="Longest time to receive a request head (and a new connection's first one)"
+    )
+    http_body_timeout_seconds: float = Field(30.0, gt=0, description="Longest time to receive a request body")
+    http_keep_alive_seconds: int = Field(5, ge=1, description="How long an idle keep-alive connection stays open")
+    http_max_connections: int = Field(
+        1000, ge=1, description="Most open HTTP connections; a request on one beyond is answered 503"
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins whose pages may call the API, comma-separated (`http://localhost:*`: any port); "
+        "none by default",
+    )
+    public_max_age_seconds: int = Field(
+        30, ge=0, description="`max-age` of anonymous GET catalog reads (`Cache-Control: public`)"
+    )
+    persisted_queries_max_entries: int = Field(10_000, ge=1, description="Most automatic persisted queries kept")
+    persisted_queries_max_bytes: int = Field(
+        16 << 20, ge=1 << 20, description="Most bytes of automatic persisted queries kept"
+    )
     introspection: bool = Field(True, description="Allow schema introspection (switch off in production)")
     graphiql: bool = Field(True, description="Serve GraphiQL on GET /graphql")
     storefront: bool = Field(True, description="Serve the storefront page at /")
@@ -74,3 +113,16 @@ class Settings(BaseSettings):
     def _node_urls(cls, value: str | None) -> str | None:
         """Each node's URL checked; blank means unset."""
         return ",".join(node_urls(value)) if value and value.strip() else None
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: Any) -> Any:
+        """A comma-separated list (or a JSON one) of `scheme://host[:port]`, `scheme://host:*` or `*`."""
+        if isinstance(value, str):
+            value = json.loads(value) if value.lstrip().startswith("[") else value.split(",")
+        if isinstance(value, list):
+            value = [str(origin).strip().rstrip("/") for origin in value if str(origin).strip()]
+            wrong = [origin for origin in value if not ORIGIN.fullmatch(origin)]
+            if wrong:
+                raise ValueError(f"not an origin (scheme://host[:port], scheme://host:* or *): {', '.join(wrong)}")
+        return value

@@ -25,28 +25,29 @@ from domain.model.errors import Duplicate, NotFound
 from domain.model.inventory import StockAdjustment, StockReceipt
 from domain.model.money import Money
 from domain.model.order_lines import OrderRequest
-from domain.model.orders import Order, cancellation_reason
+from domain.model.orders import Order, cancellation_reason, unknown_order
+from domain.model.quoting import quoted
 from domain.ports import Handler, Outcome, SkuTaken, UnitOfWork
 
 
 async def _product(uow: UnitOfWork, product_id: str) -> Product:
     product = await uow.products.get(product_id)
     if product is None:
-        raise NotFound(f"no product with id {product_id}", "productId")
+        raise NotFound(f"no product with id {quoted(product_id)}", "productId")
     return product
 
 
 async def _product_by_sku(uow: UnitOfWork, sku: str) -> Product:
     product = await uow.products.get_by_sku(sku)
     if product is None:
-        raise NotFound(f"no product with sku {sku}", "sku")
+        raise NotFound(f"no product with sku {quoted(sku)}", "sku")
     return product
 
 
 async def _order(uow: UnitOfWork, order_id: str) -> Order:
     order = await uow.orders.get(order_id)
     if order is None:
-        raise NotFound(f"no order with id {order_id}", "orderId")
+        raise unknown_order(order_id)
     return order
 
 
@@ -72,7 +73,7 @@ async def create_product(command: CreateProduct, uow: UnitOfWork) -> Outcome:
     try:
         return await uow.commit(product)
     except SkuTaken:
-        raise Duplicate(f"a product with sku {product.sku} exists already", "sku") from None
+        raise Duplicate(f"a product with sku {quoted(product.sku)} exists already", "sku") from None
 
 
 async def update_product_details(command: UpdateProductDetails, uow: UnitOfWork) -> Outcome:

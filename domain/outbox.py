@@ -6,13 +6,20 @@ sequence number. On SQLite every transaction id is 0, so the sequence number alo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from domain.model.quoting import quoted
 from domain.model.snapshots import Snapshot
 
-TOKEN_PREFIX = "c1"
+TOKEN_PART_MAX = 20
+"""Digits of a token's part at most: a 64-bit number has 20."""
+TOKEN_MAX = 80
+_DIGITS = rf"([0-9]{{1,{TOKEN_PART_MAX}}})"  # ASCII only: str.isdigit and int() take other scripts' digits
+_POSITION_TOKEN = re.compile(rf"c1\.{_DIGITS}\.{_DIGITS}")
+_RANGE_TOKEN = re.compile(rf"c2\.{_DIGITS}\.{_DIGITS}\.{_DIGITS}")
 
 
 class InvalidToken(ValueError):
@@ -25,14 +32,55 @@ class OutboxPosition:
     sequence: int
 
     def token(self) -> str:
-        return f"{TOKEN_PREFIX}.{self.txid}.{self.sequence}"
+        """The position as a version-1 token (`c1.<txid>.<sequence>`): how positions are shown and recorded."""
+        return f"c1.{self.txid}.{self.sequence}"
 
     @classmethod
     def parse_token(cls, token: str) -> OutboxPosition:
-        parts = token.split(".")
-        if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not all(part.isdigit() for part in parts[1:]):
-            raise InvalidToken(f"'{token[:80]}' is not a consistency token of this service")
-        return cls(int(parts[1]), int(parts[2]))
+        """The last position a consistency token names (see `ConsistencyToken.parse`)."""
+        return ConsistencyToken.parse(token).last
+
+
+@dataclass(frozen=True, slots=True)
+class ConsistencyToken:
+    """What a command returns so that a read can wait for it: the first and the last position of the command's
+    records. A command's records are contiguous in its transaction (PostgreSQL: one transaction id; SQLite:
+    consecutive sequence numbers, also inside a group commit), so the two name every record it wrote, and a read
+    can tell whether any of them could not be indexed.
+
+    `c2.<txid>.<first sequence>.<last sequence>`; the version-1 tokens issued before, `c1.<txid>.<sequence>`,
+    name the last position only and stay valid (as a range of that one position).
+    """
+
+    first: OutboxPosition
+    last: OutboxPosition
+
+    def text(self) -> str:
+        return f"c2.{self.last.txid}.{self.first.sequence}.{self.last.sequence}"
+
+    def covers(self, position: OutboxPosition) -> bool:
+        return self.first <= position <= self.last
+
+    @classmethod
+    def of(cls, positions: list[OutboxPosition]) -> ConsistencyToken:
+        first, last = min(positions), max(positions)
+        assert first.txid == last.txid, "a command's records are written by one transaction"
+        return cls(first, last)
+
+    @classmethod
+    def parse(cls, token: str) -> ConsistencyToken:
+        """Raises InvalidToken for anything but the two forms above, in ASCII digits of at most `TOKEN_PART_MAX`
+        a part, the first position not after the last."""
+        if len(token) <= TOKEN_MAX:
+            if matched := _RANGE_TOKEN.fullmatch(token):
+                txid = int(matched[1])
+                parsed = cls(OutboxPosition(txid, int(matched[2])), OutboxPosition(txid, int(matched[3])))
+                if parsed.first <= parsed.last:
+                    return parsed
+            elif matched := _POSITION_TOKEN.fullmatch(token):
+                position = OutboxPosition(int(matched[1]), int(matched[2]))
+                return cls(position, position)
+        raise InvalidToken(f"{quoted(token)} is not a consistency token of this service")
 
 
 START = OutboxPosition(0, 0)

@@ -35,6 +35,16 @@ class TransientConflict(Exception):
     """The store refused a transaction because of a concurrent one; running the command again may succeed."""
 
 
+class StoreUnavailable(Exception):
+    """The store could not run the command: unreachable, restarting, out of connections or disk, locked by another
+    process. Nothing was written; the same command may be sent again later."""
+
+
+class CommitOutcomeUnknown(StoreUnavailable):
+    """The connection to the store was lost while the command's COMMIT was under way: it may or may not have been
+    written. Sending it again with the same idempotency key is safe either way."""
+
+
 class SkuTaken(Exception):
     """The store refused a new product because another product has its sku."""
 

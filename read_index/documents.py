@@ -3,8 +3,8 @@
 A product document keeps the state's own fields, as the API shows them, and adds what searching needs:
 ``category_prefixes`` (every prefix of the category path, for prefix filters and drill-down facets),
 ``price.value`` (the amount as a number, for ranges and sorting; ``price.amount`` stays the exact string),
-``available`` and ``in_stock``, and the ``search`` object (text prepared by :mod:`read_index.analysis`), which
-readers never return.
+``available`` and ``in_stock`` (active, with some available: a discontinued product is never in stock), and
+the ``search`` object (text prepared by :mod:`read_index.analysis`), which readers never return.
 
 Variants (mapping version 2): each is a nested document (``variants``) with its options as ``option_pairs``
 (``name\\x1fvalue``), its price, whether it is ``active`` and ``in_stock``; the product carries twins of its

@@ -62,6 +62,9 @@ PRODUCT_MAPPING: dict[str, Any] = {
         "attributes": {"type": "nested", "properties": {"name": _KEYWORD, "value": _KEYWORD}},
         "price": {"properties": {"amount": _SHOWN_ONLY, "currency": _KEYWORD, "value": {"type": "double"}}},
         "status": _KEYWORD,
+        # `integer` suffices: the domain bounds a product's stock on hand, all of it together, by ON_HAND_MAX
+        # (domain/model/input_limits.py, 10^9 < 2^31), and reserved and available never exceed it. A bound that
+        # outgrows 2^31 needs `long` here, a mapping version bump and `catalog reindex`.
         "on_hand": {"type": "integer"},
         "reserved": {"type": "integer"},
         "available": {"type": "integer"},

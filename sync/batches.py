@@ -103,13 +103,16 @@ def still_current(batch: Batch, acknowledged: AcknowledgedVersions, *, models: C
     return prepare(batch.records, tail=batch.tail, models=models, acknowledged=acknowledged)
 
 
-def sources(op: IndexOp, records: list[OutboxRecord]) -> OutboxRecord | None:
-    """The record of `records` whose projection produced `op` (to dead-letter it)."""
-    for record in reversed(records):
+def coalesced_into(op: IndexOp, records: list[OutboxRecord]) -> list[OutboxRecord]:
+    """The records of `records` whose state `op` carries to the index: the one that produced it, and the older
+    ones of its document that the batch left out for it (to dead-letter them all when it is refused: none of
+    their states reached the index)."""
+    covered = []
+    for record in records:
         try:
             produced = project([record])
         except Exception:
             continue
-        if any((o.read_model, o.doc_id, o.version) == (op.read_model, op.doc_id, op.version) for o in produced):
-            return record
-    return None
+        if any((o.read_model, o.doc_id) == (op.read_model, op.doc_id) and o.version <= op.version for o in produced):
+            covered.append(record)
+    return covered

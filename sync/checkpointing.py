@@ -7,11 +7,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from functools import partial
 
 from elasticsearch import AsyncElasticsearch
 
 from domain.outbox import OutboxPosition
-from domain.storage import sync_checkpoints
+from domain.storage import dead_letters, sync_checkpoints
 from read_index.indices import alias_name
 from sync.applied_position import AppliedPositionRecorder, applied_position
 from sync.metrics import SyncMetrics
@@ -42,6 +43,11 @@ class Checkpointer:
         self._recorder = AppliedPositionRecorder(client, prefix, options.subscription)
         self._unrefreshed: set[str] = set()
         self._last_refresh = 0.0
+        self._recount_due = False
+
+    def dead_letters_added(self) -> None:
+        """Dead letters were published: the next applied position recorded carries their new count."""
+        self._recount_due = True
 
     async def resume_position(self, halt: asyncio.Event) -> OutboxPosition:
         """The lower of the database checkpoint and the position recorded in Elasticsearch: if the index lost
@@ -76,4 +82,11 @@ class Checkpointer:
                 await self._stores.elasticsearch(lambda: self._client.indices.refresh(index=indices), halt)
             self._unrefreshed.clear()
             self._last_refresh = time.monotonic()
-        await self._stores.elasticsearch(lambda: self._recorder.record(end), halt)
+        recount = partial(self._count_dead_letters, halt) if self._recount_due else None
+        await self._stores.elasticsearch(lambda: self._recorder.record(end, recount), halt)
+        if recount is not None:
+            self._recount_due = False
+
+    async def _count_dead_letters(self, halt: asyncio.Event) -> int:
+        name = self._subscription
+        return await self._stores.database(lambda c: dead_letters.count_dead_letters(c, name), halt)

@@ -2,8 +2,9 @@
 their error (`catalog deadletter list|retry`).
 
 A retry re-reads each record from the outbox and applies it again (its state is the aggregate's state at that
-version, so a newer document already indexed wins, by external versioning). Fix the cause first: a mapping, a
-projection, or the record itself.
+version, so a newer document already indexed wins, by external versioning); a resolved letter is withdrawn from
+where readers see it (`sync.published_dead_letters`). Fix the cause first: a mapping, a projection, or the record
+itself.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.storage import dead_letters, outbox_reading
 from domain.storage.dead_letters import DeadLetter
+from sync.applied_position import AppliedPositionRecorder
 from sync.batches import prepare
 from sync.delivery import Deliverer
 from sync.options import SUBSCRIPTION
+from sync.published_dead_letters import withdraw
 from sync.retry import Interrupted, Outage
 
 RETRY_ATTEMPTS = 3
@@ -65,7 +68,26 @@ async def retry_dead_letters(
     deliverer = Deliverer(
         client, prefix, max_attempts=RETRY_ATTEMPTS, backoff_base=0.2, backoff_cap=5.0, outage=Outage("elasticsearch")
     )
-    return [await _retry(engine, deliverer, letter, timeout_seconds) for letter in letters]
+    outcomes = [await _retry(engine, deliverer, letter, timeout_seconds) for letter in letters]
+    await _unpublish(
+        [outcome.letter_id for outcome in outcomes if outcome.resolved], engine, client, prefix, subscription
+    )
+    return outcomes
+
+
+async def _unpublish(
+    resolved: list[int], engine: AsyncEngine, client: AsyncElasticsearch, prefix: str, subscription: str
+) -> None:
+    """Readers stop refusing tokens of the resolved letters' records (sync.published_dead_letters)."""
+    if not resolved:
+        return
+    await withdraw(client, prefix, subscription, resolved)
+
+    async def count() -> int:
+        async with engine.connect() as connection:
+            return await dead_letters.count_dead_letters(connection, subscription)
+
+    await AppliedPositionRecorder(client, prefix, subscription).recount(count)
 
 
 async def _retry(engine: AsyncEngine, deliverer: Deliverer, letter: DeadLetter, seconds: float) -> RetryOutcome:

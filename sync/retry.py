@@ -58,10 +58,15 @@ async def sleep_or_halt(seconds: float, halt: asyncio.Event) -> None:
 
 
 class Outage:
-    """Tracks whether a store answers. Logs one warning when it stops and one line when it answers again."""
+    """Tracks whether a store answers. Logs one warning when it stops and one line when it answers again, each
+    saying what its user does then (the worker retries and catches up; the API answers UNAVAILABLE meanwhile)."""
 
-    def __init__(self, store: str) -> None:
+    def __init__(
+        self, store: str, *, meanwhile: str = "retrying with capped exponential backoff", after: str = "catching up"
+    ) -> None:
         self.store = store
+        self._meanwhile = meanwhile
+        self._after = after
         self.since: float | None = None
         self.retries = 0
 
@@ -74,18 +79,17 @@ class Outage:
         if self.since is None:
             self.since = time.monotonic()
             log.warning(
-                "event=store_unavailable store=%s error=%r action=retrying with capped exponential backoff",
-                self.store,
-                _short(error),
+                "event=store_unavailable store=%s error=%r action=%s", self.store, _short(error), self._meanwhile
             )
 
     def recovered(self) -> None:
         if self.since is not None:
             log.warning(
-                "event=store_available store=%s outage_seconds=%.1f retries=%d action=catching up",
+                "event=store_available store=%s outage_seconds=%.1f retries=%d action=%s",
                 self.store,
                 time.monotonic() - self.since,
                 self.retries,
+                self._after,
             )
         self.since = None
         self.retries = 0

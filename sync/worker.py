@@ -24,7 +24,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from domain.outbox import START, OutboxPosition
 from domain.storage import outbox_reading
 from read_index.indices import ensure_indices
-from sync.applied_position import ensure_state_index
 from sync.checkpointing import Checkpointer
 from sync.delivery import Deliverer
 from sync.lease_keeper import LeaseKeeper, default_owner
@@ -34,6 +33,7 @@ from sync.pipeline import Pipeline
 from sync.retry import Backoff, Interrupted, sleep_or_halt
 from sync.retrying_stores import RetryingStores
 from sync.settling import BatchSettler
+from sync.state_index import ensure_state_index
 from sync.status import SyncStatus, read_status
 
 log = logging.getLogger(__name__)
@@ -71,8 +71,15 @@ class SyncWorker:
             outage=self._stores.database_outage,
             held_gauge=self.metrics.lease_held,
         )
-        self._settler = BatchSettler(self._stores, self.options, self.metrics)
         self._checkpointer = Checkpointer(self._stores, client, prefix, self.options, self.metrics)
+        self._settler = BatchSettler(
+            self._stores,
+            client,
+            prefix,
+            self.options,
+            self.metrics,
+            on_dead_lettered=self._checkpointer.dead_letters_added,
+        )
         self._deliverer = Deliverer(
             client,
             prefix,

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -12,6 +15,7 @@ from elasticsearch import AsyncElasticsearch
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from devstack.elasticsearch_cluster import ElasticsearchCluster
+from devstack.postgres_cluster import PostgresCluster
 from domain.storage.engine import create_async
 from domain.storage.migrate import upgrade
 from tests.support.elasticsearch import elasticsearch_url as managed_elasticsearch_url
@@ -29,6 +33,22 @@ def postgres() -> Iterator[PostgresForTests]:
         yield cluster
     finally:
         cluster.close()
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[PostgresCluster]:
+    """A PostgreSQL cluster of the test's own, to stop and start at will (the session's is shared)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    # Not pytest's tmp_path: it lives under a root-only directory the postgres user cannot traverse.
+    cluster = PostgresCluster(Path(tempfile.mkdtemp(prefix="catalog-pg-own-")), port=port)
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+        shutil.rmtree(cluster.root, ignore_errors=True)
 
 
 @pytest.fixture(

@@ -34,7 +34,7 @@ async def _serve(settings: Settings, host: str, port: int, demo: bool = False) -
     import uvicorn
 
     from api.app import create_app
-    from api.fastpath.coalescing_http import CoalescingHttpProtocol
+    from api.fastpath.http_server import http_options
 
     settings = await with_elasticsearch_url(settings)
     async with services(settings) as built:
@@ -44,9 +44,8 @@ async def _serve(settings: Settings, host: str, port: int, demo: bool = False) -
 
             app = await demo_mode(app, built)
         freeze_startup_heap()
-        protocol = CoalescingHttpProtocol if settings.fast_path else "auto"  # "auto": uvicorn's own choice
         config = uvicorn.Config(
-            app, host=host, port=port, access_log=False, log_config=None, lifespan="on", http=protocol
+            app, host=host, port=port, access_log=False, log_config=None, lifespan="on", **http_options(settings)
         )
         server = uvicorn.Server(config)
         shown_host = f"[{host}]" if ":" in host else host

@@ -10,6 +10,7 @@ expires in `TTL_SECONDS`.
 from __future__ import annotations
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -17,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth import Authenticator
 from api.demo.orders_data import DEMO_CUSTOMER
+from api.response_headers import SecurityHeaders
 from api.scopes import Scope as TokenScope
 from api.settings import Settings
 
@@ -34,7 +36,9 @@ class WithDemoCustomerToken:
 
     def __init__(self, app: ASGIApp, authenticator: Authenticator) -> None:
         self.app = app
-        self.demo = Starlette(routes=[Route(PATH, self.mint, methods=["POST"])])
+        self.demo = Starlette(
+            routes=[Route(PATH, self.mint, methods=["POST"])], middleware=[Middleware(SecurityHeaders)]
+        )
         self._authenticator = authenticator
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -9,9 +9,8 @@ from collections.abc import AsyncIterator
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.graphql_http import GRAPHQL_PATH, JSON_TYPE, GraphQLHttp, bounded_body
+from api.graphql_http import GRAPHQL_PATH, GraphQLHttp, bounded_body
 
-_JSON_TYPE = JSON_TYPE.encode()
 _READ_HEADERS = frozenset({b"authorization", b"content-length"})
 
 
@@ -44,10 +43,9 @@ class GraphQLEndpoint:
         answer = await self._http.respond(body, authorization.decode("latin-1") if authorization else None, scope)
         if answer is None:
             return
-        status, payload = answer
-        response_headers = [(b"content-type", _JSON_TYPE), (b"content-length", str(len(payload)).encode())]
-        await send({"type": "http.response.start", "status": status, "headers": response_headers})
-        await send({"type": "http.response.body", "body": payload})
+        response_headers = [*answer.headers, (b"content-length", str(len(answer.body)).encode())]
+        await send({"type": "http.response.start", "status": answer.status, "headers": response_headers})
+        await send({"type": "http.response.body", "body": answer.body})
 
 
 async def _chunks(receive: Receive) -> AsyncIterator[bytes]:

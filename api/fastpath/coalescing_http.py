@@ -1,4 +1,5 @@
-"""uvicorn's httptools protocol, with each response's head and body written to the socket together.
+"""The guarded httptools protocol (`guarded_http`), with each response's head and body written to the socket
+together.
 
 uvicorn writes the status line and headers on ``http.response.start`` and the body on ``http.response.body``:
 two ``send`` system calls, two TCP segments on a TCP_NODELAY socket, and a client woken twice per response
@@ -13,14 +14,14 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from api.fastpath.guarded_http import GuardedHttpProtocol
 
 _RESPONSE = b"HTTP/1.1 "
 _HEAD_END = b"\r\n\r\n"
 
 
-class CoalescingHttpProtocol(HttpToolsProtocol):
-    """Pass as ``uvicorn.Config(http=CoalescingHttpProtocol)``."""
+class CoalescingHttpProtocol(GuardedHttpProtocol):
+    """Made into `uvicorn.Config`'s protocol by `api.fastpath.http_server` when the fast path is on."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(HeadHoldingTransport(transport))

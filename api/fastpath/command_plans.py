@@ -19,7 +19,6 @@ nests itself) gets no plan, and a request whose variables are missing, null or i
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -46,7 +45,9 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import StrawberryArgument, convert_arguments
 from strawberry.types.field import StrawberryField
 
+from api.bounded_cache import BoundedCache
 from api.fastpath.plain_trees import plain_completion
+from api.schema.document_size import retained_bytes
 from api.schema.mutations import COMMANDS, run_command
 
 PLAN_CACHE_SIZE = 256
@@ -95,23 +96,25 @@ class CommandPlan:
 
 
 class CommandPaths:
-    """Plans by checked document (kept alive here, so ids stay unique), including the documents without one."""
+    """Plans by checked document (kept alive here, so ids stay unique), including the documents without one;
+    bounded by entries and by the bytes the documents keep alive, like the checked documents themselves."""
 
-    def __init__(self, schema: GraphQLSchema, converter: GraphQLCoreConverter, size: int = PLAN_CACHE_SIZE) -> None:
+    def __init__(
+        self, schema: GraphQLSchema, converter: GraphQLCoreConverter, max_bytes: int, size: int = PLAN_CACHE_SIZE
+    ) -> None:
         self._schema = schema
         self._converter = converter
-        self._size = size
-        self._plans: OrderedDict[tuple[int, str | None], tuple[DocumentNode, CommandPlan | None]] = OrderedDict()
+        self.plans: BoundedCache[tuple[int, str | None], tuple[DocumentNode, CommandPlan | None]] = BoundedCache(
+            size, max_bytes
+        )
 
     def plan(self, document: DocumentNode, operation: OperationDefinitionNode) -> CommandPlan | None:
         key = (id(document), operation.name.value if operation.name else None)
-        entry = self._plans.get(key)
+        entry = self.plans.get(key)
         if entry is not None and entry[0] is document:
             return entry[1]
         plan = self._make(document, operation)
-        self._plans[key] = (document, plan)
-        if len(self._plans) > self._size:
-            self._plans.popitem(last=False)
+        self.plans.put(key, (document, plan), retained_bytes(document))
         return plan
 
     def _make(self, document: DocumentNode, operation: OperationDefinitionNode) -> CommandPlan | None:

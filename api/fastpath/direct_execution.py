@@ -24,9 +24,17 @@ class DirectExecution:
     """Built once per schema, after the strawberry schema (built with `executor`, from `plain_tree_executor()`),
     whose converter it reads and whose input types get their builders here."""
 
-    def __init__(self, schema: strawberry.Schema, executor: type[PlainTreeExecutor]) -> None:
+    def __init__(
+        self,
+        schema: strawberry.Schema,
+        executor: type[PlainTreeExecutor],
+        *,
+        hide_suggestions: bool = False,
+        plan_cache_bytes: int,
+    ) -> None:
         self.graphql = schema._schema
         self.executor = executor
+        self.hide_suggestions = hide_suggestions
         converter = schema.schema_converter
         definitions = [
             concrete.definition
@@ -34,7 +42,7 @@ class DirectExecution:
             if isinstance(concrete.definition, StrawberryObjectDefinition)
         ]
         install_input_builders(definitions, converter.config, converter.scalar_registry)
-        self.commands = CommandPaths(self.graphql, converter)
+        self.commands = CommandPaths(self.graphql, converter, plan_cache_bytes)
 
     async def execute(
         self,
@@ -57,6 +65,7 @@ class DirectExecution:
             operation_name=operation_name,
             executor_class=self.executor,
             is_awaitable=IS_AWAITABLE,
+            hide_suggestions=self.hide_suggestions,
         )
         if inspect.isawaitable(result):
             result = await result

@@ -14,7 +14,6 @@ graphql-core for that subtree, which then reports errors exactly as it always do
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from functools import partial
@@ -44,6 +43,8 @@ from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
+from api.bounded_cache import BoundedCache
+from api.schema.document_size import retained_bytes
 from api.schema.scalars import PASS_THROUGH_SCALARS
 
 Complete = Callable[[Any], Any]
@@ -82,25 +83,27 @@ class PlainTreeExecutor(StrawberryGraphQLCoreExecutionContext):
         return super().complete_value(return_type, field_details_list, info, path, result, position_context)
 
 
-def plain_tree_executor(cache_size: int = PLAN_CACHE_SIZE) -> type[PlainTreeExecutor]:
+def plain_tree_executor(max_bytes: int, cache_size: int = PLAN_CACHE_SIZE) -> type[PlainTreeExecutor]:
     """An executor class with a plan cache of its own (graphql-core instantiates the class per request)."""
 
     class Executor(PlainTreeExecutor):
-        plans = PlanCache(cache_size)
+        plans = PlanCache(cache_size, max_bytes)
 
     return Executor
 
 
 class PlanCache:
-    """Plans by the identity of the field nodes they were compiled for (kept alive here, so ids stay unique)."""
+    """Plans by the identity of the field nodes they were compiled for (kept alive here, so ids stay unique);
+    bounded by entries and by the bytes the nodes' documents keep alive."""
 
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._entries: OrderedDict[tuple[int, ...], tuple[tuple[Any, ...], Complete | None]] = OrderedDict()
+    def __init__(self, size: int, max_bytes: int) -> None:
+        self.entries: BoundedCache[tuple[int, ...], tuple[tuple[Any, ...], Complete | None]] = BoundedCache(
+            size, max_bytes
+        )
 
     def compiled(self) -> int:
         """How many selections have a plan (the others go graphql-core's way)."""
-        return sum(1 for _, plan in self._entries.values() if plan is not None)
+        return sum(1 for _, plan in self.entries.values() if plan is not None)
 
     def get(
         self,
@@ -110,13 +113,11 @@ class PlanCache:
     ) -> Complete | None:
         owners = (return_type, *(details.node for details in field_details_list))
         key = tuple(map(id, owners))
-        entry = self._entries.get(key)
+        entry = self.entries.get(key)
         if entry is not None and all(a is b for a, b in zip(entry[0], owners, strict=True)):
             return entry[1]
         plan = _compile_root(return_type, field_details_list, fragments)
-        self._entries[key] = (owners, plan)
-        if len(self._entries) > self._size:
-            self._entries.popitem(last=False)
+        self.entries.put(key, (owners, plan), retained_bytes(field_details_list[0].node))
         return plan
 
 

@@ -7,6 +7,7 @@ from typing import Protocol
 
 from api.auth import Authenticator, Caller
 from api.consistency import ConsistencyGate
+from api.outages import StoreOutages
 from domain.bus import MessageBus
 from read_index.queries import CatalogReader
 
@@ -25,6 +26,9 @@ class Backends(Protocol):
 
     @property
     def consistency(self) -> ConsistencyGate: ...
+
+    @property
+    def outages(self) -> StoreOutages: ...
 
 
 @dataclass(slots=True)

@@ -11,7 +11,8 @@ from typing import Any
 
 import strawberry
 
-from api.auth import AccessDenied, authorize_command
+from api.auth import AccessDenied
+from api.permissions import authorize_command
 from api.schema.context import RequestContext
 from api.schema.errors import CommandResult
 from api.schema.inputs import (
@@ -30,6 +31,7 @@ from api.schema.inputs import (
 from domain.bus import CommandContext
 from domain.model import commands, input_limits
 from domain.model.errors import DomainError, ErrorCode, Problem
+from domain.ports import StoreUnavailable
 
 Info = strawberry.Info[RequestContext, None]
 
@@ -48,6 +50,10 @@ async def dispatch(context: RequestContext, command: commands.Command, idempoten
         outcome = await context.backends.bus.dispatch(command, CommandContext(caller.subject, idempotency_key))
     except DomainError as error:
         return CommandResult.refused(error.problems)
+    except StoreUnavailable as error:
+        refusal = context.backends.outages.command_refused(error, idempotency_key=idempotency_key is not None)
+        return CommandResult.refused([refusal])
+    context.backends.outages.command_ran()
     return CommandResult(
         ok=True,
         aggregate_id=strawberry.ID(outcome.aggregate_id),

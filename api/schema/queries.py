@@ -8,19 +8,21 @@ Root resolvers are the only async ones; they return plain dicts and dataclasses 
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, cast
 
 import strawberry
 
-from api.auth import check_order_readable, readable_orders
-from api.consistency import NotYetConsistent
+from api.consistency import NotYetConsistent, WriteNotIndexed
+from api.outages import RETRY_AFTER_MAX_SECONDS
+from api.permissions import may_read_order, readable_orders
 from api.schema.context import RequestContext
 from api.schema.errors import QueryRefused
 from api.schema.inputs import ProductFilter
 from api.schema.orders import Order, OrderConnection
 from api.schema.products import Category, Product, ProductConnection, ProductSuggestion, StockLevel
 from api.schema.scalars import DecimalText
+from domain.model.decimals import NOT_A_DECIMAL, decimal_number
 from domain.model.errors import ErrorCode
 from domain.model.orders import OrderStatus
 from domain.outbox import InvalidToken
@@ -39,16 +41,21 @@ async def _consistent(info: Info, token: str | None, *, search: bool) -> None:
         raise QueryRefused(ErrorCode.VALIDATION, str(error), "consistencyToken") from None
     except NotYetConsistent as error:
         raise QueryRefused(ErrorCode.CONFLICT, str(error), "consistencyToken") from None
+    except WriteNotIndexed as error:  # an operator must act first: the longest hint
+        refusal = QueryRefused(
+            ErrorCode.UNAVAILABLE, str(error), "consistencyToken", retry_after=RETRY_AFTER_MAX_SECONDS
+        )
+        raise refusal from None
 
 
-def _amount(text: DecimalText | None) -> Decimal | None:
-    """Not a number becomes NaN, which the reader refuses with the field's path, as any other bad bound."""
+def _amount(text: DecimalText | None, field: str) -> Decimal | None:
+    """The bound, read as every amount is (`domain.model.decimals`); what is no number in range is refused here."""
     if text is None:
         return None
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        return Decimal("NaN")
+    value = decimal_number(text)
+    if value is None:
+        raise QueryRefused(ErrorCode.VALIDATION, NOT_A_DECIMAL, field)
+    return value
 
 
 def _search_request(
@@ -60,8 +67,8 @@ def _search_request(
         filter=search.ProductFilter(
             category_path=chosen.category_path,
             brands=chosen.brands,
-            price_min=_amount(chosen.price_min),
-            price_max=_amount(chosen.price_max),
+            price_min=_amount(chosen.price_min, "filter.priceMin"),
+            price_max=_amount(chosen.price_max, "filter.priceMax"),
             in_stock=chosen.in_stock,
             attributes=[search.AttributeFilter(f.name, f.values) for f in chosen.attributes or ()],
             include_discontinued=bool(chosen.include_discontinued),
@@ -105,9 +112,9 @@ async def _order(info: Info, id: strawberry.ID, consistency_token: str | None = 
     readable_orders(caller, None)
     await _consistent(info, consistency_token, search=False)
     order = await info.context.backends.reader.order(id)
-    if order is not None:
-        check_order_readable(caller, order["customer_id"])
-    return cast(Order | None, order)
+    if order is None or not may_read_order(caller, order["customer_id"]):
+        return None
+    return cast(Order, order)
 
 
 async def _orders(  # noqa: PLR0917 - one parameter per GraphQL argument
@@ -178,10 +185,13 @@ class Query:
         return cast(StockLevel | None, await info.context.backends.reader.stock_level(sku))
 
     order: Order | None = strawberry.field(
-        resolver=_order, description="Own order for a customer token; any order for a token with orders:read."
+        resolver=_order,
+        description="Own order for a customer token (another customer's reads as null); any order for a token with "
+        "orders:read.",
     )
     orders: OrderConnection = strawberry.field(
-        resolver=_orders, description="A customer token sees only its own orders; customerId is then optional."
+        resolver=_orders,
+        description="A customer token sees only its own orders, whichever customerId it gives (it may leave it out).",
     )
     categories: list[Category] = strawberry.field(
         resolver=_categories, description="Children of the given path (the roots when omitted), depth levels deep."

@@ -23,6 +23,8 @@ from graphql import (
     ValidationRule,
 )
 
+from domain.model.quoting import quoted
+
 Fragments = dict[str, FragmentDefinitionNode]
 
 
@@ -40,7 +42,7 @@ def max_depth_rule(max_depth: int) -> type[ValidationRule]:
             }
             for name, operation in operations.items():
                 for selection in _beyond(operation.selection_set, fragments, max_depth, 0, frozenset()):
-                    message = f"'{name}' exceeds maximum operation depth of {max_depth}"
+                    message = f"{quoted(name)} exceeds maximum operation depth of {max_depth}"
                     self.report_error(GraphQLError(message, selection))
 
     return QueryDepthLimit

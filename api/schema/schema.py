@@ -13,7 +13,16 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from graphql import ExecutionResult, GraphQLError, GraphQLSchema, execute, get_operation_ast
+from graphql import (
+    ExecutionResult,
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    execute,
+    get_operation_ast,
+    get_variable_values,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -24,6 +33,9 @@ from api.schema.protection import Protection
 from api.schema.queries import Query
 from api.schema.scalars import SCALARS
 from api.settings import Settings
+
+VARIABLE_ERRORS_REPORTED = 50
+"""As many as graphql-core's `execute` reports (its `max_coercion_errors`), so both paths word a refusal alike."""
 
 
 def resolve_plain(source: Any, name: str) -> object:
@@ -41,7 +53,7 @@ class CatalogSchema(strawberry.Schema):
 class ServedSchema:
     def __init__(self, settings: Settings) -> None:
         self.protection = Protection(settings)
-        executor = plain_tree_executor() if settings.fast_path else None
+        executor = plain_tree_executor(settings.query_cache_bytes) if settings.fast_path else None
         self.strawberry = CatalogSchema(
             query=Query,
             mutation=Mutation,
@@ -55,10 +67,38 @@ class ServedSchema:
         )
         # graphql-core's schema, which strawberry keeps as `_schema` (it offers no other way to it)
         self.graphql: GraphQLSchema = self.strawberry._schema
-        self.direct = DirectExecution(self.strawberry, executor) if executor is not None else None
+        self.direct = (
+            DirectExecution(
+                self.strawberry,
+                executor,
+                hide_suggestions=self.protection.hide_suggestions,
+                plan_cache_bytes=settings.query_cache_bytes,
+            )
+            if executor is not None
+            else None
+        )
 
     def as_sdl(self) -> str:
         return self.strawberry.as_str()
+
+    def checked_operation(
+        self, query: str, operation_name: str | None
+    ) -> tuple[OperationDefinitionNode, dict[str, FragmentDefinitionNode]] | None:
+        """The operation a request runs and the document's fragments, when the query passes every check; None
+        otherwise (running it reports why)."""
+        checked = self.protection.check(self.graphql, query)
+        if checked.document is None or checked.errors:
+            return None
+        operation = get_operation_ast(checked.document, operation_name)
+        if operation is None:
+            return None
+        definitions = checked.document.definitions
+        return operation, {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
+
+    def accepts(self, query: str) -> bool:
+        """Whether the query passes every check (its operations may run)."""
+        checked = self.protection.check(self.graphql, query)
+        return checked.document is not None and not checked.errors
 
     def operation_label(self, query: str, operation_name: str | None) -> str | None:
         """The name of the operation a request runs, for logs: given, or else named in the document."""
@@ -76,14 +116,37 @@ class ServedSchema:
         if checked.document is None or checked.errors:
             return ExecutionResult(None, checked.errors)
         operation = get_operation_ast(checked.document, operation_name)
+        hide_suggestions = self.protection.hide_suggestions
         if operation is None:  # graphql-core words the refusal (unknown name, or a name needed), running nothing
-            refused = execute(self.graphql, checked.document, operation_name=operation_name)
+            refused = execute(
+                self.graphql, checked.document, operation_name=operation_name, hide_suggestions=hide_suggestions
+            )
             assert isinstance(refused, ExecutionResult)
             return refused
         if self.direct is not None:
             return await self.direct.execute(checked.document, operation, variables, context, operation_name)
+        if hide_suggestions:
+            refused_variables = self._refused_variables(operation, variables)
+            if refused_variables is not None:
+                return refused_variables
         result = await self.strawberry.execute(query, variables, context, operation_name=operation_name)
         return ExecutionResult(result.data, result.errors)
+
+    def _refused_variables(
+        self, operation: OperationDefinitionNode, variables: dict[str, Any] | None
+    ) -> ExecutionResult | None:
+        """The variables' refusal, worded without suggestions, as graphql-core's `execute` would word it; None when
+        they are valid. strawberry's `execute` offers no way to hide suggestions, so its path checks them first."""
+        if not operation.variable_definitions:
+            return None
+        coerced = get_variable_values(
+            self.graphql,
+            operation.variable_definitions,
+            variables or {},
+            max_errors=VARIABLE_ERRORS_REPORTED,
+            hide_suggestions=True,
+        )
+        return ExecutionResult(None, coerced) if isinstance(coerced, list) else None
 
 
 def build_schema(settings: Settings) -> ServedSchema:

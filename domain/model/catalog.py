@@ -24,7 +24,7 @@ from domain.model.events import (
     StockReserved,
     StockShipped,
 )
-from domain.model.inventory import StockAdjustment, StockItem, StockReceipt
+from domain.model.inventory import StockAdjustment, StockItem, StockReceipt, check_total_on_hand
 from domain.model.money import Money
 from domain.model.product_details import (
     ProductDetails,
@@ -178,12 +178,16 @@ class Product(Aggregate):
         self._record_at(now, ProductDiscontinued(product_id=self.id, occurred_at=now))
 
     def receive_stock(self, receipt: StockReceipt, now: datetime) -> None:
-        self.stock = self.stock.received(receipt.quantity)
+        stock = self.stock.received(receipt.quantity)
+        check_total_on_hand(stock.on_hand, "quantity")
+        self.stock = stock
         event = StockReceived(product_id=self.id, occurred_at=now, sku=self.sku, quantity=receipt.quantity)
         self._record_at(now, event)
 
     def adjust_stock(self, adjustment: StockAdjustment, now: datetime) -> None:
-        self.stock = self.stock.adjusted(adjustment.delta)
+        stock = self.stock.adjusted(adjustment.delta)
+        check_total_on_hand(stock.on_hand, "delta")
+        self.stock = stock
         event = StockAdjusted(
             product_id=self.id, occurred_at=now, sku=self.sku, delta=adjustment.delta, reason=adjustment.reason
         )

@@ -16,6 +16,8 @@ class ErrorCode(StrEnum):
     UNAUTHENTICATED = "UNAUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
     RATE_LIMITED = "RATE_LIMITED"  # reserved: in the contract, not produced yet (docs/commands.md)
+    UNAVAILABLE = "UNAVAILABLE"
+    """A store could not serve the request now (down, restarting, overloaded): send it again after `retryAfter`."""
     INTERNAL = "INTERNAL"
 
 
@@ -24,6 +26,8 @@ class Problem:
     code: ErrorCode
     message: str
     field: str | None = None
+    retry_after: int | None = None
+    """Seconds to wait before sending the same request again (UNAVAILABLE only)."""
 
 
 class DomainError(Exception):

@@ -12,6 +12,9 @@ ATTRIBUTE_NAME_MAX = 64
 ATTRIBUTE_VALUE_MAX = 200
 PRICE_MAX = 1_000_000_000
 QUANTITY_MAX = 1_000_000
+ON_HAND_MAX = 1_000_000_000
+"""The most a product may have on hand, all its stock together. Every stock figure (on hand, reserved, available,
+and any sum of them) then fits a 32-bit integer: GraphQL's Int and the index mapping's `integer`."""
 ORDER_LINES_MAX = 100
 ORDER_LINE_QUANTITY_MAX = 10_000
 REASON_MAX = 500

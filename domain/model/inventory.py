@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain.model.errors import InsufficientStock, InvalidState
-from domain.model.input_limits import QUANTITY_MAX, REASON_MAX
+from domain.model.errors import ErrorCode, InsufficientStock, InvalidState, Problem, ValidationFailed
+from domain.model.input_limits import ON_HAND_MAX, QUANTITY_MAX, REASON_MAX
 from domain.model.skus import check_sku
 from domain.model.validation import Checks
 
@@ -43,6 +43,14 @@ class StockItem:
 
     def shipping(self, quantity: int) -> StockItem:
         return StockItem(self.on_hand - quantity, self.reserved - quantity)
+
+
+def check_total_on_hand(total: int, field: str) -> None:
+    """A product's stock on hand, all of it together (today one stock item; with variants, their sum), stays
+    within `ON_HAND_MAX`; a change that would take it past is refused on the input `field` that asked for it."""
+    if total > ON_HAND_MAX:
+        message = f"would bring the stock on hand to {total}, above the most a product may hold ({ON_HAND_MAX})"
+        raise ValidationFailed.of([Problem(ErrorCode.VALIDATION, message, field)])
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,32 +3,38 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from domain.model.currencies import MINOR_UNITS
+from domain.model.decimals import NOT_A_DECIMAL, decimal_number
 from domain.model.input_limits import PRICE_MAX
+from domain.model.quoting import quoted
 from domain.model.snapshots import MoneySnapshot
 from domain.model.validation import Checks
 
 
 @dataclass(frozen=True, slots=True)
 class Money:
+    """An amount is never a negative zero: "-0", "-0.00" and "0E-2" are all 0.00, so a price filter from 0 finds them
+    (a -0.0 in the index's double field would fall below a range starting at 0)."""
+
     amount: Decimal
     currency: str
+
+    def __post_init__(self) -> None:
+        if self.amount.is_zero() and self.amount.is_signed():
+            object.__setattr__(self, "amount", self.amount.copy_abs())
 
     @classmethod
     def parse(cls, checks: Checks, field: str, amount: str | Decimal, currency: str) -> Money | None:
         """Validates into `checks`; the amount is normalised to the currency's minor units ('19.9' -> '19.90')."""
         code = currency.strip().upper()
         if code not in MINOR_UNITS:
-            checks.fail(f"{field}.currency", f"'{currency}' is not an ISO 4217 currency code")
+            checks.fail(f"{field}.currency", f"{quoted(currency)} is not an ISO 4217 currency code")
             return None
-        try:
-            value = Decimal(amount) if isinstance(amount, str) else amount
-        except InvalidOperation:
-            value = Decimal("NaN")
-        if not value.is_finite():
-            checks.fail(f"{field}.amount", "must be a decimal number such as 19.99")
+        value = decimal_number(amount)
+        if value is None:
+            checks.fail(f"{field}.amount", NOT_A_DECIMAL)
             return None
         minor_units = MINOR_UNITS[code]
         quantum = Decimal(1).scaleb(-minor_units)

@@ -10,10 +10,11 @@ from enum import StrEnum
 from domain.model import input_limits
 from domain.model.aggregate import Aggregate
 from domain.model.catalog import Product
-from domain.model.errors import Forbidden, InvalidState, NotFound
+from domain.model.errors import InvalidState, NotFound
 from domain.model.events import ORDER, OrderCancelled, OrderEvent, OrderPaid, OrderPlaced, OrderShipped
 from domain.model.money import Money
 from domain.model.order_lines import OrderLine, OrderRequest
+from domain.model.quoting import quoted
 from domain.model.snapshots import OrderSnapshot
 from domain.model.validation import Checks
 
@@ -23,6 +24,12 @@ class OrderStatus(StrEnum):
     PAID = "PAID"
     SHIPPED = "SHIPPED"
     CANCELLED = "CANCELLED"
+
+
+def unknown_order(order_id: str) -> NotFound:
+    """The refusal for an order id that names no order the caller may touch: the same words whether the order
+    does not exist or belongs to another customer, so that no answer tells which."""
+    return NotFound(f"no order with id {quoted(order_id)}", "orderId")
 
 
 def cancellation_reason(reason: str | None) -> str | None:
@@ -81,7 +88,7 @@ class Order(Aggregate):
             sku, quantity = request_line.sku, request_line.quantity
             product = products.get(sku)
             if product is None:
-                raise NotFound(f"no product with sku {sku}", f"lines.{i}.sku")
+                raise NotFound(f"no product with sku {quoted(sku)}", f"lines.{i}.sku")
             product.reserve(order_id, quantity, f"lines.{i}", now)
             lines.append(OrderLine(sku, product.id, product.details.name, quantity, product.price))
         currencies = {line.unit_price.currency for line in lines}
@@ -137,9 +144,10 @@ class Order(Aggregate):
             products[line.sku].release(self.id, line.quantity, now)
 
     def _check_customer(self, acting_customer: str | None) -> None:
-        """A customer acting for itself may touch only its own orders; staff (None) may touch any."""
+        """A customer acting for itself may touch only its own orders; staff (None) may touch any. Another
+        customer's order is refused as if it did not exist."""
         if acting_customer is not None and acting_customer != self.customer_id:
-            raise Forbidden("this order belongs to another customer", "orderId")
+            raise unknown_order(self.id)
 
     def _require_status(self, required: OrderStatus, action: str) -> None:
         if self.status is not required:

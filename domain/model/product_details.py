@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.model import input_limits
+from domain.model.quoting import quoted
 from domain.model.validation import Checks
 
 
@@ -47,7 +48,7 @@ def check_attributes(checks: Checks, attributes: tuple[tuple[str, str], ...]) ->
         clean_value = checks.text(f"attributes.{i}.value", value, max_length=input_limits.ATTRIBUTE_VALUE_MAX)
         if clean_name and clean_value:
             if (clean_name, clean_value) in seen:
-                checks.fail(f"attributes.{i}", f"repeats {clean_name}={clean_value}")
+                checks.fail(f"attributes.{i}", f"repeats {quoted(f'{clean_name}={clean_value}')}")
             seen.add((clean_name, clean_value))
             result.append((clean_name, clean_value))
     return tuple(result)

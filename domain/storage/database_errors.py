@@ -1,17 +1,38 @@
-"""Which database errors mean 'a concurrent transaction got in the way; run the command again', and which mean
-'the sku is taken'."""
+"""What a database error means for the command that met it: a concurrent transaction got in the way (run it again),
+the database cannot be used now (answer UNAVAILABLE; and whether a commit's outcome is then unknown), a bug (let
+it propagate), or that the sku is taken."""
 
 from __future__ import annotations
 
-from sqlalchemy.exc import DBAPIError
+from enum import Enum
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from domain.ports import CommitOutcomeUnknown, StoreUnavailable, TransientConflict
 
 # serialization_failure, deadlock_detected, unique_violation (a racing insert of the same key), lock_not_available
 _POSTGRES_TRANSIENT = {"40001", "40P01", "23505", "55P03"}
 _SQLITE_TRANSIENT = {"SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"}
+# SQLSTATE classes: connection_exception, insufficient_resources (too many connections, disk full), and
+# operator_intervention's shutdowns (admin, crash, cannot connect now)
+_POSTGRES_UNAVAILABLE = ("08", "53", "57P")
+# The result codes (extended ones start with these) of a database file that cannot be opened, read or written
+_SQLITE_UNAVAILABLE = ("SQLITE_CANTOPEN", "SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_NOTADB")
+_SQLITE_LOCK_HELD = {"SQLITE_BUSY", "SQLITE_LOCKED"}
 _POSTGRES_UNIQUE_VIOLATION = "23505"
 # The UNIQUE constraint on products.sku, as each database names it (migrations/versions/0001: unnamed).
 _POSTGRES_SKU_CONSTRAINT = "products_sku_key"
 _SQLITE_SKU_MESSAGE = "UNIQUE constraint failed: products.sku"
+
+
+class Stage(Enum):
+    """Where in a command's transaction an error came up."""
+
+    BEGIN = "begin"
+    """Connecting, or taking SQLite's write lock (BEGIN IMMEDIATE, which waits the busy timeout for it)."""
+    STATEMENT = "statement"
+    COMMIT = "commit"
 
 
 def is_transient(error: DBAPIError) -> bool:
@@ -20,6 +41,47 @@ def is_transient(error: DBAPIError) -> bool:
     if sqlstate is not None:
         return sqlstate in _POSTGRES_TRANSIENT
     return getattr(original, "sqlite_errorname", None) in _SQLITE_TRANSIENT
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """The database could not be used at all (down, restarting, out of connections or disk, its file unreadable
+    or read-only): no fault of the command's, and pointless to run again at once."""
+    if isinstance(error, PoolTimeout | OSError):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    original = error.orig
+    sqlite_name = getattr(original, "sqlite_errorname", None)
+    if sqlite_name is not None:
+        return str(sqlite_name).startswith(_SQLITE_UNAVAILABLE)
+    sqlstate = getattr(original, "sqlstate", None)
+    if sqlstate is None:  # no answer from a server (refused, closed, timed out), rather than an error it sent
+        return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
+    return str(sqlstate).startswith(_POSTGRES_UNAVAILABLE)
+
+
+def store_refusal(error: BaseException, stage: Stage) -> Exception | None:
+    """The exception a command attempt raises instead of `error`, met at `stage`; None to let `error` propagate.
+
+    - TransientConflict: a concurrent transaction got in the way, or a pooled connection turned out dead before
+      COMMIT was sent (nothing written): the bus runs the command again;
+    - CommitOutcomeUnknown: the connection was lost during COMMIT: written or not, nobody can tell;
+    - StoreUnavailable: the database cannot be used now, nothing was written; also a SQLite write lock another
+      process still holds after the busy timeout.
+    """
+    reason = str(getattr(error, "orig", None) or error)
+    if isinstance(error, DBAPIError):
+        if stage is Stage.BEGIN and getattr(error.orig, "sqlite_errorname", None) in _SQLITE_LOCK_HELD:
+            return StoreUnavailable(f"another process holds the database's write lock: {reason}")
+        if is_transient(error):
+            return TransientConflict(reason)
+        if error.connection_invalidated and stage is Stage.COMMIT:
+            return CommitOutcomeUnknown(reason)
+        if error.connection_invalidated and stage is Stage.STATEMENT:
+            return TransientConflict(reason)
+    if is_unavailable(error):
+        return StoreUnavailable(reason)
+    return None
 
 
 def is_sku_taken(error: DBAPIError) -> bool:

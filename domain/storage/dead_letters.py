@@ -48,8 +48,8 @@ def _dead_letter(row: Row[Any]) -> DeadLetter:
 
 async def add_dead_letters(
     connection: AsyncConnection, subscription: str, failures: Iterable[tuple[OutboxRecord, str, int]]
-) -> None:
-    """Stores each (record, error, attempts) as an unresolved dead letter of `subscription`."""
+) -> list[DeadLetter]:
+    """Stores each (record, error, attempts) as an unresolved dead letter of `subscription`; returns them."""
     now = datetime.now(UTC)
     rows = [
         {
@@ -66,8 +66,9 @@ async def add_dead_letters(
         }
         for record, error, attempts in failures
     ]
-    if rows:
-        await connection.execute(dead_letters.insert(), rows)
+    if not rows:
+        return []
+    return [_dead_letter(row) for row in await connection.execute(dead_letters.insert().returning(dead_letters), rows)]
 
 
 async def list_dead_letters(

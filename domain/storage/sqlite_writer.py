@@ -15,7 +15,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
 from domain.ports import TransientConflict
-from domain.storage.database_errors import is_transient
+from domain.storage.database_errors import Stage, store_refusal
 from domain.storage.engine import create_sqlite_writer_engine
 
 T = TypeVar("T")
@@ -129,7 +129,7 @@ class SqliteWriter:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except DBAPIError as error:
             self._end(connection)
-            refusal = TransientConflict(str(error.orig)) if is_transient(error) else error
+            refusal = store_refusal(error, Stage.BEGIN) or error
             return [(queued, None, refusal) for queued in group]
         told: list[tuple[_Queued, Any, BaseException | None]] = []
         succeeded: list[tuple[_Queued, Any]] = []

@@ -10,7 +10,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.model.aggregate import Aggregate
@@ -18,10 +18,10 @@ from domain.model.catalog import Product
 from domain.model.json_data import as_json_data
 from domain.model.orders import Order
 from domain.model.snapshots import Snapshot
-from domain.outbox import OutboxPosition
+from domain.outbox import ConsistencyToken, OutboxPosition
 from domain.ports import IdempotencyClaim, Outcome, SkuTaken, TransientConflict
 from domain.storage.aggregate_rows import order_row, product_row
-from domain.storage.database_errors import is_sku_taken, is_transient
+from domain.storage.database_errors import Stage, is_sku_taken, store_refusal
 from domain.storage.engine import is_sqlite_file
 from domain.storage.repositories import SqlConnection, SqlOrderRepository, SqlProductRepository, Tracker
 from domain.storage.sqlite_writer import SqliteWriter
@@ -113,8 +113,11 @@ class SqlUnitOfWork:
         try:
             self._connection = await self._connect()
             await self._connection.begin()
-        except BaseException:
+        except BaseException as error:
             await self._release()
+            refusal = store_refusal(error, Stage.BEGIN)
+            if refusal is not None:
+                raise refusal from error
             raise
         self.products = SqlProductRepository(self._connection, self._tracker)
         self.orders = SqlOrderRepository(self._connection, self._tracker)
@@ -124,14 +127,12 @@ class SqlUnitOfWork:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self._release()
-        if isinstance(exc, DBAPIError) and (is_transient(exc) or self._lost_before_commit(exc)):
-            raise TransientConflict(str(exc.orig)) from exc
-
-    def _lost_before_commit(self, error: DBAPIError) -> bool:
-        """The connection died (a pooled connection the server closed) before COMMIT was sent: nothing was
-        written, so the attempt can run again. A connection lost during COMMIT leaves the outcome unknown: not
-        retried."""
-        return error.connection_invalidated and not self._committing
+        if exc is not None:
+            # A connection lost before COMMIT was sent (a pooled one the server closed) wrote nothing: the attempt
+            # runs again. One lost during COMMIT leaves the outcome unknown: the caller is told, not retried.
+            refusal = store_refusal(exc, Stage.COMMIT if self._committing else Stage.STATEMENT)
+            if refusal is not None:
+                raise refusal from exc
 
     async def _release(self) -> None:
         try:
@@ -157,8 +158,8 @@ class SqlUnitOfWork:
 
     async def commit(self, primary: Aggregate) -> Outcome:
         connection = self._active()
-        last_position = await self._write_changes(connection)
-        token = last_position.token() if last_position is not None else None
+        written = await self._write_changes(connection)
+        token = ConsistencyToken.of(written).text() if written else None
         outcome = Outcome(primary.key, primary.version, token)
         if self._claim is not None:
             remembered = {
@@ -177,7 +178,8 @@ class SqlUnitOfWork:
             aggregate.pending_events.clear()
         return outcome
 
-    async def _write_changes(self, connection: SqlConnection) -> OutboxPosition | None:
+    async def _write_changes(self, connection: SqlConnection) -> list[OutboxPosition]:
+        """The outbox positions of the records written, every one of this command's."""
         events: list[dict[str, Any]] = []
         for identity, aggregate in self._tracker.aggregates.items():
             if not aggregate.pending_events:
@@ -186,9 +188,9 @@ class SqlUnitOfWork:
             await self._save(connection, aggregate, row, self._tracker.loaded_versions[identity])
             events.extend(aggregate_events)
         if not events:
-            return None
+            return []
         appended = await connection.execute(_APPEND, events)
-        return max(OutboxPosition(row.txid, row.sequence) for row in appended)
+        return [OutboxPosition(row.txid, row.sequence) for row in appended]
 
     async def _save(
         self, connection: SqlConnection, aggregate: Aggregate, row: dict[str, Any], loaded_version: int | None

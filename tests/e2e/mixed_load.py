@@ -232,12 +232,12 @@ def assert_reads_saw_their_writes(load: MixedLoad) -> None:
 
 
 async def assert_converged(server: Server, load: MixedLoad) -> None:
-    """The worker caught up, `catalog verify` is clean (0 missing, 0 stale), and every writer's stock is the sum
-    of its acknowledged quantities: no command lost, none applied twice."""
+    """The worker caught up, `catalog verify` is clean (0 missing, 0 stale, 0 different), and every writer's stock
+    is the sum of its acknowledged quantities: no command lost, none applied twice."""
     await _until_caught_up(server)
     verified = await asyncio.to_thread(_catalog, server, "verify")
     assert verified.returncode == 0, verified.stdout + verified.stderr
-    assert verified.stdout.count("missing 0, stale 0, extra 0") == 2, verified.stdout
+    assert verified.stdout.count("missing 0, stale 0, different 0, extra 0") == 2, verified.stdout
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
         for writer in load.writers:
             answer = await client.post("/graphql", json={"query": READ, "variables": {"id": writer.product_id}})

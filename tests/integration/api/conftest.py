@@ -14,6 +14,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import func, select
+from starlette.types import ASGIApp
 
 from api.app import create_app
 from api.bootstrap import Services, services
@@ -29,6 +30,7 @@ class Api:
     http: httpx.AsyncClient
     services: Services
     settings: Settings
+    app: ASGIApp
 
     def token(self, *scopes: str, customer: str | None = None, ttl: int = 600) -> str:
         return self.services.authenticator.issue(scopes or STAFF_SCOPES, customer or "staff-tests", ttl)
@@ -67,7 +69,7 @@ async def open_api(settings: Settings, *, swap: Callable[[Services], Services] |
         app = create_app(settings, prebuilt=used)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://catalog.test", timeout=60) as http:
-            yield Api(http, used, settings)
+            yield Api(http, used, settings, app)
 
 
 @pytest.fixture(params=[True, False], ids=["fast-path", "plain-path"])

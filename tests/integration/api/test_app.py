@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from elasticsearch import AsyncElasticsearch
+from starlette.types import Message, Scope
 
 from api.bootstrap import Services
 from api.logs import ACCESS_LOGGER
@@ -95,7 +96,7 @@ async def test_graphiql_is_served_to_browsers(api: Api) -> None:
     assert page.status_code == 200
     assert "graphiql" in page.text.lower()
     other = await api.http.get("/graphql", headers={"accept": "application/json"})
-    assert other.status_code == 405
+    assert other.status_code == 400  # a GET without a query (GET runs queries: test_get_and_persisted_queries)
 
 
 async def test_each_request_is_one_json_access_line_without_the_token(
@@ -110,3 +111,48 @@ async def test_each_request_is_one_json_access_line_without_the_token(
     assert (line["method"], line["path"], line["status"], line["operation"]) == ("POST", "/graphql", 200, None)
     assert line["ms"] >= 0
     assert token not in caplog.text
+
+
+async def test_a_client_that_leaves_mid_body_is_counted_as_a_client_disconnect_not_a_server_error(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    arriving: list[Message] = [
+        {"type": "http.request", "body": b'{"query": "{ __type', "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        message: Message = arriving.pop(0)
+        return message
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    with caplog.at_level(logging.INFO, logger=ACCESS_LOGGER):
+        await api.app(http_scope("POST", "/graphql", content_length=100), receive, send)
+    assert sent == []  # nobody is left to answer
+    lines = [json.loads(record.getMessage()) for record in caplog.records if record.name == ACCESS_LOGGER]
+    assert [line["status"] for line in lines] == [499]
+    metrics = (await api.http.get("/metrics")).text
+    assert 'catalog_http_requests_total{route="/graphql",status="499"} 1.0' in metrics
+    assert 'status="500"' not in metrics
+
+
+def http_scope(method: str, path: str, *, content_length: int) -> Scope:
+    """An ASGI scope as uvicorn makes it for a request with a JSON body of `content_length` bytes."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"content-type", b"application/json"), (b"content-length", str(content_length).encode())],
+        "client": ("127.0.0.1", 50000),
+        "server": ("catalog.test", 80),
+        "state": {},
+    }

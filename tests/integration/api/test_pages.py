@@ -78,7 +78,7 @@ async def test_graphiql_switched_off_serves_neither_the_page_nor_its_files() -> 
     async with browser_http(graphiql=False) as http:
         page = await http.get("/graphql", headers=HTML)
         script = await http.get("/static/graphiql/graphiql.min.js")
-    assert page.status_code == 405
+    assert (page.status_code, page.headers["content-type"]) == (400, "application/json")
     assert script.status_code == 404
 
 

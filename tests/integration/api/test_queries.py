@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from api.settings import Settings
-from tests.integration.api.conftest import Api, open_api, product_input
+from tests.integration.api.conftest import Api, open_api, product_input, stocked_product
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -76,6 +76,25 @@ async def test_bad_query_arguments_are_typed_errors(
     response = await api.post(SEARCH, variables)
     assert response.status_code == 200
     assert error(response.json()) == expected
+
+
+TOKEN_READS = [
+    'product(id: "1", consistencyToken: $t) { id }',
+    'productBySku(sku: "S", consistencyToken: $t) { id }',
+    "searchProducts(consistencyToken: $t) { totalCount }",
+    'stockLevel(sku: "S", consistencyToken: $t) { sku }',
+    'order(id: "1", consistencyToken: $t) { id }',
+    "orders(consistencyToken: $t) { totalCount }",
+]
+FORGED_TOKENS = ["c1.\u00b9.1", "c1.0.\u0661", "c1.0." + "9" * 5000, "c1.0.1." + "x" * 10_000, "c1..1"]
+
+
+async def test_every_read_refuses_a_forged_token_as_a_validation_error_of_the_token(api: Api) -> None:
+    for read in TOKEN_READS:
+        for forged in FORGED_TOKENS:
+            body = await api.graphql(f"query($t: String) {{ {read} }}", {"t": forged}, api.token())
+            assert error(body) == ("VALIDATION", "consistencyToken"), (read, forged[:20])
+            assert len(body["errors"][0]["message"]) < 200
 
 
 async def test_a_cursor_walks_every_match_once(api: Api) -> None:
@@ -152,6 +171,17 @@ async def test_an_oversized_body_is_refused(api: Api) -> None:
     assert error(response.json())[0] == "VALIDATION"
 
 
+async def test_a_query_text_over_its_byte_limit_is_refused_before_it_is_parsed(api: Api) -> None:
+    limit = api.settings.max_query_bytes
+    padded = "{ __typename } #" + "x" * limit  # a comment: a few tokens, so only the byte limit can refuse it
+    response = await api.post(padded)
+    assert response.status_code == 413
+    assert error(response.json())[0] == "VALIDATION"
+    assert response.json()["errors"][0]["message"] == f"the query text exceeds {limit} bytes"
+    within = await api.post("{ __typename } #" + "x" * (limit - 100))
+    assert within.json() == {"data": {"__typename": "Query"}}
+
+
 async def test_an_unexpected_failure_is_logged_and_masked(
     make_settings: Callable[..., Settings], caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -203,3 +233,19 @@ async def test_suggestions_and_facets_come_from_the_index(api: Api) -> None:
     # suggestProducts takes no token; the search above has made the writes visible
     suggested = await api.graphql('{ suggestProducts(prefix: "oa") { sku name } }')
     assert sorted(s["sku"] for s in suggested["data"]["suggestProducts"]) == ["S-0", "S-1"]
+
+
+async def test_a_discontinued_product_is_never_in_stock(api: Api) -> None:
+    product_id = await stocked_product(api, "GONE-1", quantity=5)
+    discontinued = await api.command("discontinueProduct", {"productId": product_id})
+    query = """query($id: ID!, $t: String, $inStock: Boolean) {
+      product(id: $id, consistencyToken: $t) { inStock stock { available } }
+      searchProducts(filter: {inStock: $inStock, includeDiscontinued: true}, consistencyToken: $t) { totalCount } }"""
+    variables = {"id": product_id, "t": discontinued["consistencyToken"]}
+
+    in_stock = await api.graphql(query, {**variables, "inStock": True})
+    out_of_stock = await api.graphql(query, {**variables, "inStock": False})
+
+    assert in_stock["data"]["product"] == {"inStock": False, "stock": {"available": 5}}
+    assert in_stock["data"]["searchProducts"]["totalCount"] == 0
+    assert out_of_stock["data"]["searchProducts"]["totalCount"] == 1

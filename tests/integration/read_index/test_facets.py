@@ -97,7 +97,8 @@ def selected(product: ProductSnapshot, wanted: ProductFilter, ignoring: str | tu
     pairs = {tuple(pair) for pair in product["attributes"]}
     checks = [
         wanted.include_discontinued or product["status"] == "ACTIVE",
-        wanted.in_stock is None or wanted.in_stock == (product["on_hand"] > product["reserved"]),
+        wanted.in_stock is None
+        or wanted.in_stock == (product["status"] == "ACTIVE" and product["on_hand"] > product["reserved"]),
         ignoring == "category" or under(product, wanted.category_path or []),
         ignoring == "brand" or not wanted.brands or product["brand"] in wanted.brands,
         ignoring == "price" or wanted.price_min is None or amount >= wanted.price_min,

@@ -25,7 +25,7 @@ from domain.model.commands import (
     ShipOrder,
 )
 from domain.model.errors import Conflict, Duplicate, ErrorCode, InsufficientStock, ValidationFailed
-from domain.outbox import START, OutboxPosition
+from domain.outbox import START, ConsistencyToken, OutboxPosition
 from domain.ports import Outcome
 from domain.storage import outbox_reading
 from domain.storage.engine import is_sqlite
@@ -64,7 +64,8 @@ async def test_a_command_commits_its_state_and_its_event_together(bus: MessageBu
     [row] = await outbox_rows(engine)
     assert (row.event_type, row.aggregate_id, row.aggregate_version) == ("ProductCreated", outcome.aggregate_id, 1)
     assert row.state["sku"] == "SOFA-1"
-    assert outcome.consistency_token == OutboxPosition(row.txid, row.sequence).token()
+    position = OutboxPosition(row.txid, row.sequence)
+    assert outcome.consistency_token == ConsistencyToken(position, position).text()
     assert await count(engine, products) == 1
 
 
@@ -197,7 +198,7 @@ async def test_cancelling_releases_the_reservation(bus: MessageBus, engine: Asyn
     assert (row.on_hand, row.reserved) == (5, 0)
 
 
-async def test_outbox_positions_order_every_event_of_a_command_before_its_token(
+async def test_a_commands_token_spans_its_records_from_the_first_to_the_last(
     bus: MessageBus, engine: AsyncEngine
 ) -> None:
     await stocked_product(bus, "A", 5)
@@ -205,11 +206,12 @@ async def test_outbox_positions_order_every_event_of_a_command_before_its_token(
     lines = (OrderLineRequest(sku="A", quantity=1), OrderLineRequest(sku="B", quantity=1))
     placed = await bus.dispatch(PlaceOrder(customer_id="c1", lines=lines))
     assert placed.consistency_token is not None
-    token = OutboxPosition.parse_token(placed.consistency_token)
+    token = ConsistencyToken.parse(placed.consistency_token)
     rows = await outbox_rows(engine)
     positions = [OutboxPosition(row.txid, row.sequence) for row in rows]
     assert positions == sorted(positions)
-    assert max(positions) == token
+    placing = [OutboxPosition(row.txid, row.sequence) for row in rows[-3:]]
+    assert (token.first, token.last) == (min(placing), max(placing)) == (placing[0], max(positions))
     assert {row.event_type for row in rows[-3:]} == {"OrderPlaced", "StockReserved"}
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
 
 import pytest
 from elasticsearch import AsyncElasticsearch
@@ -21,26 +20,19 @@ from domain.storage.unit_of_work import SqlUnitOfWorkFactory
 from sync.worker import SyncWorker
 from tests.integration.sync.conftest import FAST, assert_verified_clean, wait_until_caught_up
 from tests.integration.sync.workload import Catalog, create_products
-from tests.support.postgres import private_cluster
 
 pytestmark = [pytest.mark.postgres, pytest.mark.elasticsearch]
 
 
-@pytest.fixture
-def own_cluster() -> Iterator[PostgresCluster]:
-    with private_cluster("outage") as cluster:
-        yield cluster
-
-
 async def test_the_worker_rides_out_a_database_outage_and_catches_up(
     *,
-    own_cluster: PostgresCluster,
+    own_postgres: PostgresCluster,
     es_client: AsyncElasticsearch,
     index_prefix: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.WARNING, logger="sync")
-    url = own_cluster.create_database("outage")
+    url = own_postgres.create_database("outage")
     await asyncio.to_thread(upgrade, url)
     engine, worker_engine = create_async(url), create_async(url, pool_size=2)
     bus = MessageBus(SqlUnitOfWorkFactory(engine, serialize_writes=False), COMMAND_HANDLERS)
@@ -52,9 +44,9 @@ async def test_the_worker_rides_out_a_database_outage_and_catches_up(
         await create_products(bus, catalog, 10)
         await wait_until_caught_up(engine)
 
-        await asyncio.to_thread(own_cluster.stop)
+        await asyncio.to_thread(own_postgres.stop)
         await asyncio.sleep(2)  # the worker's reads and lease renewals fail meanwhile
-        await asyncio.to_thread(own_cluster.start)
+        await asyncio.to_thread(own_postgres.start)
         await create_products(bus, catalog, 10, tag="AFTER")
         await wait_until_caught_up(engine)
     finally:

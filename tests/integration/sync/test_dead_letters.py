@@ -12,9 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.bus import MessageBus
 from domain.model.commands import CreateProduct
-from domain.outbox import OutboxPosition
+from domain.outbox import ConsistencyToken, OutboxPosition
 from domain.storage.tables import outbox
+from sync.applied_position import applied_state
 from sync.dead_letter_retry import list_dead_letters, retry_dead_letters
+from sync.published_dead_letters import dead_letters_within
+from sync.state_index import STATE_MAPPING, ensure_state_index, state_index
 from tests.integration.sync.conftest import (
     FAST,
     WorkerFactory,
@@ -72,6 +75,11 @@ async def test_poison_events_are_dead_lettered_then_retried_once_fixed(
 
     status = await worker.status()
     assert (status.events_behind, status.dead_letters) == (0, 2)  # the worker moved on past both
+    assert (await applied_state(es_client, index_prefix)).dead_letters == 2  # readers are told to look
+    for outcome in (refused, broken):  # and find each among the published letters
+        token = ConsistencyToken.parse(outcome.consistency_token or "")
+        [published] = await dead_letters_within(es_client, index_prefix, token)
+        assert published.aggregate_id == outcome.aggregate_id
     letters = {letter.aggregate_id: letter for letter in await list_dead_letters(engine)}
     assert letters[refused.aggregate_id].attempts == FAST.max_attempts
     assert "parsing" in letters[refused.aggregate_id].error
@@ -93,5 +101,21 @@ async def test_poison_events_are_dead_lettered_then_retried_once_fixed(
     assert retried.returncode == 0, retried.stdout + retried.stderr
     assert retried.stdout.count("resolved") == 2
     assert (await worker.status()).dead_letters == 0
+    assert (await applied_state(es_client, index_prefix)).dead_letters == 0
+    for outcome in (refused, broken):
+        token = ConsistencyToken.parse(outcome.consistency_token or "")
+        assert await dead_letters_within(es_client, index_prefix, token) == []
     assert all(letter.resolved_at is not None for letter in await list_dead_letters(engine, include_resolved=True))
     await assert_verified_clean(engine, es_client, index_prefix)
+
+
+async def test_a_state_index_made_by_an_earlier_version_gains_the_dead_letter_fields(
+    es_client: AsyncElasticsearch, index_prefix: str
+) -> None:
+    earlier = {"dynamic": "strict", "properties": {k: STATE_MAPPING["properties"][k] for k in ("txid", "sequence")}}
+    await es_client.indices.create(index=state_index(index_prefix), mappings=earlier)
+
+    assert not await ensure_state_index(es_client, index_prefix)
+
+    mapping = await es_client.indices.get_mapping(index=state_index(index_prefix))
+    assert set(mapping[state_index(index_prefix)]["mappings"]["properties"]) == set(STATE_MAPPING["properties"])

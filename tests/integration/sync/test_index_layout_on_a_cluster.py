@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.bus import MessageBus
 from read_index.indices import IndexLayout, current_index
-from sync.applied_position import ensure_state_index, state_index
 from sync.rebuild import rebuild
+from sync.state_index import ensure_state_index, state_index
 from sync.worker import SyncWorker
 from tests.integration.sync.conftest import FAST, assert_verified_clean
 from tests.integration.sync.workload import Catalog, churn, create_products

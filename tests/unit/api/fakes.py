@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 from api.auth import Authenticator, Keys
+from api.outages import StoreOutages
 from read_index.facet_terms import AttributeFacet, FacetValue
 from read_index.facets import Facets, PriceRange
 from read_index.queries import OrderPage, ProductPage
@@ -90,4 +91,5 @@ class FakeBackends:
         self.reader = reader or FakeReader()
         self.consistency = NoWait()
         self.authenticator = Authenticator(Keys(secret=SECRET))
+        self.outages = StoreOutages()
         self.bus = None

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import pytest
+from graphql import DocumentNode
 
 from api.schema.context import RequestContext
+from api.schema.document_size import retained_bytes
 from api.schema.schema import ServedSchema
 from api.settings import Settings
 from tests.unit.api.fakes import FakeBackends
@@ -84,3 +87,28 @@ async def test_checks_are_cached_by_query_text(served: ServedSchema) -> None:
     query = "{ searchProducts(first: 2) { totalCount } }"
     first = served.protection.check(served.graphql, query)
     assert served.protection.check(served.graphql, query) is first
+
+
+CACHE_BYTES = 1 << 20
+
+
+def distinct_large_query(number: int) -> str:
+    """A valid query of about 100 tokens and 60 KB (a comment pads it), different for each `number`."""
+    fields = " ".join("id name sku brand description" for _ in range(15))
+    return f"query Q{number} {{ searchProducts(first: 1) {{ edges {{ node {{ {fields} }} }} }} }} #{'x' * 60_000}"
+
+
+@pytest.mark.parametrize("fast_path", [True, False], ids=["fast-path", "plain-path"])
+async def test_many_distinct_large_queries_keep_the_caches_within_their_byte_bound(fast_path: bool) -> None:
+    served = ServedSchema(Settings.model_validate({"query_cache_bytes": CACHE_BYTES, "fast_path": fast_path}))
+    for number in range(40):
+        assert await run(served, distinct_large_query(number)) == []
+    gc.collect()
+    alive = [
+        document
+        for document in gc.get_objects()
+        if isinstance(document, DocumentNode) and document.loc and document.loc.source.body.startswith("query Q")
+    ]
+    caches = 1 if served.direct is None else 3  # checked documents; with the fast path also both plan caches
+    assert 0 < sum(map(retained_bytes, alive)) <= caches * CACHE_BYTES, f"{len(alive)} of 40 documents kept"
+    assert served.protection.checked.bytes <= CACHE_BYTES

@@ -21,7 +21,7 @@ from domain.model.catalog import Product
 from domain.model.events import Event
 from domain.model.orders import Order
 from domain.model.snapshots import Snapshot
-from domain.outbox import OutboxPosition
+from domain.outbox import ConsistencyToken, OutboxPosition
 from domain.ports import IdempotencyClaim, Outcome, SkuTaken, TransientConflict
 
 T = TypeVar("T")
@@ -137,10 +137,12 @@ class FakeUnitOfWork:
         changed = [(aggregate, loaded) for aggregate, loaded in self._touched.values() if aggregate.pending_events]
         for aggregate, loaded in changed:
             self._check(aggregate, loaded)
-        position = None
+        first = len(self.store.outbox) + 1
         for aggregate, _ in changed:
-            position = self._write(aggregate)
-        outcome = Outcome(primary.key, primary.version, None if position is None else position.token())
+            self._write(aggregate)
+        written = [OutboxPosition(0, sequence) for sequence in range(first, len(self.store.outbox) + 1)]
+        token = ConsistencyToken.of(written).text() if written else None
+        outcome = Outcome(primary.key, primary.version, token)
         if self._claim is not None:
             self.store.outcomes[(self._claim.caller, self._claim.key)] = (self._claim.fingerprint, outcome)
         self.store.commits += 1
@@ -154,7 +156,7 @@ class FakeUnitOfWork:
         elif committed.get(aggregate.key) is None or committed[aggregate.key].version != loaded_version:
             raise TransientConflict(f"{aggregate.aggregate_type} {aggregate.key} changed concurrently")
 
-    def _write(self, aggregate: Aggregate) -> OutboxPosition:
+    def _write(self, aggregate: Aggregate) -> None:
         events = aggregate.pending_events
         first_version = aggregate.version - len(events) + 1
         for i, event in enumerate(events):
@@ -164,7 +166,6 @@ class FakeUnitOfWork:
             )
         aggregate.pending_events = []
         self._committed(aggregate)[aggregate.key] = copy.deepcopy(aggregate)
-        return OutboxPosition(0, len(self.store.outbox))
 
     def _committed(self, aggregate: Aggregate) -> dict[str, Any]:
         return self.store.products if isinstance(aggregate, Product) else self.store.orders

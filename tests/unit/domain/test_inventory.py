@@ -2,8 +2,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from domain.model.errors import InsufficientStock, InvalidState, ValidationFailed
+from domain.model.catalog import Product
+from domain.model.errors import ErrorCode, InsufficientStock, InvalidState, ValidationFailed
 from domain.model.events import StockAdjusted, StockReceived, StockReserved
+from domain.model.input_limits import ON_HAND_MAX
 from domain.model.inventory import StockAdjustment, StockItem, StockReceipt
 from tests.unit.domain.test_products import create
 
@@ -93,3 +95,32 @@ def test_an_adjustment_needs_a_non_zero_delta_within_limits_and_a_reason(
     with pytest.raises(ValidationFailed) as refused:
         StockAdjustment.checked("SOFA-1", delta, reason)
     assert [problem.field for problem in refused.value.problems] == fields
+
+
+def stocked_to(on_hand: int) -> Product:
+    product = create()
+    product.stock = StockItem(on_hand, 0)
+    return product
+
+
+def test_receiving_stock_past_the_most_a_product_may_hold_is_refused_on_the_quantity() -> None:
+    product = stocked_to(ON_HAND_MAX - 5)
+    with pytest.raises(ValidationFailed) as refused:
+        product.receive_stock(StockReceipt(product.sku, 6), NOW)
+    assert [(p.code, p.field) for p in refused.value.problems] == [(ErrorCode.VALIDATION, "quantity")]
+    assert product.stock == StockItem(ON_HAND_MAX - 5, 0)
+    product.receive_stock(StockReceipt(product.sku, 5), NOW)
+    assert product.stock.on_hand == ON_HAND_MAX
+
+
+def test_adjusting_stock_past_the_most_a_product_may_hold_is_refused_on_the_delta() -> None:
+    product = stocked_to(ON_HAND_MAX)
+    with pytest.raises(ValidationFailed) as refused:
+        product.adjust_stock(StockAdjustment(product.sku, 1, "found one"), NOW)
+    assert [(p.code, p.field) for p in refused.value.problems] == [(ErrorCode.VALIDATION, "delta")]
+    product.adjust_stock(StockAdjustment(product.sku, -1, "lost one"), NOW)
+    assert product.stock.on_hand == ON_HAND_MAX - 1
+
+
+def test_the_bound_keeps_every_stock_figure_a_32_bit_integer() -> None:
+    assert ON_HAND_MAX < 2**31 - 1

@@ -87,11 +87,11 @@ async def test_pay_order_accepts_exactly_the_total() -> None:
         (PayOrder(order_id="nope", amount="ten", currency="EUR"), [("VALIDATION", "amount.amount")]),
         (
             PayOrder(order_id="{id}", amount="20", currency="EUR", on_behalf_of_customer="c-2"),
-            [("FORBIDDEN", "orderId")],
+            [("NOT_FOUND", "orderId")],
         ),
         (
             PayOrder(order_id="{id}", amount="1", currency="EUR", on_behalf_of_customer="c-2"),
-            [("FORBIDDEN", "orderId")],
+            [("NOT_FOUND", "orderId")],
         ),
     ],
 )
@@ -155,7 +155,7 @@ async def test_cancel_order_refuses_a_shipped_order_and_releases_nothing() -> No
 @pytest.mark.parametrize(
     ("order_id", "reason", "customer", "expected"),
     [
-        ("{id}", None, "c-2", [("FORBIDDEN", "orderId")]),
+        ("{id}", None, "c-2", [("NOT_FOUND", "orderId")]),
         ("nope", None, None, [("NOT_FOUND", "orderId")]),
         ("{id}", "r" * 501, None, [("VALIDATION", "reason")]),
         ("nope", "r" * 501, None, [("VALIDATION", "reason")]),

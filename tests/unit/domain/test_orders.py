@@ -4,12 +4,12 @@ from decimal import Decimal
 import pytest
 
 from domain.model.catalog import Product
-from domain.model.errors import Forbidden, InsufficientStock, InvalidState, NotFound, ValidationFailed
+from domain.model.errors import InsufficientStock, InvalidState, NotFound, ValidationFailed
 from domain.model.events import OrderCancelled, OrderPaid, OrderPlaced, StockReleased, StockShipped
 from domain.model.inventory import StockItem, StockReceipt
 from domain.model.money import Money
 from domain.model.order_lines import OrderLine, OrderRequest, RequestedLine
-from domain.model.orders import Order, OrderStatus, cancellation_reason
+from domain.model.orders import Order, OrderStatus, cancellation_reason, unknown_order
 from tests.unit.domain.test_products import create
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -119,10 +119,11 @@ def test_a_shipped_order_cannot_be_cancelled() -> None:
 def test_a_customer_may_pay_and_cancel_only_its_own_orders() -> None:
     products = {"A": stocked("A", "10.00", 5)}
     order = place(products, ("A", 1))
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound) as paying:
         order.pay(order.total, "customer-2", NOW)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound) as cancelling:
         order.cancel(None, "customer-2", products, NOW)
+    assert paying.value.problems == cancelling.value.problems == unknown_order(order.id).problems
     order.pay(order.total, "customer-1", NOW)
     order.cancel(None, "customer-1", products, NOW)
     assert order.status is OrderStatus.CANCELLED

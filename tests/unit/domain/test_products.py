@@ -152,3 +152,11 @@ def test_a_product_restored_from_its_snapshot_gives_the_same_snapshot() -> None:
     restored = Product.from_snapshot(product.snapshot())
     assert restored.snapshot() == product.snapshot()
     assert (restored.details, restored.price, restored.stock) == (product.details, product.price, product.stock)
+
+
+def test_a_repeated_attribute_is_quoted_cut_short() -> None:
+    long_attribute = ("n" * 5_000, "v" * 5_000)
+    with pytest.raises(ValidationFailed) as refused:
+        create(attributes=(long_attribute, long_attribute))
+    assert "repeats" in problems_of(refused.value)["attributes.1"]
+    assert max(len(problem.message) for problem in refused.value.problems) < 200

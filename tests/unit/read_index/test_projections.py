@@ -50,6 +50,15 @@ def test_a_product_document_adds_what_searching_needs() -> None:
     assert document["search"]["name_sort"] == "creme sofas"
 
 
+def test_in_stock_means_active_with_some_available() -> None:
+    def in_stock(status: str, on_hand: int) -> bool:
+        return bool(product_document(product_state("Lamp", status=status, on_hand=on_hand))["in_stock"])
+
+    assert in_stock("ACTIVE", 1)
+    assert not in_stock("ACTIVE", 0)
+    assert not in_stock("DISCONTINUED", 5)
+
+
 def test_only_the_newest_record_of_an_aggregate_is_projected() -> None:
     newest = product_state("Lamp", version=2)
     unprojectable = {"id": newest["id"], "version": 1}  # would raise if it were made into a document

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from domain.outbox import OutboxRecord
 from read_index.projections import IndexOp
-from sync.batches import prepare, still_current
+from sync.batches import coalesced_into, prepare, still_current
 from sync.delivery import AcknowledgedVersions
 from tests.integration.read_index.states import product_state, record
 
@@ -48,3 +48,14 @@ def test_a_batch_prepared_without_versions_is_never_prepared_again() -> None:
 
     assert batch.generation is None
     assert still_current(batch, acknowledged, models=None) is batch
+
+
+def test_a_refused_operation_covers_every_record_of_its_document_the_batch_folded_into_it() -> None:
+    lamp = product_state("Lamp", version=1)
+    chair = product_state("Chair", version=1)
+    records = [record("product", lamp), record("product", chair), record("product", {**lamp, "version": 2})]
+    [lamp_op] = [op for op in prepare(records, tail=False).ops if op.doc_id == lamp["id"]]
+
+    covered = coalesced_into(lamp_op, records)
+
+    assert [(r.aggregate_id, r.aggregate_version) for r in covered] == [(lamp["id"], 1), (lamp["id"], 2)]

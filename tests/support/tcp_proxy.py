@@ -1,0 +1,106 @@
+"""A TCP proxy on loopback in front of a real server, that a test can make misbehave: refuse every connection
+(the server looks down), or cut a connection right after forwarding a given client message, swallowing the
+server's answer (the server acted on it; the client never learns). A real peer, not a mock: the service talks
+to the real server through it, byte for byte."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+
+class TcpProxy:
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self._target = (target_host, target_port)
+        self._server: asyncio.Server | None = None
+        self._links: set[asyncio.Task[None]] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
+        self.port = 0
+        self._cut_after: bytes | None = None
+        self.cuts = 0
+
+    @property
+    def url_host(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._link, "127.0.0.1", self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def refuse(self) -> None:
+        """Stops listening and drops every open connection: the server is unreachable until `start()`."""
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        for writer in list(self._writers):
+            writer.transport.abort()  # each link then ends by itself (cancelling one would log its traceback)
+        await asyncio.gather(*self._links, return_exceptions=True)
+
+    def cut_after_next(self, message: bytes) -> None:
+        """The next client connection that sends `message` has it forwarded, then is cut before any answer."""
+        self._cut_after = message
+
+    async def close(self) -> None:
+        await self.refuse()
+
+    async def _link(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._links.add(task)
+        self._writers.add(client_writer)
+        try:
+            server_reader, server_writer = await asyncio.open_connection(*self._target)
+        except OSError:
+            client_writer.transport.abort()
+            self._forget(task, client_writer)
+            return
+        self._writers.add(server_writer)
+        cut = asyncio.Event()
+        pumps = [
+            asyncio.create_task(self._pump(client_reader, server_writer, cut, watch=True)),
+            asyncio.create_task(self._pump(server_reader, client_writer, cut, watch=False)),
+        ]
+        try:
+            await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)  # either side closed, or the cut
+        finally:
+            for writer in (client_writer, server_writer):
+                writer.transport.abort()
+            for pump in pumps:
+                pump.cancel()
+            await asyncio.gather(*pumps, return_exceptions=True)
+            self._writers.discard(server_writer)
+            self._forget(task, client_writer)
+
+    def _forget(self, task: asyncio.Task[None], writer: asyncio.StreamWriter) -> None:
+        self._links.discard(task)
+        self._writers.discard(writer)
+
+    async def _pump(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, cut: asyncio.Event, *, watch: bool
+    ) -> None:
+        with contextlib.suppress(OSError):
+            await self._copy(reader, writer, cut, watch=watch)
+
+    async def _copy(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, cut: asyncio.Event, *, watch: bool
+    ) -> None:
+        while data := await reader.read(65536):
+            if not watch and cut.is_set():
+                return  # the answer to the cut message: swallowed, and the link ends
+            writer.write(data)
+            await writer.drain()
+            if watch and self._cut_after is not None and self._cut_after in data:
+                self._cut_after = None
+                self.cuts += 1
+                cut.set()
+
+
+@contextlib.asynccontextmanager
+async def tcp_proxy(target_host: str, target_port: int) -> AsyncIterator[TcpProxy]:
+    proxy = TcpProxy(target_host, target_port)
+    await proxy.start()
+    try:
+        yield proxy
+    finally:
+        await proxy.close()
