@@ -132,7 +132,7 @@ def product_document(state: ProductSnapshot) -> dict[str, Any]:
         "skus": list(dict.fromkeys([state["sku"], *(variant["sku"] for variant in variants)])),
         "variants": variants,
         "option_pairs": sorted({pair for variant in active for pair in variant["option_pairs"]}),
-        "variant_prices": sorted({price["value"] for price in prices}),
+        "variant_prices": sorted({variant["price"]["value"] for variant in active}),
         "price_range": {"min": _money(lowest), "max": _money(highest)},
         "options": _options(active),
     }

@@ -91,7 +91,7 @@ class Selection:
             weights={
                 _BRAND: len(brands),
                 **{("attribute", name): 1 + len(values) for name, values in attributes.items()},
-                _VARIANTS: sum(variants.weight(key) for key in variants.selected),
+                _VARIANTS: max(1, sum(variants.weight(key) for key in variants.selected)),
             },
         )
 

@@ -68,19 +68,18 @@ class VariantConditions:
         return _AVAILABLE if self.in_stock else _ACTIVE
 
     def query_clauses(self) -> list[Clause]:
-        """Filters for the query itself, which every facet honours: ``in_stock`` on the product when it is the only
-        variant condition; for ``inStock: true`` also beside others (a product without an available active
-        variant has none that meets them all), which spares the nested clauses most products."""
-        if self.in_stock is None or (self.selected and not self.in_stock):
-            return []
-        return [{"term": {"in_stock": self.in_stock}}]
+        """Filters for the query itself, which every facet honours: for ``inStock: true``, ``in_stock`` on the
+        product (every facet context needs an available variant), which spares the nested clauses most products.
+        Not for ``inStock: false``: a product with an available S and an M out of stock has its place in the size
+        facet's M (selecting M finds it), so the facets must see it."""
+        return [{"term": {"in_stock": True}}] if self.in_stock else []
 
     def match_clause(self) -> Clause | None:
-        """The product-level clause of every selected condition and the stock together (None without any selected
-        condition: the query holds the stock alone)."""
+        """The product-level clause of every selected condition and the stock together (None when there is none;
+        ``inStock: true`` alone: the query holds it)."""
         keys = self.selected
         if not keys:
-            return None
+            return {"term": {"in_stock": False}} if self.in_stock is False else None
         if len(keys) == 1 and self.in_stock is None:
             return self.twin_clause(keys[0])
         conditions = [self.clause(key) for key in keys]

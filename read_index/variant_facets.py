@@ -105,12 +105,8 @@ class VariantFacets:
 
     def _on_twins(self, facet: _Facet) -> bool:
         """Whether the facet's context holds no variant condition, so the product-level twins count it."""
-        selected = self._conditions.selected
-        others = [key for key in selected if key != facet.leaves_out]
-        in_stock = self._conditions.in_stock
-        # inStock: false alone is a filter of the query (`VariantConditions.query_clauses`), so no product in the
-        # context has an available variant: the twins count exactly.
-        return not others and (in_stock is None or (in_stock is False and not selected))
+        others = [key for key in self._conditions.selected if key != facet.leaves_out]
+        return not others and self._conditions.in_stock is None
 
     def _twin_aggregation(self, facet: _Facet) -> dict[str, Any]:
         if facet.leaves_out == PRICE:
