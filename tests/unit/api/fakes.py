@@ -75,6 +75,10 @@ class FakeReader:
         found = [doc for doc in self.products if doc["id"] == id]
         return copy.deepcopy(found[0]) if found else None
 
+    async def categories(self, parent: list[str], depth: int) -> list[dict[str, Any]]:
+        chairs = {"name": "Chairs", "path": ["Furniture", "Chairs"], "product_count": 2, "children": []}
+        return [{"name": "Furniture", "path": ["Furniture"], "product_count": 3, "children": [chairs]}]
+
     async def orders(
         self, customer_id: str | None, status: str | None, first: int, after: str | None, *, fresh: bool = False
     ) -> OrderPage:
