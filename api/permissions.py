@@ -1,6 +1,6 @@
 """Who may do what: the scope each command needs, and whose orders a caller may read.
 
-catalog:write    product commands             inventory:write  stock commands
+catalog:write    product and variant commands inventory:write  stock commands
 orders:write     any order command            orders:read      read any order
 orders:place     a customer token (`sub` is the customer): place orders for itself, pay or cancel its own
                  orders, read its own orders.
@@ -13,17 +13,20 @@ import dataclasses
 from api.auth import AccessDenied, Caller
 from api.scopes import Scope
 from domain.model.commands import (
+    AddProductVariant,
     AdjustStock,
     CancelOrder,
     ChangeProductPrice,
     Command,
     CreateProduct,
     DiscontinueProduct,
+    DiscontinueProductVariant,
     PayOrder,
     PlaceOrder,
     ReceiveStock,
     ShipOrder,
     UpdateProductDetails,
+    UpdateProductVariant,
 )
 from domain.model.errors import ErrorCode
 
@@ -32,6 +35,9 @@ _COMMAND_SCOPES: dict[type[Command], Scope] = {
     UpdateProductDetails: Scope.CATALOG_WRITE,
     ChangeProductPrice: Scope.CATALOG_WRITE,
     DiscontinueProduct: Scope.CATALOG_WRITE,
+    AddProductVariant: Scope.CATALOG_WRITE,
+    UpdateProductVariant: Scope.CATALOG_WRITE,
+    DiscontinueProductVariant: Scope.CATALOG_WRITE,
     ReceiveStock: Scope.INVENTORY_WRITE,
     AdjustStock: Scope.INVENTORY_WRITE,
     PlaceOrder: Scope.ORDERS_WRITE,

@@ -46,20 +46,36 @@ class CommitOutcomeUnknown(StoreUnavailable):
 
 
 class SkuTaken(Exception):
-    """The store refused a new product because another product has its sku."""
+    """The store refused new skus (a new product's, its variants', an added variant's) that another product or
+    variant has: skus are unique across all products and variants."""
 
-    def __init__(self, sku: str) -> None:
-        super().__init__(f"sku {sku} is taken")
-        self.sku = sku
+    def __init__(self, skus: tuple[str, ...]) -> None:
+        super().__init__(f"sku {', '.join(skus)} is taken")
+        self.skus = skus
+
+
+class SlugTaken(Exception):
+    """The store refused a product's slug because another product has it."""
+
+    def __init__(self, slug: str) -> None:
+        super().__init__(f"slug {slug} is taken")
+        self.slug = slug
 
 
 class ProductRepository(Protocol):
     async def get(self, product_id: str) -> Product | None: ...
 
-    async def get_by_sku(self, sku: str) -> Product | None: ...
+    async def get_by_sku(self, sku: str) -> Product | None:
+        """The product with this sku, its own or one of its variants'."""
+        ...
 
     async def lock_by_skus(self, skus: list[str]) -> dict[str, Product]:
-        """Loads and locks these products in one deterministic order, so concurrent orders cannot deadlock."""
+        """Loads and locks the products of these skus (a product may have several of them), by sku, in the order of
+        their ids, so concurrent orders cannot deadlock."""
+        ...
+
+    async def slugs_taken(self, slugs: list[str]) -> set[str]:
+        """Those of `slugs` that products have."""
         ...
 
     def add(self, product: Product) -> None: ...
@@ -96,7 +112,7 @@ class UnitOfWork(Protocol):
 
     async def commit(self, primary: Aggregate) -> Outcome:
         """Writes every changed aggregate and its new events to the outbox in one transaction; raises SkuTaken
-        when a new product's sku belongs to another product."""
+        when a new sku belongs to another product or variant, SlugTaken when a product's slug to another product."""
         ...
 
 

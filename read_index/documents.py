@@ -24,8 +24,9 @@ from decimal import Decimal
 from typing import Any
 
 from domain.model.catalog import ProductStatus
+from domain.model.slugs import made_slug
 from domain.model.snapshots import MoneySnapshot, OrderSnapshot, ProductSnapshot, VariantSnapshot
-from read_index.analysis import fold, folded_words, stemmed, stemmed_label, stemmed_words, words
+from read_index.analysis import fold, folded_words, stemmed, stemmed_label, stemmed_words
 
 # Joins the names of a category path into one prefix value, and an option's name to its value. Names and values
 # cannot hold control characters (the domain refuses them), so joined values are unambiguous, unlike ' > ' inside
@@ -202,15 +203,6 @@ def current_shape(document: dict[str, Any]) -> dict[str, Any]:
     if document.get("slug") is None:
         document["slug"] = made_slug(document["name"], document["sku"])
     return document
-
-
-def made_slug(name: str, sku: str) -> str:
-    """Until the write side's rule lands (domain.model.slugs): the name's ASCII words joined by hyphens."""
-    for text in (name, sku):
-        slug = "-".join(word for word in words(text) if word.isascii() and word.isalnum())[:92]
-        if slug:
-            return slug.strip("-")
-    return "product"
 
 
 def order_document(state: OrderSnapshot) -> dict[str, Any]:

@@ -16,17 +16,23 @@ from api.permissions import authorize_command
 from api.schema.context import RequestContext
 from api.schema.errors import CommandResult
 from api.schema.inputs import (
+    AddProductVariantInput,
     AdjustStockInput,
     AttributeInput,
     CancelOrderInput,
     ChangeProductPriceInput,
     CreateProductInput,
     DiscontinueProductInput,
+    DiscontinueProductVariantInput,
+    ImageInput,
+    MoneyInput,
     PayOrderInput,
     PlaceOrderInput,
     ReceiveStockInput,
     ShipOrderInput,
     UpdateProductDetailsInput,
+    UpdateProductVariantInput,
+    VariantInput,
 )
 from domain.bus import CommandContext
 from domain.model import commands, input_limits
@@ -70,6 +76,21 @@ def _optional_tuple(values: Sequence[str] | None) -> tuple[str, ...] | None:
     return None if values is None else tuple(values)
 
 
+def _price(money: MoneyInput) -> commands.PriceRequest:
+    return commands.PriceRequest(amount=money.amount, currency=money.currency)
+
+
+def _variant(variant: VariantInput) -> commands.VariantRequest:
+    price = None if variant.price is None else _price(variant.price)
+    return commands.VariantRequest(sku=variant.sku, options=_attributes(variant.options), price=price)
+
+
+def _images(images: Sequence[ImageInput]) -> tuple[commands.ImageRequest, ...]:
+    return tuple(
+        commands.ImageRequest(url=image.url, alt=image.alt, width=image.width, height=image.height) for image in images
+    )
+
+
 def _create_product(input: CreateProductInput) -> commands.Command:
     return commands.CreateProduct(
         sku=input.sku,
@@ -80,6 +101,9 @@ def _create_product(input: CreateProductInput) -> commands.Command:
         price_amount=input.price.amount,
         price_currency=input.price.currency,
         attributes=_attributes(input.attributes or ()),
+        slug=input.slug,
+        variants=None if input.variants is None else tuple(map(_variant, input.variants)),
+        images=_images(input.images or ()),
     )
 
 
@@ -92,6 +116,8 @@ def _update_product_details(input: UpdateProductDetailsInput) -> commands.Comman
         brand=input.brand,
         category_path=_optional_tuple(input.category_path),
         attributes=None if input.attributes is None else _attributes(input.attributes),
+        slug=input.slug,
+        images=None if input.images is None else _images(input.images),
     )
 
 
@@ -101,11 +127,37 @@ def _change_product_price(input: ChangeProductPriceInput) -> commands.Command:
         expected_version=input.expected_version,
         price_amount=input.price.amount,
         price_currency=input.price.currency,
+        sku=input.sku,
     )
 
 
 def _discontinue_product(input: DiscontinueProductInput) -> commands.Command:
     return commands.DiscontinueProduct(product_id=input.product_id, expected_version=input.expected_version)
+
+
+def _add_product_variant(input: AddProductVariantInput) -> commands.Command:
+    return commands.AddProductVariant(
+        product_id=input.product_id, variant=_variant(input.variant), expected_version=input.expected_version
+    )
+
+
+def _update_product_variant(input: UpdateProductVariantInput) -> commands.Command:
+    """`price` absent leaves the own price, null clears it."""
+    price = input.price
+    return commands.UpdateProductVariant(
+        product_id=input.product_id,
+        sku=input.sku,
+        expected_version=input.expected_version,
+        options=None if input.options is None else _attributes(input.options),
+        price=None if price is None or price is strawberry.UNSET else _price(price),
+        clear_price=price is None,
+    )
+
+
+def _discontinue_product_variant(input: DiscontinueProductVariantInput) -> commands.Command:
+    return commands.DiscontinueProductVariant(
+        product_id=input.product_id, sku=input.sku, expected_version=input.expected_version
+    )
 
 
 def _receive_stock(input: ReceiveStockInput) -> commands.Command:
@@ -138,6 +190,9 @@ COMMANDS: dict[str, Callable[[Any], commands.Command]] = {
     "updateProductDetails": _update_product_details,
     "changeProductPrice": _change_product_price,
     "discontinueProduct": _discontinue_product,
+    "addProductVariant": _add_product_variant,
+    "updateProductVariant": _update_product_variant,
+    "discontinueProductVariant": _discontinue_product_variant,
     "receiveStock": _receive_stock,
     "adjustStock": _adjust_stock,
     "placeOrder": _place_order,
@@ -169,6 +224,18 @@ class Mutation:
     @strawberry.mutation
     async def discontinue_product(self, info: Info, input: DiscontinueProductInput) -> CommandResult:
         return await run_command(info.context, "discontinueProduct", input)
+
+    @strawberry.mutation
+    async def add_product_variant(self, info: Info, input: AddProductVariantInput) -> CommandResult:
+        return await run_command(info.context, "addProductVariant", input)
+
+    @strawberry.mutation
+    async def update_product_variant(self, info: Info, input: UpdateProductVariantInput) -> CommandResult:
+        return await run_command(info.context, "updateProductVariant", input)
+
+    @strawberry.mutation
+    async def discontinue_product_variant(self, info: Info, input: DiscontinueProductVariantInput) -> CommandResult:
+        return await run_command(info.context, "discontinueProductVariant", input)
 
     @strawberry.mutation
     async def receive_stock(self, info: Info, input: ReceiveStockInput) -> CommandResult:

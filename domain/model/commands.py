@@ -12,7 +12,33 @@ class Command:
 
 
 @dataclass(frozen=True, kw_only=True)
+class PriceRequest:
+    amount: Decimal | str
+    currency: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class VariantRequest:
+    sku: str
+    options: tuple[tuple[str, str], ...] = ()
+    """(name, value) pairs: size M, colour sand."""
+    price: PriceRequest | None = None
+    """None: the variant follows the product's default price."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageRequest:
+    url: str
+    alt: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class CreateProduct(Command):
+    """Without `variants`, the product has one variant with its own sku and price; `slug` None: made from the
+    name."""
+
     sku: str
     name: str
     price_amount: Decimal | str
@@ -21,6 +47,9 @@ class CreateProduct(Command):
     brand: str | None = None
     category_path: tuple[str, ...] = ()
     attributes: tuple[tuple[str, str], ...] = ()
+    slug: str | None = None
+    variants: tuple[VariantRequest, ...] | None = None
+    images: tuple[ImageRequest, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,19 +63,50 @@ class UpdateProductDetails(Command):
     brand: str | None = None
     category_path: tuple[str, ...] | None = None
     attributes: tuple[tuple[str, str], ...] | None = None
+    slug: str | None = None
+    images: tuple[ImageRequest, ...] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class ChangeProductPrice(Command):
+    """With `sku`, that variant's own price; without, the product's default price."""
+
     product_id: str
     price_amount: Decimal | str
     price_currency: str
     expected_version: int | None = None
+    sku: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class DiscontinueProduct(Command):
     product_id: str
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddProductVariant(Command):
+    product_id: str
+    variant: VariantRequest
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpdateProductVariant(Command):
+    """None leaves a field as it is; `clear_price` drops the variant's own price (it follows the product's)."""
+
+    product_id: str
+    sku: str
+    expected_version: int | None = None
+    options: tuple[tuple[str, str], ...] | None = None
+    price: PriceRequest | None = None
+    clear_price: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class DiscontinueProductVariant(Command):
+    product_id: str
+    sku: str
     expected_version: int | None = None
 
 

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
+from domain.model.images import Image
 from domain.model.money import Money
 from domain.model.order_lines import OrderLine
 from domain.model.product_details import ProductDetails
+from domain.model.variants import Options, Variant
 
 PRODUCT = "product"
 ORDER = "order"
@@ -40,6 +42,9 @@ class ProductCreated(ProductEvent):
     category_path: tuple[str, ...]
     price: Money
     attributes: tuple[tuple[str, str], ...]
+    slug: str
+    images: tuple[Image, ...]
+    variants: tuple[Variant, ...]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,8 +56,32 @@ class ProductDetailsUpdated(ProductEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class ProductPriceChanged(ProductEvent):
+    sku: str | None
+    """The variant repriced (its own price); None: the product's default price."""
     old_price: Money
     new_price: Money
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProductVariantAdded(ProductEvent):
+    variant_id: str
+    sku: str
+    options: Options
+    own_price: Money | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProductVariantUpdated(ProductEvent):
+    sku: str
+    changed_fields: tuple[str, ...]
+    options: Options
+    own_price: Money | None
+    """After the change; None: the variant follows the product's default price."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProductVariantDiscontinued(ProductEvent):
+    sku: str
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -8,12 +8,14 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -34,12 +36,48 @@ products = Table(
     Column("price_amount", String(32), nullable=False),
     Column("price_currency", String(3), nullable=False),
     Column("status", String(16), nullable=False),
+    # The sums over the product's variants (product_variants holds each one's stock), kept for queries of the
+    # database itself; the snapshot gives them.
     Column("on_hand", Integer, nullable=False),
     Column("reserved", Integer, nullable=False),
     Column("version", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("slug", String(100), nullable=False),
+    Column("images", JSON, nullable=False),
     CheckConstraint("reserved >= 0 AND on_hand >= reserved", name="stock_never_oversold"),
+    Index("products_slug_key", "slug", unique=True),
+)
+
+# A product's purchasable variants, in its order (`position`), each with its stock: orders lock the product row
+# and then change one variant row, under the product's version.
+product_variants = Table(
+    "product_variants",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("product_id", String(36), ForeignKey("products.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("options", JSON, nullable=False),
+    # The variant's own price; both null: it follows the product's default price.
+    Column("price_amount", String(32)),
+    Column("price_currency", String(3)),
+    Column("status", String(16), nullable=False),
+    Column("on_hand", Integer, nullable=False),
+    Column("reserved", Integer, nullable=False),
+    CheckConstraint("reserved >= 0 AND on_hand >= reserved", name="variant_stock_never_oversold"),
+    UniqueConstraint("product_id", "position", name="product_variants_position"),
+)
+
+# Every sku in use, a product's own and its variants': one primary key makes skus unique across all products and
+# variants, and finds the product (and variant) of a sku. `variant_id` is null for a product's own sku when it
+# names no variant (a product created with variants).
+skus = Table(
+    "skus",
+    metadata,
+    Column("sku", String(64), primary_key=True),
+    Column("product_id", String(36), ForeignKey("products.id"), nullable=False),
+    Column("variant_id", String(36)),
 )
 
 orders = Table(

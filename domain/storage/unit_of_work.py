@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
@@ -19,13 +20,14 @@ from domain.model.json_data import as_json_data
 from domain.model.orders import Order
 from domain.model.snapshots import Snapshot
 from domain.outbox import ConsistencyToken, OutboxPosition
-from domain.ports import IdempotencyClaim, Outcome, SkuTaken, TransientConflict
-from domain.storage.aggregate_rows import order_row, product_row
-from domain.storage.database_errors import Stage, is_sku_taken, store_refusal
+from domain.ports import IdempotencyClaim, Outcome, SkuTaken, SlugTaken, TransientConflict
+from domain.storage.aggregate_rows import order_row, product_row, sku_rows, variant_rows
+from domain.storage.database_errors import Stage, is_sku_taken, is_slug_taken, store_refusal
 from domain.storage.engine import is_sqlite_file
 from domain.storage.repositories import SqlConnection, SqlOrderRepository, SqlProductRepository, Tracker
 from domain.storage.sqlite_writer import SqliteWriter
 from domain.storage.tables import idempotency_keys, orders, outbox, products
+from domain.storage.variant_writes import write_changed_variants, write_new_product_variants
 
 Clock = Callable[[], datetime]
 T = TypeVar("T")
@@ -59,19 +61,27 @@ _RECALL = select(idempotency_keys).where(
 )
 
 
-def rows_to_write(aggregate: Aggregate) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """What a commit writes of an aggregate: its table row, and the outbox rows of its pending events, the last
-    carrying its snapshot. Row and outbox state come from one snapshot."""
-    snapshot: Snapshot
+@dataclass(slots=True)
+class AggregateRows:
+    """What a commit writes of an aggregate, all from one snapshot: its table row, the outbox rows of its pending
+    events (the last carrying the snapshot) and, of a product, its variants' rows and, were it new, its rows of the
+    sku registry."""
+
+    row: dict[str, Any]
+    outbox: list[dict[str, Any]]
+    variants: list[dict[str, Any]] = field(default_factory=list)
+    skus: list[dict[str, Any]] = field(default_factory=list)
+
+
+def rows_to_write(aggregate: Aggregate) -> AggregateRows:
     if isinstance(aggregate, Product):
-        snapshot = product = aggregate.snapshot()
-        row = product_row(product)
-    elif isinstance(aggregate, Order):
-        snapshot = order = aggregate.snapshot()
-        row = order_row(order)
-    else:
-        raise TypeError(f"no table holds a {type(aggregate).__name__}")
-    return row, _outbox_rows(aggregate, snapshot)
+        product = aggregate.snapshot()
+        row, variants = product_row(product), variant_rows(product)
+        return AggregateRows(row, _outbox_rows(aggregate, product), variants, sku_rows(variants, row))
+    if isinstance(aggregate, Order):
+        order = aggregate.snapshot()
+        return AggregateRows(order_row(order), _outbox_rows(aggregate, order))
+    raise TypeError(f"no table holds a {type(aggregate).__name__}")
 
 
 def _outbox_rows(aggregate: Aggregate, snapshot: Snapshot) -> list[dict[str, Any]]:
@@ -184,31 +194,39 @@ class SqlUnitOfWork:
         for identity, aggregate in self._tracker.aggregates.items():
             if not aggregate.pending_events:
                 continue
-            row, aggregate_events = rows_to_write(aggregate)
-            await self._save(connection, aggregate, row, self._tracker.loaded_versions[identity])
-            events.extend(aggregate_events)
+            written = rows_to_write(aggregate)
+            await self._save(connection, aggregate, written, self._tracker.loaded_versions[identity])
+            events.extend(written.outbox)
         if not events:
             return []
         appended = await connection.execute(_APPEND, events)
         return [OutboxPosition(row.txid, row.sequence) for row in appended]
 
     async def _save(
-        self, connection: SqlConnection, aggregate: Aggregate, row: dict[str, Any], loaded_version: int | None
+        self, connection: SqlConnection, aggregate: Aggregate, written: AggregateRows, loaded_version: int | None
     ) -> None:
         kind = aggregate.aggregate_type
-        if loaded_version is None:
-            try:
+        row = written.row
+        try:
+            if loaded_version is None:
                 await connection.execute(_INSERTS[kind], row)
-            except IntegrityError as error:
-                if isinstance(aggregate, Product) and is_sku_taken(error):
-                    raise SkuTaken(aggregate.sku) from error
-                raise
-            return
-        row["loaded_id"] = row.pop("id")
-        row["loaded_version"] = loaded_version
-        result = await connection.execute(_VERSION_CHECKED_UPDATES[kind], row)
-        if result.rowcount != 1:
-            raise TransientConflict(f"{kind} {aggregate.key} changed concurrently")
+            else:
+                row["loaded_id"] = row.pop("id")
+                row["loaded_version"] = loaded_version
+                result = await connection.execute(_VERSION_CHECKED_UPDATES[kind], row)
+                if result.rowcount != 1:
+                    raise TransientConflict(f"{kind} {aggregate.key} changed concurrently")
+        except IntegrityError as error:
+            if isinstance(aggregate, Product) and is_sku_taken(error):
+                raise SkuTaken((aggregate.sku,)) from error
+            if isinstance(aggregate, Product) and is_slug_taken(error):
+                raise SlugTaken(aggregate.details.slug) from error
+            raise
+        if isinstance(aggregate, Product):
+            if loaded_version is None:
+                await write_new_product_variants(connection, written.variants, written.skus)
+            else:
+                await write_changed_variants(connection, written.variants, self._tracker.loaded_variants[aggregate.id])
 
     def _active(self) -> Transaction:
         if self._connection is None:

@@ -35,26 +35,6 @@ CONTRACT = API / "contract.graphql"
 HISTORY = sorted((API / "contract_history").glob("*.graphql"))
 
 PENDING: dict[str, int] = {
-    # issue 16: the storefront catalog model
-    **dict.fromkeys(
-        [
-            "CreateProductInput.slug",
-            "CreateProductInput.variants",
-            "CreateProductInput.images",
-            "UpdateProductDetailsInput.slug",
-            "UpdateProductDetailsInput.images",
-            "ChangeProductPriceInput.sku",
-            "VariantInput",
-            "ImageInput",
-            "AddProductVariantInput",
-            "UpdateProductVariantInput",
-            "DiscontinueProductVariantInput",
-            "Mutation.addProductVariant",
-            "Mutation.updateProductVariant",
-            "Mutation.discontinueProductVariant",
-        ],
-        16,
-    ),
     # issue 17: bulk commands and webhooks
     **dict.fromkeys(
         [

@@ -101,7 +101,7 @@ def filters(draw: st.DrawFn) -> ProductFilter:
     attribute_names = draw(st.sampled_from([[], [], ["material"], ["finish"]]))
     return ProductFilter(
         category_path=list(draw(st.sampled_from([(), (), ("Home",), ("Home", "Chairs")]))),
-        brands=draw(st.sampled_from([None, None, ()]) | values_of(BRANDS)),
+        brands=draw(st.sampled_from([None, None, []]) | values_of(BRANDS)),
         price_min=low,
         price_max=high,
         in_stock=draw(st.none() | st.booleans()),

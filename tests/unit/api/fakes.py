@@ -63,9 +63,26 @@ FACETS = Facets(
 )
 
 
+def order(lines: list[dict[str, Any]]) -> dict[str, Any]:
+    """An order document with these lines (snapshots of OrderLine, as indexed)."""
+    return {
+        "id": "o1",
+        "customer_id": "c-1",
+        "status": "PLACED",
+        "lines": lines,
+        "total": {"amount": "10.00", "currency": "EUR"},
+        "version": 1,
+        "placed_at": "2024-01-01T00:00:00+00:00",
+        "updated_at": "2024-01-01T00:00:00+00:00",
+    }
+
+
 class FakeReader:
-    def __init__(self, products: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self, products: list[dict[str, Any]] | None = None, orders: list[dict[str, Any]] | None = None
+    ) -> None:
         self.products = products if products is not None else [product(n) for n in range(3)]
+        self.orders_by_id = {document["id"]: document for document in orders or ()}
 
     async def search_products(self, request: SearchRequest, *, fresh: bool = False) -> ProductPage:
         edges = [(f"cursor-{doc['id']}", copy.deepcopy(doc)) for doc in self.products[: request.first]]
@@ -83,6 +100,9 @@ class FakeReader:
         self, customer_id: str | None, status: str | None, first: int, after: str | None, *, fresh: bool = False
     ) -> OrderPage:
         return OrderPage([], False, None, 0)
+
+    async def order(self, id: str) -> dict[str, Any] | None:
+        return copy.deepcopy(self.orders_by_id.get(id))
 
 
 class NoWait:

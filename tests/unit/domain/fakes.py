@@ -2,9 +2,10 @@
 
 Like Cosmic Python's `FakeUnitOfWork`: what a unit of work loads is a copy of what was committed, so a refused
 command leaves the store as it was, and `commit` writes every touched aggregate and its new events at once. It
-keeps the contract of the SQL unit of work that the handlers and the bus rely on: a new product whose sku is
-taken raises `SkuTaken`, an aggregate changed by another unit of work since it was loaded raises
-`TransientConflict`, and the idempotency outcome is stored in the same commit as the command's changes.
+keeps the contract of the SQL unit of work that the handlers and the bus rely on: new skus (a new product's, its
+variants', an added variant's) that another product or variant has raise `SkuTaken`, a slug another product has
+raises `SlugTaken`, an aggregate changed by another unit of work since it was loaded raises `TransientConflict`,
+and the idempotency outcome is stored in the same commit as the command's changes.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from domain.model.events import Event
 from domain.model.orders import Order
 from domain.model.snapshots import Snapshot
 from domain.outbox import ConsistencyToken, OutboxPosition
-from domain.ports import IdempotencyClaim, Outcome, SkuTaken, TransientConflict
+from domain.ports import IdempotencyClaim, Outcome, SkuTaken, SlugTaken, TransientConflict
 
 T = TypeVar("T")
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -53,7 +54,11 @@ class FakeStore:
     commits: int = 0
 
     def product_by_sku(self, sku: str) -> Product | None:
-        return next((product for product in self.products.values() if product.sku == sku), None)
+        """The product with this sku, its own or one of its variants'."""
+        return next((product for product in self.products.values() if sku in skus_of(product)), None)
+
+    def product_by_slug(self, slug: str) -> Product | None:
+        return next((product for product in self.products.values() if product.details.slug == slug), None)
 
     def events(self) -> list[str]:
         return [type(stored.event).__name__ for stored in self.outbox]
@@ -72,8 +77,11 @@ class FakeProductRepository:
         return None if committed is None else self._uow.loaded(committed)
 
     async def lock_by_skus(self, skus: list[str]) -> dict[str, Product]:
-        found = (self._uow.store.product_by_sku(sku) for sku in sorted(set(skus)))
-        return {product.sku: self._uow.loaded(product) for product in found if product is not None}
+        found = {sku: self._uow.store.product_by_sku(sku) for sku in skus}
+        return {sku: self._uow.loaded(product) for sku, product in found.items() if product is not None}
+
+    async def slugs_taken(self, slugs: list[str]) -> set[str]:
+        return {slug for slug in slugs if self._uow.store.product_by_slug(slug) is not None}
 
     def add(self, product: Product) -> None:
         self._uow.track(product, loaded_version=None)
@@ -150,11 +158,18 @@ class FakeUnitOfWork:
 
     def _check(self, aggregate: Aggregate, loaded_version: int | None) -> None:
         committed = self._committed(aggregate)
-        if loaded_version is None:
-            if isinstance(aggregate, Product) and self.store.product_by_sku(aggregate.sku) is not None:
-                raise SkuTaken(aggregate.sku)
-        elif committed.get(aggregate.key) is None or committed[aggregate.key].version != loaded_version:
+        if loaded_version is not None and (
+            committed.get(aggregate.key) is None or committed[aggregate.key].version != loaded_version
+        ):
             raise TransientConflict(f"{aggregate.aggregate_type} {aggregate.key} changed concurrently")
+        if isinstance(aggregate, Product):
+            before = committed.get(aggregate.key)
+            new_skus = [sku for sku in skus_of(aggregate) if before is None or sku not in skus_of(before)]
+            taken = tuple(sku for sku in new_skus if self.store.product_by_sku(sku) not in (None, before))
+            if taken:
+                raise SkuTaken(taken)
+            if self.store.product_by_slug(aggregate.details.slug) not in (None, before):
+                raise SlugTaken(aggregate.details.slug)
 
     def _write(self, aggregate: Aggregate) -> None:
         events = aggregate.pending_events
@@ -169,6 +184,11 @@ class FakeUnitOfWork:
 
     def _committed(self, aggregate: Aggregate) -> dict[str, Any]:
         return self.store.products if isinstance(aggregate, Product) else self.store.orders
+
+
+def skus_of(product: Product) -> list[str]:
+    """A product's own sku (first) and its variants' (the sku registry's rows of the SQL store)."""
+    return list(dict.fromkeys([product.sku, *(variant.sku for variant in product.variants)]))
 
 
 class FakeUnitOfWorkFactory:

@@ -60,7 +60,8 @@ class Scenario:
         return await self.run(PlaceOrder(customer_id=customer, lines=requests))
 
     def stock(self, sku: str) -> tuple[int, int]:
-        """(on hand, reserved) of the sku's product as committed."""
+        """(on hand, reserved) of the sku's variant as committed."""
         product = self.store.product_by_sku(sku)
         assert product is not None
-        return product.stock.on_hand, product.stock.reserved
+        stock = product.stock_of(sku)
+        return stock.on_hand, stock.reserved

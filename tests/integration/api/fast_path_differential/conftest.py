@@ -115,6 +115,8 @@ async def _seed(api: Api) -> Seeded:
     for sku in MUTATION_PRODUCTS:
         await create(sku)
         seeded.versions[sku] = (await run("receiveStock", {"sku": sku, "quantity": 5}))["version"]
+    sizes = [{"sku": f"M-VARIANTS-{size}", "options": [{"name": "size", "value": size}]} for size in ("S", "M", "L")]
+    await create("M-VARIANTS", variants=sizes, slug="m-variants")
     totals = {}
     stocked = [number for number in range(12) if number % 5 != 4]
     for number, state in zip(stocked, ORDER_STATES, strict=False):
