@@ -205,16 +205,28 @@ async def apply_replicas(client: AsyncElasticsearch, index: str, replicas: int) 
         await client.indices.put_settings(index=",".join(differing), settings={"number_of_replicas": replicas})
 
 
-async def create_fresh_index(
-    client: AsyncElasticsearch,
-    prefix: str,
-    model: str,
-    layout: IndexLayout = SINGLE_NODE,
-) -> str:
-    """A new, empty, unaliased index of the current mapping, for a rebuild to fill and then `swap_alias` to."""
+def fresh_index_name(prefix: str, model: str) -> str:
+    """A name no index has yet: the mapping version, the time and a random part."""
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
-    name = index_name(prefix, model, f"{stamp}-{secrets.token_hex(3)}")
-    await _create(client, name, model, layout=layout, alias=None)
+    return index_name(prefix, model, f"{stamp}-{secrets.token_hex(3)}")
+
+
+async def create_fresh_index(
+    client: AsyncElasticsearch, prefix: str, model: str, layout: IndexLayout = SINGLE_NODE, *, name: str | None = None
+) -> str:
+    """A new, empty, unaliased index of the current mapping (named `name`, else `fresh_index_name`), for a rebuild
+    to fill and then `swap_alias` to.
+
+    Idempotent for its name: a create that timed out may have succeeded, and the client (or the caller) sends it
+    again, which Elasticsearch answers with `resource_already_exists_exception`; the name is fresh, so the
+    index that exists is the one asked for.
+    """
+    name = name or fresh_index_name(prefix, model)
+    try:
+        await _create(client, name, model, layout=layout, alias=None)
+    except BadRequestError as error:
+        if error.error != "resource_already_exists_exception":
+            raise
     return name
 
 

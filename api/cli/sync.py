@@ -1,7 +1,8 @@
 """`catalog sync`: the sync worker standalone (`--once` to catch up and exit), and `catalog sync status`.
 
 `runtime()` gives the sync, deadletter, reindex and verify commands an engine and an Elasticsearch client, built
-with the composition root's own helpers (the client as `catalog serve` has it).
+with the composition root's own helpers (the client as `catalog serve` has it, timing its requests into the
+runtime's registry, which `catalog sync --metrics-port` serves).
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ from elasticsearch import AsyncElasticsearch
 from prometheus_client import CollectorRegistry, start_http_server
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.bootstrap import StartupError, elasticsearch_client, index_layout
-from api.cli.common import freeze_startup_heap, settings_from_environment, startup_errors_as_exit
+from api.bootstrap import elasticsearch_client, index_layout
+from api.cli.common import freeze_startup_heap, settings_from_environment
+from api.cli.exit_codes import ExitCode
 from api.cli.managed_elasticsearch import elasticsearch_url
+from api.elasticsearch_metrics import ElasticsearchMetrics
 from api.settings import Settings
+from api.startup_errors import StartupError
 from domain.outbox import OutboxPosition
 from domain.storage.engine import UnsupportedDatabase, create_async
 from sync.options import SyncOptions
@@ -38,6 +42,7 @@ class Runtime:
     settings: Settings
     engine: AsyncEngine
     client: AsyncElasticsearch
+    registry: CollectorRegistry
 
     @property
     def prefix(self) -> str:
@@ -47,11 +52,10 @@ class Runtime:
 @asynccontextmanager
 async def database(settings: Settings) -> AsyncIterator[AsyncEngine]:
     """A read-mostly engine (SQLite: deferred transactions, so the worker's reads never block writers)."""
-    with startup_errors_as_exit():
-        try:
-            engine = create_async(settings.database_url, pool_size=5, sqlite_immediate=False)
-        except UnsupportedDatabase as error:
-            raise StartupError(str(error)) from None
+    try:
+        engine = create_async(settings.database_url, pool_size=5, sqlite_immediate=False)
+    except UnsupportedDatabase as error:
+        raise StartupError(str(error)) from None
     try:
         yield engine
     finally:
@@ -62,11 +66,11 @@ async def database(settings: Settings) -> AsyncIterator[AsyncEngine]:
 async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
     """The engine and the Elasticsearch client (the managed local node, started, when no URL is configured)."""
     async with database(settings) as engine:
-        with startup_errors_as_exit():
-            client = elasticsearch_client(await elasticsearch_url(settings))
+        registry = CollectorRegistry()
+        client = elasticsearch_client(await elasticsearch_url(settings), ElasticsearchMetrics(registry))
         freeze_startup_heap()
         try:
-            yield Runtime(settings, engine, client)
+            yield Runtime(settings, engine, client, registry)
         finally:
             await client.close()
 
@@ -91,11 +95,10 @@ async def _run_worker(
     settings: Settings, once: bool, metrics_port: int | None, options: SyncOptions, owner: str | None
 ) -> None:
     async with runtime(settings) as rt:
-        registry = CollectorRegistry()
         if metrics_port is not None:
-            start_http_server(metrics_port, registry=registry)
+            start_http_server(metrics_port, registry=rt.registry)
             log.info("event=metrics_served port=%d path=/metrics", metrics_port)
-        worker = SyncWorker(rt.engine, rt.client, rt.prefix, options, owner=owner, registry=registry)
+        worker = SyncWorker(rt.engine, rt.client, rt.prefix, options, owner=owner, registry=rt.registry)
         stop = asyncio.Event()
         _install_stop_signals(stop)
         if not once:
@@ -171,9 +174,12 @@ async def _status(settings: Settings) -> SyncStatus:
 )
 @click.option("--max-lag-events", type=click.IntRange(min=0), help="Exit 1 when more events are unapplied.")
 def status(max_lag_seconds: float | None, max_lag_events: int | None) -> None:
-    """Print checkpoint, head, backlog and dead letters; a health check with the thresholds (exit 1: lagging)."""
+    """Print checkpoint, head, backlog and dead letters; a health check with the thresholds.
+
+    Reads the database only. Exit 1: lagging; 3: the database does not answer.
+    """
     current = asyncio.run(_status(settings_from_environment()))
     _print_status(current)
     if current.lagging(max_events=max_lag_events, max_seconds=max_lag_seconds):
         click.echo("lagging: behind by more than the thresholds", err=True)
-        sys.exit(1)
+        sys.exit(ExitCode.FOUND)

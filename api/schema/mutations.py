@@ -6,15 +6,17 @@ both go through `run_command`, so the two behave alike."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import strawberry
 
 from api.auth import AccessDenied
+from api.metrics import OK
 from api.permissions import authorize_command
 from api.schema.context import RequestContext
-from api.schema.errors import CommandResult
+from api.schema.errors import CommandResult, describe
 from api.schema.inputs import (
     AddProductVariantInput,
     AdjustStockInput,
@@ -204,7 +206,19 @@ COMMANDS: dict[str, Callable[[Any], commands.Command]] = {
 
 
 async def run_command(context: RequestContext, field: str, input: Any) -> CommandResult:
-    return await dispatch(context, COMMANDS[field](input), input.idempotency_key)
+    """The mutation `field` with its `input`; counted and timed by mutation and outcome (`api.metrics`)."""
+    started = time.perf_counter()
+    outcome = ErrorCode.INTERNAL.value
+    try:
+        result = await dispatch(context, COMMANDS[field](input), input.idempotency_key)
+        outcome = result.errors[0].code.value if result.errors else OK
+        return result
+    except Exception as error:
+        problem = describe(error)  # a refusal raised rather than returned is shown typed at the edge
+        outcome = problem.code.value if problem is not None else outcome
+        raise
+    finally:
+        context.backends.commands.observe(field, outcome, time.perf_counter() - started)
 
 
 @strawberry.type

@@ -15,6 +15,7 @@ from typing import Any
 import strawberry
 from graphql import (
     ExecutionResult,
+    FieldNode,
     FragmentDefinitionNode,
     GraphQLError,
     GraphQLSchema,
@@ -101,12 +102,16 @@ class ServedSchema:
         return checked.document is not None and not checked.errors
 
     def operation_label(self, query: str, operation_name: str | None) -> str | None:
-        """The name of the operation a request runs, for logs: given, or else named in the document."""
+        """What a request runs, for logs: the operation's name (given, or named in the document), else its first
+        root field (`searchProducts`); None for a document that does not parse."""
         checked = self.protection.check(self.graphql, query)
         operation = get_operation_ast(checked.document, operation_name) if checked.document else None
-        if operation is not None and operation.name is not None:
+        if operation is None:
+            return operation_name
+        if operation.name is not None:
             return operation.name.value
-        return operation_name
+        first = operation.selection_set.selections[0] if operation.selection_set.selections else None
+        return first.name.value if isinstance(first, FieldNode) else operation_name
 
     async def execute(
         self, query: str, variables: dict[str, Any] | None, context: Any, operation_name: str | None

@@ -5,7 +5,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from prometheus_client import CollectorRegistry
+
 from api.auth import Authenticator, Keys
+from api.metrics import CommandMetrics
 from api.outages import StoreOutages
 from read_index.facet_terms import AttributeFacet, FacetValue
 from read_index.facets import Facets, PriceRange
@@ -115,5 +118,6 @@ class FakeBackends:
         self.reader = reader or FakeReader()
         self.consistency = NoWait()
         self.authenticator = Authenticator(Keys(secret=SECRET))
+        self.commands = CommandMetrics(CollectorRegistry())
         self.outages = StoreOutages()
         self.bus = None
