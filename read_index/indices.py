@@ -84,8 +84,7 @@ PRODUCT_MAPPING: dict[str, Any] = {
                 "all": {**_MATCHED, "index_options": "docs"},
             }
         },
-        # Version 2 (issue 16). Each variant is a nested document, so that conditions on one variant hold for
-        # the same variant; the product-level twins below answer a single condition without a nested query.
+        # Version 2 (issue 16): variants nested, so conditions on one variant hold for the same one; the twins below.
         "slug": _KEYWORD,
         "images": _SHOWN_ONLY_OBJECT,
         "skus": _SKU,
@@ -172,8 +171,7 @@ def index_settings(layout: IndexLayout = SINGLE_NODE) -> dict[str, Any]:
 
 async def ensure_indices(client: AsyncElasticsearch, prefix: str, layout: IndexLayout = SINGLE_NODE) -> None:
     """Creates each missing alias with its ``initial`` index, and gives existing ones `layout`'s replicas and the
-    current mapping (an older version's index gets the fields added since); idempotent, and safe when processes
-    race.
+    fields added since their mapping version; idempotent, and safe when processes race.
 
     Racing processes all try to create the same ``initial`` index (with the alias, atomically); one wins and the
     others find it existing. An alias that already points anywhere (say, at a rebuilt index) is left there.
@@ -182,7 +180,7 @@ async def ensure_indices(client: AsyncElasticsearch, prefix: str, layout: IndexL
         alias = alias_name(prefix, model)
         if await client.indices.exists_alias(name=alias):
             await apply_replicas(client, alias, layout.replicas)
-            await client.indices.put_mapping(index=alias, **MAPPINGS[model])
+            await add_missing_fields(client, alias, MAPPINGS[model])
             continue
         initial = index_name(prefix, model, INITIAL_SUFFIX)
         try:
@@ -191,6 +189,16 @@ async def ensure_indices(client: AsyncElasticsearch, prefix: str, layout: IndexL
             if error.error != "resource_already_exists_exception":
                 raise
             await client.indices.put_alias(index=initial, name=alias)
+
+
+async def add_missing_fields(client: AsyncElasticsearch, index: str, mapping: dict[str, Any]) -> None:
+    """Puts the fields of `mapping` that `index` (a name or an alias) lacks onto it; those it has stay as they are."""
+    found = await client.indices.get_mapping(index=index)
+    for name, current in found.body.items():
+        present = current["mappings"].get("properties", {})
+        missing = {field: spec for field, spec in mapping["properties"].items() if field not in present}
+        if missing:
+            await client.indices.put_mapping(index=name, properties=missing)
 
 
 async def apply_replicas(client: AsyncElasticsearch, index: str, replicas: int) -> None:
