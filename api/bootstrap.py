@@ -34,9 +34,10 @@ from api.readiness import database_answers, elasticsearch_answers, one_line
 from api.settings import Settings
 from api.startup_errors import StartupError, startup_failure
 from api.store_errors import DATABASE, ELASTICSEARCH, redacted_database_url
-from api.worker_task import running
+from api.webhook_options import webhook_options
+from api.worker_task import running, waking
 from domain.bus import MessageBus
-from domain.handlers import COMMAND_HANDLERS
+from domain.handlers import COMMAND_HANDLERS, prechecks
 from domain.outbox import ConsistencyToken
 from domain.storage.engine import UnsupportedDatabase, create_async, is_sqlite
 from domain.storage.unit_of_work import SqlUnitOfWorkFactory
@@ -48,6 +49,8 @@ from sync.applied_position import AppliedState, applied_state
 from sync.options import SyncOptions
 from sync.published_dead_letters import PublishedDeadLetter, dead_letters_within
 from sync.state_index import ensure_state_index, state_index
+from sync.webhooks.targets import TargetGuard
+from sync.webhooks.worker import WebhookWorker
 from sync.worker import SyncWorker
 
 if TYPE_CHECKING:
@@ -74,6 +77,7 @@ class Services:
     registry: CollectorRegistry
     commands: CommandMetrics
     worker: SyncWorker | None
+    webhooks: WebhookWorker | None
     outages: StoreOutages
 
     async def readiness(self) -> dict[str, bool]:
@@ -103,7 +107,8 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
         await _create_indices(client, settings.index_prefix, index_layout(settings), url)
         transport = await stack.enter_async_context(_read_transport(settings, client, url, search_metrics))
         await _report_reindex_due(client, settings.index_prefix, registry)
-        worker = None
+        guard = TargetGuard(allow_private=settings.webhooks_allow_private_targets)
+        worker = webhooks = None
         if settings.sync_in_process if run_worker is None else run_worker:
             worker_engine = create_async(settings.database_url, pool_size=5, sqlite_immediate=False)
             stack.push_async_callback(worker_engine.dispose)
@@ -115,12 +120,20 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
                 registry=registry,
             )
             await stack.enter_async_context(running(worker))
+            if settings.webhooks_delivery:  # an engine of its own: its queries never wait for the index's
+                webhooks_engine = create_async(settings.database_url, pool_size=5, sqlite_immediate=False)
+                stack.push_async_callback(webhooks_engine.dispose)
+                options = webhook_options(settings)
+                webhooks = WebhookWorker(webhooks_engine, options, registry=registry, guard=guard)
+                await stack.enter_async_context(running(webhooks, "webhook_delivery"))
         uow_factory = SqlUnitOfWorkFactory(engine, serialize_writes=is_sqlite(settings.database_url))
         stack.callback(uow_factory.close)  # before the engine is disposed: the exit stack unwinds in reverse
         bus = MessageBus(
             uow_factory,
             COMMAND_HANDLERS,
-            on_committed=worker.wake if worker is not None else None,
+            on_committed=waking(worker, webhooks),
+            prechecks=prechecks(guard),
+            max_batch_rows=settings.bulk_max_rows,
         )
         outages = StoreOutages()
         yield Services(
@@ -137,6 +150,7 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
             registry=registry,
             commands=CommandMetrics(registry),
             worker=worker,
+            webhooks=webhooks,
             outages=outages,
         )
 

@@ -4,6 +4,7 @@ catalog:write    product and variant commands inventory:write  stock commands
 orders:write     any order command            orders:read      read any order
 orders:place     a customer token (`sub` is the customer): place orders for itself, pay or cancel its own
                  orders, read its own orders.
+webhooks:manage  register, remove and list webhooks
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from domain.model.commands import (
     PayOrder,
     PlaceOrder,
     ReceiveStock,
+    RegisterWebhook,
+    RemoveWebhook,
     ShipOrder,
     UpdateProductDetails,
     UpdateProductVariant,
@@ -44,6 +47,8 @@ _COMMAND_SCOPES: dict[type[Command], Scope] = {
     PayOrder: Scope.ORDERS_WRITE,
     ShipOrder: Scope.ORDERS_WRITE,
     CancelOrder: Scope.ORDERS_WRITE,
+    RegisterWebhook: Scope.WEBHOOKS_MANAGE,
+    RemoveWebhook: Scope.WEBHOOKS_MANAGE,
 }
 
 
@@ -62,6 +67,12 @@ def authorize_command(caller: Caller, command: Command) -> Command:
         if isinstance(command, PayOrder | CancelOrder):
             return dataclasses.replace(command, on_behalf_of_customer=customer)
     raise AccessDenied(ErrorCode.FORBIDDEN, f"this operation needs the {scope.value} scope")
+
+
+def require(caller: Caller, scope: Scope) -> None:
+    """AccessDenied(FORBIDDEN) unless the caller's token has `scope`."""
+    if not caller.has(scope):
+        raise AccessDenied(ErrorCode.FORBIDDEN, f"this operation needs the {scope.value} scope")
 
 
 def readable_orders(caller: Caller, customer_id: str | None) -> str | None:

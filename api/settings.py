@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     max_query_cost: int = Field(
         20_000, ge=100, description="Most values a query may ask for (fields x page sizes, filter values)"
     )
+    bulk_max_rows: int = Field(
+        1000, ge=1, le=10_000, description="Most rows of one bulk mutation (each counted in the query cost)"
+    )
     max_query_aliases: int = Field(30, ge=1, description="Most aliased fields in one GraphQL document")
     max_request_bytes: int = Field(1 << 20, ge=1024, description="Largest HTTP request body accepted, in bytes")
     max_query_bytes: int = Field(
@@ -112,6 +115,20 @@ class Settings(BaseSettings):
 
     sync_in_process: bool = Field(True, description="`catalog serve` also runs the sync worker")
     sync_batch_size: int = Field(1000, ge=1, le=10_000, description="Most events per bulk request")
+    webhooks_delivery: bool = Field(
+        True, description="Where the sync worker runs (`catalog serve`, `catalog sync`), deliver webhooks too"
+    )
+    webhooks_allow_private_targets: bool = Field(
+        False, description="Let webhooks reach loopback, private and link-local addresses (receivers on your network)"
+    )
+    webhooks_retry_period_seconds: float = Field(
+        86_400.0, gt=0, description="How long a failing delivery is retried before it becomes a dead letter"
+    )
+    webhooks_backoff_base_seconds: float = Field(
+        1.0, gt=0, le=3600, description="Wait after a delivery's first failure; doubles after each (jittered, 1 h max)"
+    )
+    webhooks_timeout_seconds: float = Field(10.0, gt=0, le=300, description="The most one delivery attempt may take")
+    webhooks_max_in_flight: int = Field(4, ge=1, le=64, description="Deliveries sent to one endpoint at the same time")
     log_level: str = Field("INFO", description="DEBUG, INFO (adds an access line per request), WARNING or ERROR")
     log_json: bool = Field(False, description="One JSON object per log line instead of key=value")
 

@@ -25,7 +25,19 @@ from bench.services import Elasticsearch, Postgres, Service
 from domain.storage.engine import create_sync
 from domain.storage.migrate import upgrade
 
-ALL_SCENARIOS = ("read", "write", "sync", "freshness", "rebuild", "scale", "deep_pages", "disorder")
+ALL_SCENARIOS = (
+    "read",
+    "write",
+    "sync",
+    "freshness",
+    "rebuild",
+    "scale",
+    "deep_pages",
+    "disorder",
+    "webhooks",
+    "bulk",
+    "import",
+)
 SEED_CHUNK = 2_000
 
 

@@ -6,7 +6,6 @@ Every business rule lives in the model; a handler only decides what to load and 
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
 
 from domain.model.catalog import Product
 from domain.model.commands import (
@@ -21,18 +20,22 @@ from domain.model.commands import (
     PayOrder,
     PlaceOrder,
     ReceiveStock,
+    RegisterWebhook,
+    RemoveWebhook,
     ShipOrder,
     UpdateProductDetails,
     UpdateProductVariant,
 )
-from domain.model.errors import Duplicate, ErrorCode, NotFound, Problem
+from domain.model.errors import Duplicate, ErrorCode, NotFound, Problem, ValidationFailed
 from domain.model.inventory import StockAdjustment, StockReceipt
 from domain.model.money import Money
+from domain.model.new_products import product_created_by
 from domain.model.order_lines import OrderRequest
 from domain.model.orders import Order, cancellation_reason, unknown_order
 from domain.model.quoting import quoted
 from domain.model.slugs import candidates, made_slug
-from domain.ports import Handler, Outcome, SkuTaken, SlugTaken, TransientConflict, UnitOfWork
+from domain.model.webhooks import Webhook, WebhookRegistration
+from domain.ports import Handler, Outcome, Precheck, SkuTaken, SlugTaken, TransientConflict, UnitOfWork, WebhookTargets
 
 
 async def _product(uow: UnitOfWork, product_id: str) -> Product:
@@ -54,25 +57,6 @@ async def _order(uow: UnitOfWork, order_id: str) -> Order:
     if order is None:
         raise unknown_order(order_id)
     return order
-
-
-def product_created_by(command: CreateProduct, now: datetime, free_slug: str | None = None) -> Product:
-    """The new product a CreateProduct asks for, not yet stored (the benchmarks seed rows with it too). A command
-    without a slug gets `free_slug`, else the slug made from its name (whether another product has it or not)."""
-    return Product.create(
-        sku=command.sku,
-        name=command.name,
-        price_amount=command.price_amount,
-        price_currency=command.price_currency,
-        slug=command.slug if command.slug is not None else free_slug or made_slug(command.name, command.sku),
-        description=command.description,
-        brand=command.brand,
-        category_path=command.category_path,
-        attributes=command.attributes,
-        variants=command.variants,
-        images=command.images,
-        now=now,
-    )
 
 
 async def create_product(command: CreateProduct, uow: UnitOfWork) -> Outcome:
@@ -221,6 +205,33 @@ async def cancel_order(command: CancelOrder, uow: UnitOfWork) -> Outcome:
     return await uow.commit(order)
 
 
+async def register_webhook(command: RegisterWebhook, uow: UnitOfWork) -> Outcome:
+    registration = WebhookRegistration.checked(command.url, command.events, command.secret)
+    webhook = Webhook.register(registration, uow.now())
+    uow.webhooks.add(webhook)
+    return await uow.commit(webhook)
+
+
+async def remove_webhook(command: RemoveWebhook, uow: UnitOfWork) -> Outcome:
+    webhook = await uow.webhooks.get(command.webhook_id)
+    if webhook is None:
+        raise NotFound(f"no webhook with id {quoted(command.webhook_id)}", "webhookId")
+    webhook.remove(uow.now())
+    return await uow.commit(webhook)
+
+
+def prechecks(targets: WebhookTargets) -> dict[type[Command], Precheck]:
+    """The checks the bus runs before a command's transaction (see `ports.Precheck`)."""
+
+    async def webhook_target_allowed(command: RegisterWebhook) -> None:
+        registration = WebhookRegistration.checked(command.url, command.events, command.secret)  # input first
+        refusal = await targets.refusal(registration.url)
+        if refusal is not None:
+            raise ValidationFailed(refusal, "url")
+
+    return {RegisterWebhook: webhook_target_allowed}
+
+
 COMMAND_HANDLERS: dict[type[Command], Handler] = {
     CreateProduct: create_product,
     UpdateProductDetails: update_product_details,
@@ -235,4 +246,6 @@ COMMAND_HANDLERS: dict[type[Command], Handler] = {
     PayOrder: pay_order,
     ShipOrder: ship_order,
     CancelOrder: cancel_order,
+    RegisterWebhook: register_webhook,
+    RemoveWebhook: remove_webhook,
 }

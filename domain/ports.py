@@ -11,6 +11,8 @@ from typing import Any, Protocol, Self, TypeVar
 from domain.model.aggregate import Aggregate
 from domain.model.catalog import Product
 from domain.model.orders import Order
+from domain.model.webhook_urls import EndpointUrl
+from domain.model.webhooks import Webhook
 
 T = TypeVar("T")
 
@@ -87,12 +89,21 @@ class OrderRepository(Protocol):
     def add(self, order: Order) -> None: ...
 
 
+class WebhookRepository(Protocol):
+    async def get(self, webhook_id: str) -> Webhook | None: ...
+
+    def add(self, webhook: Webhook) -> None: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def products(self) -> ProductRepository: ...
 
     @property
     def orders(self) -> OrderRepository: ...
+
+    @property
+    def webhooks(self) -> WebhookRepository: ...
 
     async def __aenter__(self) -> Self: ...
 
@@ -116,8 +127,53 @@ class UnitOfWork(Protocol):
         ...
 
 
+class NewProducts(Protocol):
+    """A batch's way to write many new products at once (`domain/product_batches.py` decides when it may): a
+    query for many keys, skus or slugs at a time, one write for all the products."""
+
+    def now(self) -> datetime: ...
+
+    async def recall(self, claims: list[IdempotencyClaim]) -> dict[tuple[str, str], tuple[str, Outcome]]:
+        """The fingerprint and outcome stored under each of these claims' keys that has one, by (caller, key)."""
+        ...
+
+    async def slugs_taken(self, slugs: list[str]) -> set[str]: ...
+
+    async def skus_taken(self, skus: list[str]) -> set[str]:
+        """Those of `skus` a product or variant has."""
+        ...
+
+    async def write(self, products: list[Product], claims: list[IdempotencyClaim | None]) -> list[Outcome] | None:
+        """Writes the new products, their outbox records in their order and each one's idempotency claim; None,
+        with nothing of them written, when a unique constraint refused them (a concurrent writer got there)."""
+        ...
+
+
+class UnitOfWorkBatch(Protocol):
+    """One transaction for several commands: each unit of work it hands out runs inside it under a savepoint,
+    so a refused command is rolled back alone; nothing is durable before the batch's `commit`. `new_products`,
+    when the store has it, writes many new products at once in the same transaction."""
+
+    @property
+    def new_products(self) -> NewProducts | None: ...
+
+    def __call__(self) -> UnitOfWork: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
 class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...
+
+    def batch(self) -> UnitOfWorkBatch:
+        """A transaction for several commands, used inside one `run` attempt."""
+        ...
 
     async def run(self, attempt: Callable[[], Coroutine[Any, Any, T]]) -> T:
         """Runs one attempt of a command (its units of work) where the store runs its transactions best: on
@@ -126,3 +182,15 @@ class UnitOfWorkFactory(Protocol):
 
 
 Handler = Callable[[Any, UnitOfWork], Awaitable[Outcome]]
+
+Precheck = Callable[[Any], Awaitable[None]]
+"""A check of a command that needs I/O no transaction should wait for (resolving a webhook's host name): the bus
+runs it once, before the command's first attempt, and it refuses the command by raising a DomainError."""
+
+
+class WebhookTargets(Protocol):
+    """Whether deliveries may reach a webhook URL's host, as it resolves now (`domain/model/webhook_urls.py`)."""
+
+    async def refusal(self, url: EndpointUrl) -> str | None:
+        """Why no delivery may go to `url`, in words for the caller; None when it may."""
+        ...

@@ -9,13 +9,9 @@ Shards and replicas come from the deployment (`IndexLayout`: settings ``CATALOG_
 ``CATALOG_INDEX_REPLICAS``, default 0, for one node; a cluster of three sets 1 replica, so that losing a node
 loses no shard). Replicas are applied to existing indices too; shards only to new ones (`catalog reindex`).
 
-Mappings are ``dynamic: strict``, so a document that does not fit fails loudly instead of growing the mapping.
-A new mapping version only adds fields (version 2: variants, slugs, images, issue 16), so `ensure_indices` puts
-the current mapping onto an index of an older version at start-up: the worker then writes current documents into
-it until `catalog reindex` has rebuilt every document, and reads never stop.
-The ``search`` object of a product holds text prepared by :mod:`read_index.analysis`; its fields use the
-``boolean`` similarity, so a hit's score is a function of the query and that document only (not of corpus
-statistics) and ``search_after`` cursors over relevance stay valid while other documents change.
+The mappings are in `read_index.mappings`. A new mapping version only adds fields (version 2: variants, slugs,
+images, issue 16), so `ensure_indices` adds the fields an index of an older version lacks at start-up: the worker
+then writes current documents into it until `catalog reindex` has rebuilt every document, and reads never stop.
 """
 
 from __future__ import annotations
@@ -28,105 +24,20 @@ from typing import Any
 
 from elasticsearch import AsyncElasticsearch, BadRequestError, NotFoundError
 
+from read_index.mappings import ORDER_MAPPING, PRODUCT_MAPPING, WEBHOOK_MAPPING
+
 MAPPING_VERSION = 2
 PRODUCTS = "products"
 ORDERS = "orders"
-READ_MODELS = (PRODUCTS, ORDERS)
+WEBHOOKS = "webhooks"
+READ_MODELS = (PRODUCTS, ORDERS, WEBHOOKS)
 INITIAL_SUFFIX = "initial"
 
 _PREFIX = re.compile(r"[a-z0-9][a-z0-9_.+-]{0,100}")
 # What follows the alias in a concrete index's name: `index_name` with the suffixes it is given here.
 _INDEX_SUFFIX = re.compile(rf"-v[0-9]{{1,9}}-(?:{INITIAL_SUFFIX}|[0-9]{{14}}-[0-9a-f]{{6}})")
 
-_KEYWORD: dict[str, Any] = {"type": "keyword"}
-_DATE: dict[str, Any] = {"type": "date"}
-_SHOWN_ONLY: dict[str, Any] = {"type": "keyword", "index": False, "doc_values": False}
-_SHOWN_ONLY_TEXT: dict[str, Any] = {"type": "text", "index": False}
-_SHOWN_ONLY_OBJECT: dict[str, Any] = {"type": "object", "enabled": False}
-_SHOWN_ONLY_COUNT: dict[str, Any] = {"type": "long", "index": False, "doc_values": False}
-_BOOLEAN: dict[str, Any] = {"type": "boolean"}
-_SKU: dict[str, Any] = {"type": "keyword", "fields": {"lower": {"type": "keyword", "normalizer": "lowercase"}}}
-_MATCHED: dict[str, Any] = {"type": "text", "analyzer": "standard", "similarity": "boolean", "norms": False}
-_MATCHED_INTO_ALL: dict[str, Any] = {**_MATCHED, "copy_to": "search.all"}
-
-PRODUCT_MAPPING: dict[str, Any] = {
-    "dynamic": "strict",
-    "properties": {
-        "id": _KEYWORD,
-        "sku": _SKU,
-        "name": _SHOWN_ONLY_TEXT,
-        "description": _SHOWN_ONLY_TEXT,
-        "brand": _KEYWORD,
-        "category_path": _KEYWORD,
-        "category_prefixes": _KEYWORD,
-        "attributes": {"type": "nested", "properties": {"name": _KEYWORD, "value": _KEYWORD}},
-        "price": {"properties": {"amount": _SHOWN_ONLY, "currency": _KEYWORD, "value": {"type": "double"}}},
-        "status": _KEYWORD,
-        # `integer` suffices: the domain bounds a product's stock on hand, all of it together, by ON_HAND_MAX
-        # (domain/model/input_limits.py, 10^9 < 2^31), and reserved and available never exceed it. A bound that
-        # outgrows 2^31 needs `long` here, a mapping version bump and `catalog reindex`.
-        "on_hand": {"type": "integer"},
-        "reserved": {"type": "integer"},
-        "available": {"type": "integer"},
-        "in_stock": _BOOLEAN,
-        "version": {"type": "long"},
-        "created_at": _DATE,
-        "updated_at": _DATE,
-        "search": {
-            "properties": {
-                "name": _MATCHED_INTO_ALL,
-                "name_folded": _MATCHED,
-                "name_sort": _KEYWORD,
-                "brand": _MATCHED_INTO_ALL,
-                "category": _MATCHED_INTO_ALL,
-                "attributes": _MATCHED_INTO_ALL,
-                "description": _MATCHED_INTO_ALL,
-                "all": {**_MATCHED, "index_options": "docs"},
-            }
-        },
-        # Version 2 (issue 16): variants nested, so conditions on one variant hold for the same one; the twins below.
-        "slug": _KEYWORD,
-        "images": _SHOWN_ONLY_OBJECT,
-        "skus": _SKU,
-        "variants": {
-            "type": "nested",
-            "properties": {
-                "id": _SHOWN_ONLY,
-                "sku": _SHOWN_ONLY,
-                "name": _SHOWN_ONLY_TEXT,
-                "options": _SHOWN_ONLY_OBJECT,
-                "option_pairs": _KEYWORD,
-                "price": {"properties": {"amount": _SHOWN_ONLY, "currency": _SHOWN_ONLY, "value": {"type": "double"}}},
-                "status": _SHOWN_ONLY,
-                "active": _BOOLEAN,
-                "on_hand": _SHOWN_ONLY_COUNT,
-                "reserved": _SHOWN_ONLY_COUNT,
-                "available": _SHOWN_ONLY_COUNT,
-                "in_stock": _BOOLEAN,
-            },
-        },
-        "option_pairs": _KEYWORD,
-        "variant_prices": {"type": "double"},
-        "price_range": _SHOWN_ONLY_OBJECT,
-        "options": _SHOWN_ONLY_OBJECT,
-    },
-}
-
-ORDER_MAPPING: dict[str, Any] = {
-    "dynamic": "strict",
-    "properties": {
-        "id": _KEYWORD,
-        "customer_id": _KEYWORD,
-        "status": _KEYWORD,
-        "lines": {"type": "object", "enabled": False},
-        "total": {"properties": {"amount": _SHOWN_ONLY, "currency": _KEYWORD}},
-        "version": {"type": "long"},
-        "placed_at": _DATE,
-        "updated_at": _DATE,
-    },
-}
-
-MAPPINGS: dict[str, dict[str, Any]] = {PRODUCTS: PRODUCT_MAPPING, ORDERS: ORDER_MAPPING}
+MAPPINGS: dict[str, dict[str, Any]] = {PRODUCTS: PRODUCT_MAPPING, ORDERS: ORDER_MAPPING, WEBHOOKS: WEBHOOK_MAPPING}
 
 
 def alias_name(prefix: str, model: str) -> str:

@@ -45,9 +45,15 @@ class Backoff:
         self.attempts = 0
 
     def next_delay(self) -> float:
-        delay = min(self._cap, self._base * 2 ** min(self.attempts, 32))
+        delay = jittered_delay(self._base, self._cap, self.attempts)
         self.attempts += 1
-        return random.uniform(delay / 2, delay)
+        return delay
+
+
+def jittered_delay(base: float, cap: float, attempts: int) -> float:
+    """The delay after `attempts` earlier tries: base * 2**attempts, capped, drawn from [delay/2, delay]."""
+    delay = min(cap, base * 2 ** min(attempts, 32))
+    return random.uniform(delay / 2, delay)
 
 
 async def pause(seconds: float, halt: asyncio.Event) -> None:
@@ -64,6 +70,16 @@ async def sleep_or_halt(seconds: float, halt: asyncio.Event) -> None:
     """Sleeps like `pause`, but returns early instead of raising once `halt` is set."""
     with suppress(Interrupted):
         await pause(seconds, halt)
+
+
+async def any_set(*events: asyncio.Event) -> None:
+    """Waits until one of `events` is set (bound it with `asyncio.timeout`)."""
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
 
 
 class Outage:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from api.cli.catalog_files import export, import_
 from api.cli.common import environment_help
 from api.cli.deadletter import deadletter
 from api.cli.elasticsearch import elasticsearch
@@ -16,8 +17,22 @@ from api.cli.serve import serve
 from api.cli.sync import sync
 from api.cli.token import token
 from api.cli.verify import verify
+from api.cli.webhooks import webhooks
 
-COMMANDS: list[click.Command] = [serve, migrate, token, sync, deadletter, reindex, verify, elasticsearch, seed]
+COMMANDS: list[click.Command] = [
+    serve,
+    migrate,
+    token,
+    sync,
+    deadletter,
+    webhooks,
+    reindex,
+    verify,
+    elasticsearch,
+    seed,
+    import_,
+    export,
+]
 
 
 @click.group(

@@ -8,6 +8,7 @@ runtime's registry, which `catalog sync --metrics-port` serves).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import signal
@@ -28,10 +29,12 @@ from api.cli.managed_elasticsearch import elasticsearch_url
 from api.elasticsearch_metrics import ElasticsearchMetrics
 from api.settings import Settings
 from api.startup_errors import StartupError
+from api.webhook_options import webhook_options
 from domain.outbox import OutboxPosition
 from domain.storage.engine import UnsupportedDatabase, create_async
 from sync.options import SyncOptions
 from sync.status import SyncStatus, read_status
+from sync.webhooks.worker import WebhookWorker
 from sync.worker import SyncWorker
 
 log = logging.getLogger("catalog.sync")
@@ -102,7 +105,7 @@ async def _run_worker(
         stop = asyncio.Event()
         _install_stop_signals(stop)
         if not once:
-            await worker.run(stop)
+            await _run_with_webhooks(worker, settings, stop, owner, rt.registry)
             return
         runner = asyncio.create_task(worker.run_until_caught_up())
         stopper = asyncio.create_task(stop.wait())
@@ -115,12 +118,32 @@ async def _run_worker(
             click.echo(f"caught up at {position.token()}")
 
 
+async def _run_with_webhooks(
+    worker: SyncWorker, settings: Settings, stop: asyncio.Event, owner: str | None, registry: CollectorRegistry
+) -> None:
+    """The index projection and (unless `CATALOG_WEBHOOKS_DELIVERY=false`) webhook delivery, on engines of their own."""
+    if not settings.webhooks_delivery:
+        await worker.run(stop)
+        return
+    async with database(settings) as engine:
+        timing = worker.options  # the command line's, for both subscriptions
+        options = dataclasses.replace(
+            webhook_options(settings), lease_seconds=timing.lease_seconds, poll_seconds=timing.poll_seconds
+        )
+        webhooks = WebhookWorker(engine, options, owner=owner, registry=registry)
+        await asyncio.gather(worker.run(stop), webhooks.run(stop))
+
+
 @click.group(invoke_without_command=True)
 @click.option("--once", is_flag=True, help="Apply everything committed so far, then exit.")
 @click.option("--metrics-port", type=click.IntRange(1, 65535), help="Serve Prometheus metrics on this port.")
 @click.option("--batch-size", type=click.IntRange(1, 10_000), help="Most events per bulk (default: settings).")
-@click.option("--lease-seconds", type=click.FloatRange(min=0.5), default=15.0, show_default=True)
-@click.option("--poll-seconds", type=click.FloatRange(min=0.01), default=0.1, show_default=True)
+@click.option(
+    "--lease-seconds", type=click.FloatRange(min=0.5), default=15.0, show_default=True, help="Of both leases."
+)
+@click.option(
+    "--poll-seconds", type=click.FloatRange(min=0.01), default=0.1, show_default=True, help="Of both outbox readers."
+)
 @click.option("--owner", help="This worker's name in the lease (default: host:pid:random).")
 @click.pass_context
 def sync(  # noqa: PLR0917 (one parameter per option: click's way)
@@ -132,9 +155,11 @@ def sync(  # noqa: PLR0917 (one parameter per option: click's way)
     poll_seconds: float,
     owner: str | None,
 ) -> None:
-    """Keep the Elasticsearch read models in step with the outbox (Ctrl-C stops after the current batch).
+    """Keep the Elasticsearch read models in step with the outbox (Ctrl-C stops after the current batch), and
+    deliver webhooks (unless CATALOG_WEBHOOKS_DELIVERY=false; --once only indexes).
 
-    Several `catalog sync` processes may run at once: one holds the lease and works, the others stand by.
+    Several `catalog sync` processes may run at once: for each of the two, one holds its lease and works, the
+    others stand by.
     """
     if ctx.invoked_subcommand is not None:
         return

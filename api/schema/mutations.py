@@ -36,6 +36,7 @@ from api.schema.inputs import (
     UpdateProductVariantInput,
     VariantInput,
 )
+from api.schema.webhooks import RegisterWebhookInput, RemoveWebhookInput
 from domain.bus import CommandContext
 from domain.model import commands, input_limits
 from domain.model.errors import DomainError, ErrorCode, Problem
@@ -44,18 +45,28 @@ from domain.ports import StoreUnavailable
 Info = strawberry.Info[RequestContext, None]
 
 
-async def dispatch(context: RequestContext, command: commands.Command, idempotency_key: str | None) -> CommandResult:
-    """Authorize, dispatch, and turn the outcome or the refusal into a CommandResult."""
+def admitted(
+    context: RequestContext, command: commands.Command, idempotency_key: str | None
+) -> tuple[commands.Command, CommandContext] | Problem:
+    """The command as this caller may send it and its context, or why it is refused before it runs."""
     try:
         caller = context.caller()
         command = authorize_command(caller, command)
     except AccessDenied as denied:
-        return CommandResult.refused([Problem(denied.code, denied.message, denied.field)])
+        return Problem(denied.code, denied.message, denied.field)
     if idempotency_key is not None and not 0 < len(idempotency_key) <= input_limits.IDEMPOTENCY_KEY_MAX:
         message = f"must be 1 to {input_limits.IDEMPOTENCY_KEY_MAX} characters"
-        return CommandResult.refused([Problem(ErrorCode.VALIDATION, message, "idempotencyKey")])
+        return Problem(ErrorCode.VALIDATION, message, "idempotencyKey")
+    return command, CommandContext(caller.subject, idempotency_key)
+
+
+async def dispatch(context: RequestContext, command: commands.Command, idempotency_key: str | None) -> CommandResult:
+    """Authorize, dispatch, and turn the outcome or the refusal into a CommandResult."""
+    admission = admitted(context, command, idempotency_key)
+    if isinstance(admission, Problem):
+        return CommandResult.refused([admission])
     try:
-        outcome = await context.backends.bus.dispatch(command, CommandContext(caller.subject, idempotency_key))
+        outcome = await context.backends.bus.dispatch(*admission)
     except DomainError as error:
         return CommandResult.refused(error.problems)
     except StoreUnavailable as error:
@@ -187,6 +198,15 @@ def _cancel_order(input: CancelOrderInput) -> commands.Command:
     return commands.CancelOrder(order_id=input.order_id, reason=input.reason)
 
 
+def _register_webhook(input: RegisterWebhookInput) -> commands.Command:
+    events = tuple(event.value for event in input.events)
+    return commands.RegisterWebhook(url=input.url, events=events, secret=input.secret)
+
+
+def _remove_webhook(input: RemoveWebhookInput) -> commands.Command:
+    return commands.RemoveWebhook(webhook_id=input.webhook_id)
+
+
 COMMANDS: dict[str, Callable[[Any], commands.Command]] = {
     "createProduct": _create_product,
     "updateProductDetails": _update_product_details,
@@ -201,6 +221,8 @@ COMMANDS: dict[str, Callable[[Any], commands.Command]] = {
     "payOrder": _pay_order,
     "shipOrder": _ship_order,
     "cancelOrder": _cancel_order,
+    "registerWebhook": _register_webhook,
+    "removeWebhook": _remove_webhook,
 }
 """Mutation field -> how its `input` becomes the command. Every input has an optional `idempotencyKey`."""
 
@@ -274,3 +296,11 @@ class Mutation:
     @strawberry.mutation
     async def cancel_order(self, info: Info, input: CancelOrderInput) -> CommandResult:
         return await run_command(info.context, "cancelOrder", input)
+
+    @strawberry.mutation
+    async def register_webhook(self, info: Info, input: RegisterWebhookInput) -> CommandResult:
+        return await run_command(info.context, "registerWebhook", input)
+
+    @strawberry.mutation
+    async def remove_webhook(self, info: Info, input: RemoveWebhookInput) -> CommandResult:
+        return await run_command(info.context, "removeWebhook", input)

@@ -15,13 +15,15 @@ import strawberry
 
 from api.consistency import NotYetConsistent, WriteNotIndexed
 from api.outages import RETRY_AFTER_MAX_SECONDS
-from api.permissions import may_read_order, readable_orders
+from api.permissions import may_read_order, readable_orders, require
 from api.schema.context import RequestContext
 from api.schema.errors import QueryRefused
 from api.schema.inputs import ProductFilter
 from api.schema.orders import Order, OrderConnection
 from api.schema.products import Category, Product, ProductConnection, ProductSuggestion, StockLevel
 from api.schema.scalars import DecimalText
+from api.schema.webhooks import Webhook
+from api.scopes import Scope
 from domain.model.decimals import NOT_A_DECIMAL, decimal_number
 from domain.model.errors import ErrorCode
 from domain.model.orders import OrderStatus
@@ -141,6 +143,12 @@ async def _categories(
     return cast(list[Category], tree)
 
 
+async def _webhooks(info: Info, consistency_token: str | None = None) -> list[Webhook]:
+    require(info.context.caller(), Scope.WEBHOOKS_MANAGE)
+    await _consistent(info, consistency_token, search=True)
+    return cast(list[Webhook], await info.context.backends.reader.webhooks())
+
+
 @strawberry.type
 class Query:
     @strawberry.field
@@ -196,3 +204,4 @@ class Query:
     categories: list[Category] = strawberry.field(
         resolver=_categories, description="Children of the given path (the roots when omitted), depth levels deep."
     )
+    webhooks: list[Webhook] = strawberry.field(resolver=_webhooks, description="Needs the webhooks:manage scope.")

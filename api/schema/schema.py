@@ -29,6 +29,7 @@ from strawberry.types import ExecutionContext
 
 from api.fastpath.direct_execution import DirectExecution
 from api.fastpath.plain_trees import plain_tree_executor
+from api.schema.bulk import BulkMutation
 from api.schema.mutations import Mutation
 from api.schema.protection import Protection
 from api.schema.queries import Query
@@ -46,6 +47,11 @@ def resolve_plain(source: Any, name: str) -> object:
     return getattr(source, name)
 
 
+@strawberry.type(name="Mutation")
+class RootMutation(Mutation, BulkMutation):
+    """Every mutation: the single commands and the bulk ones."""
+
+
 class CatalogSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Errors are logged (unexpected ones) and shown (typed) at the HTTP edge, once; see api.app."""
@@ -57,7 +63,7 @@ class ServedSchema:
         executor = plain_tree_executor(settings.query_cache_bytes) if settings.fast_path else None
         self.strawberry = CatalogSchema(
             query=Query,
-            mutation=Mutation,
+            mutation=RootMutation,
             extensions=[self.protection.extension],
             config=StrawberryConfig(
                 scalar_map=SCALARS,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -153,3 +154,22 @@ class CancelOrder(Command):
     order_id: str
     reason: str | None = None
     on_behalf_of_customer: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class RegisterWebhook(Command):
+    url: str
+    events: tuple[str, ...]
+    """`WebhookEvent` values."""
+    secret: str
+
+    def __repr__(self) -> str:
+        """Names the secret by a digest only: a command's repr may reach a log line, and it is the idempotency
+        fingerprint (`bus.fingerprint`), which must still tell two secrets apart."""
+        digest = hashlib.sha256(self.secret.encode()).hexdigest()[:16]
+        return f"RegisterWebhook(url={self.url!r}, events={self.events!r}, secret=<sha256 {digest}>)"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoveWebhook(Command):
+    webhook_id: str

@@ -16,9 +16,11 @@ from domain.model.money import Money
 from domain.model.order_lines import OrderLine
 from domain.model.product_details import ProductDetails
 from domain.model.variants import Options, Variant
+from domain.model.webhook_events import WebhookEvent
 
 PRODUCT = "product"
 ORDER = "order"
+WEBHOOK = "webhook"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -149,3 +151,22 @@ class OrderShipped(OrderEvent):
 @dataclass(frozen=True, kw_only=True)
 class OrderCancelled(OrderEvent):
     reason: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookEndpointEvent(Event):
+    """An event of a webhook endpoint (`webhooks.Webhook`). Its secret is in no event: the outbox never holds it."""
+
+    aggregate_type: ClassVar[str] = WEBHOOK
+    webhook_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookRegistered(WebhookEndpointEvent):
+    url: str
+    events: tuple[WebhookEvent, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookRemoved(WebhookEndpointEvent):
+    pass

@@ -93,5 +93,18 @@ class OrderSnapshot(TypedDict):
     updated_at: Timestamp
 
 
-Snapshot = ProductSnapshot | OrderSnapshot
+class WebhookSnapshot(TypedDict):
+    """A webhook endpoint without its secret: a snapshot reaches the outbox and the index, the secret neither."""
+
+    id: str
+    url: str
+    events: list[str]
+    """`WebhookEvent` values."""
+    active: bool
+    version: int
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+Snapshot = ProductSnapshot | OrderSnapshot | WebhookSnapshot
 """What an outbox record's state is: the snapshot of the aggregate type the record names."""

@@ -7,20 +7,22 @@ transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.model.events import ORDER, PRODUCT
+from domain.model.events import ORDER, PRODUCT, WEBHOOK
 from domain.model.snapshots import Snapshot
-from domain.storage.aggregate_rows import order_snapshot, product_snapshot
+from domain.storage.aggregate_rows import order_snapshot, product_snapshot, webhook_snapshot
 from domain.storage.repositories import variants_of
-from domain.storage.tables import orders, products
+from domain.storage.tables import orders, products, webhooks
 
-_AGGREGATE_TABLES: dict[str, Table] = {PRODUCT: products, ORDER: orders}
+_AGGREGATE_TABLES: dict[str, Table] = {PRODUCT: products, ORDER: orders, WEBHOOK: webhooks}
+# A product's snapshot also needs its variants' rows (read a page at a time); these need their row only.
+_SNAPSHOTS_OF_ROW: dict[str, Callable[[Any], Snapshot]] = {ORDER: order_snapshot, WEBHOOK: webhook_snapshot}
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +59,8 @@ async def _snapshots(
     connection: AsyncConnection, aggregate_type: str, rows: list[Row[Any]]
 ) -> list[tuple[Row[Any], Snapshot]]:
     if aggregate_type != PRODUCT:
-        return [(row, order_snapshot(row)) for row in rows]
+        snapshot = _SNAPSHOTS_OF_ROW[aggregate_type]
+        return [(row, snapshot(row)) for row in rows]
     variants = await variants_of(connection, [row.id for row in rows])
     return [(row, product_snapshot(row, variants[row.id])) for row in rows]
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import CursorResult, Dialect, Executable, Row, bindparam, select
 
 from domain.model.aggregate import Aggregate
 from domain.model.catalog import Product
 from domain.model.orders import Order
-from domain.storage.aggregate_rows import order_from_row, product_from_rows
-from domain.storage.tables import orders, product_variants, products, skus
+from domain.model.webhooks import Webhook
+from domain.storage.aggregate_rows import order_from_row, product_from_rows, webhook_from_row
+from domain.storage.tables import orders, product_variants, products, skus, webhooks
 
 
 class SqlConnection(Protocol):
@@ -48,6 +49,9 @@ _VARIANTS_OF = (
 )
 _SLUGS_TAKEN = select(products.c.slug).where(products.c.slug.in_(bindparam("slugs", expanding=True)))
 _ORDER_BY_ID = select(orders).where(orders.c.id == bindparam("id")).with_for_update()
+_WEBHOOK_BY_ID = select(webhooks).where(webhooks.c.id == bindparam("id")).with_for_update()
+
+A = TypeVar("A", bound=Aggregate)
 
 
 async def variants_of(connection: SqlConnection, product_ids: Sequence[str]) -> dict[str, list[Row[Any]]]:
@@ -126,21 +130,43 @@ class SqlProductRepository:
         return loaded
 
 
-class SqlOrderRepository:
-    def __init__(self, connection: SqlConnection, tracker: Tracker) -> None:
+class _RepositoryById(Generic[A]):
+    """Loads one kind of aggregate by id, locked, once per unit of work (a second `get` returns the same object)."""
+
+    def __init__(
+        self,
+        connection: SqlConnection,
+        tracker: Tracker,
+        kind: type[A],
+        by_id: Executable,
+        from_row: Callable[[Any], A],
+    ) -> None:
         self._connection = connection
         self._tracker = tracker
+        self._kind = kind
+        self._by_id = by_id
+        self._from_row = from_row
 
-    async def get(self, order_id: str) -> Order | None:
-        known = self._tracker.known(Order.aggregate_type, order_id)
-        if isinstance(known, Order):
+    async def get(self, key: str) -> A | None:
+        known = self._tracker.known(self._kind.aggregate_type, key)
+        if isinstance(known, self._kind):
             return known
-        row = (await self._connection.execute(_ORDER_BY_ID, {"id": order_id})).first()
+        row = (await self._connection.execute(self._by_id, {"id": key})).first()
         if row is None:
             return None
-        order = order_from_row(row)
-        self._tracker.track(order, new=False)
-        return order
+        aggregate = self._from_row(row)
+        self._tracker.track(aggregate, new=False)
+        return aggregate
 
-    def add(self, order: Order) -> None:
-        self._tracker.track(order, new=True)
+    def add(self, aggregate: A) -> None:
+        self._tracker.track(aggregate, new=True)
+
+
+class SqlOrderRepository(_RepositoryById[Order]):
+    def __init__(self, connection: SqlConnection, tracker: Tracker) -> None:
+        super().__init__(connection, tracker, Order, _ORDER_BY_ID, order_from_row)
+
+
+class SqlWebhookRepository(_RepositoryById[Webhook]):
+    def __init__(self, connection: SqlConnection, tracker: Tracker) -> None:
+        super().__init__(connection, tracker, Webhook, _WEBHOOK_BY_ID, webhook_from_row)

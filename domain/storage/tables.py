@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -153,4 +154,49 @@ dead_letters = Table(
     Column("attempts", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("resolved_at", DateTime(timezone=True)),
+)
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("url", String(2000), nullable=False),
+    Column("events", JSON, nullable=False),
+    # Signs every delivery, so it is kept as given; it leaves this table only in a delivery's signature.
+    Column("secret", String(200), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# The webhook delivery queue: one row per outbox record and subscribed endpoint, written in the transaction that
+# advances the `webhooks` subscription's checkpoint (sync/webhooks/fan_out.py), sent by the senders.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Sequence64, primary_key=True, autoincrement=True),
+    Column("webhook_id", String(36), nullable=False),
+    Column("event_id", String(36), nullable=False),
+    Column("event", String(32), nullable=False),
+    Column("txid", BigInteger, nullable=False),
+    Column("sequence", BigInteger, nullable=False),
+    Column("aggregate_type", String(32), nullable=False),
+    Column("aggregate_id", String(36), nullable=False),
+    Column("aggregate_version", Integer, nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("first_attempt_at", DateTime(timezone=True)),
+    Column("last_attempt_at", DateTime(timezone=True)),
+    Column("last_status_code", Integer),
+    Column("last_error", Text),
+    Column("delivered_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("webhook_id", "txid", "sequence", name="one_delivery_per_webhook_and_record"),
+    Index("webhook_deliveries_due", "webhook_id", "status", "txid", "sequence"),
+    Index("webhook_deliveries_in_order", "webhook_id", "aggregate_type", "aggregate_id", "status", "txid", "sequence"),
+    Index("webhook_deliveries_by_status", "status", "id"),
 )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
@@ -16,17 +15,24 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.model.aggregate import Aggregate
 from domain.model.catalog import Product
-from domain.model.json_data import as_json_data
 from domain.model.orders import Order
-from domain.model.snapshots import Snapshot
+from domain.model.webhooks import Webhook
 from domain.outbox import ConsistencyToken, OutboxPosition
 from domain.ports import IdempotencyClaim, Outcome, SkuTaken, SlugTaken, TransientConflict
-from domain.storage.aggregate_rows import order_row, product_row, sku_rows, variant_rows
-from domain.storage.database_errors import Stage, is_sku_taken, is_slug_taken, store_refusal
+from domain.storage.aggregate_rows import AggregateRows, idempotency_row, rows_to_write
+from domain.storage.batch_transaction import SqlBatch
+from domain.storage.database_errors import is_sku_taken, is_slug_taken
 from domain.storage.engine import is_sqlite_file
-from domain.storage.repositories import SqlConnection, SqlOrderRepository, SqlProductRepository, Tracker
+from domain.storage.repositories import (
+    SqlConnection,
+    SqlOrderRepository,
+    SqlProductRepository,
+    SqlWebhookRepository,
+    Tracker,
+)
 from domain.storage.sqlite_writer import SqliteWriter
-from domain.storage.tables import idempotency_keys, orders, outbox, products
+from domain.storage.tables import idempotency_keys, orders, outbox, products, webhooks
+from domain.storage.transaction_hold import TransactionHold
 from domain.storage.variant_writes import write_changed_variants, write_new_product_variants
 
 Clock = Callable[[], datetime]
@@ -47,7 +53,7 @@ class Transaction(SqlConnection, Protocol):
 
 Connect = Callable[[], Awaitable[Transaction]]
 
-_TABLES = {Product.aggregate_type: products, Order.aggregate_type: orders}
+_TABLES = {Product.aggregate_type: products, Order.aggregate_type: orders, Webhook.aggregate_type: webhooks}
 # Built once, executed with parameters: compiled once (see repositories.py).
 _INSERTS = {kind: insert(table) for kind, table in _TABLES.items()}
 _VERSION_CHECKED_UPDATES = {
@@ -61,97 +67,33 @@ _RECALL = select(idempotency_keys).where(
 )
 
 
-@dataclass(slots=True)
-class AggregateRows:
-    """What a commit writes of an aggregate, all from one snapshot: its table row, the outbox rows of its pending
-    events (the last carrying the snapshot) and, of a product, its variants' rows and, were it new, its rows of the
-    sku registry."""
-
-    row: dict[str, Any]
-    outbox: list[dict[str, Any]]
-    variants: list[dict[str, Any]] = field(default_factory=list)
-    skus: list[dict[str, Any]] = field(default_factory=list)
-
-
-def rows_to_write(aggregate: Aggregate) -> AggregateRows:
-    if isinstance(aggregate, Product):
-        product = aggregate.snapshot()
-        row, variants = product_row(product), variant_rows(product)
-        return AggregateRows(row, _outbox_rows(aggregate, product), variants, sku_rows(variants, row))
-    if isinstance(aggregate, Order):
-        order = aggregate.snapshot()
-        return AggregateRows(order_row(order), _outbox_rows(aggregate, order))
-    raise TypeError(f"no table holds a {type(aggregate).__name__}")
-
-
-def _outbox_rows(aggregate: Aggregate, snapshot: Snapshot) -> list[dict[str, Any]]:
-    first_version = aggregate.version - len(aggregate.pending_events) + 1
-    last = len(aggregate.pending_events) - 1
-    return [
-        {
-            "aggregate_type": aggregate.aggregate_type,
-            "aggregate_id": aggregate.key,
-            "aggregate_version": first_version + i,
-            "event_type": type(event).__name__,
-            "payload": as_json_data(event),
-            "state": snapshot if i == last else None,
-            "occurred_at": event.occurred_at,
-        }
-        for i, event in enumerate(aggregate.pending_events)
-    ]
-
-
 class SqlUnitOfWork:
     """One command's transaction. `write_lock` serializes writers inside one process (SQLite has one writer
     anyway; queuing on a lock beats spinning on SQLITE_BUSY)."""
 
     products: SqlProductRepository
     orders: SqlOrderRepository
+    webhooks: SqlWebhookRepository
 
     def __init__(self, connect: Connect, *, clock: Clock = utc_now, write_lock: asyncio.Lock | None = None) -> None:
-        self._connect = connect
+        self._hold = TransactionHold(connect, write_lock)
         self._clock = clock
-        self._write_lock = write_lock
         self._connection: Transaction | None = None
         self._claim: IdempotencyClaim | None = None
         self._tracker = Tracker()
-        self._committing = False
 
     async def __aenter__(self) -> Self:
-        if self._write_lock is not None:
-            await self._write_lock.acquire()
-        try:
-            self._connection = await self._connect()
-            await self._connection.begin()
-        except BaseException as error:
-            await self._release()
-            refusal = store_refusal(error, Stage.BEGIN)
-            if refusal is not None:
-                raise refusal from error
-            raise
+        self._connection = await self._hold.open()
         self.products = SqlProductRepository(self._connection, self._tracker)
         self.orders = SqlOrderRepository(self._connection, self._tracker)
+        self.webhooks = SqlWebhookRepository(self._connection, self._tracker)
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        await self._release()
-        if exc is not None:
-            # A connection lost before COMMIT was sent (a pooled one the server closed) wrote nothing: the attempt
-            # runs again. One lost during COMMIT leaves the outcome unknown: the caller is told, not retried.
-            refusal = store_refusal(exc, Stage.COMMIT if self._committing else Stage.STATEMENT)
-            if refusal is not None:
-                raise refusal from exc
-
-    async def _release(self) -> None:
-        try:
-            if self._connection is not None:
-                await self._connection.close()  # rolls back whatever was not committed
-        finally:
-            self._connection = None
-            if self._write_lock is not None and self._write_lock.locked():
-                self._write_lock.release()
+        self._connection = None
+        await self._hold.close(exc)
 
     def now(self) -> datetime:
         return self._clock()
@@ -172,18 +114,8 @@ class SqlUnitOfWork:
         token = ConsistencyToken.of(written).text() if written else None
         outcome = Outcome(primary.key, primary.version, token)
         if self._claim is not None:
-            remembered = {
-                "caller": self._claim.caller,
-                "key": self._claim.key,
-                "fingerprint": self._claim.fingerprint,
-                "aggregate_id": outcome.aggregate_id,
-                "version": outcome.version,
-                "consistency_token": outcome.consistency_token,
-                "created_at": self.now(),
-            }
-            await connection.execute(_REMEMBER, remembered)
-        self._committing = True
-        await connection.commit()
+            await connection.execute(_REMEMBER, idempotency_row(self._claim, outcome, self.now()))
+        await self._hold.commit()
         for aggregate in self._tracker.aggregates.values():
             aggregate.pending_events.clear()
         return outcome
@@ -250,6 +182,17 @@ class SqlUnitOfWorkFactory:
         if self._writer is not None and self._writer.is_current_thread():
             return SqlUnitOfWork(self._writer.connect, clock=self._clock)
         return SqlUnitOfWork(self._engine.connect, clock=self._clock, write_lock=self._write_lock)
+
+    def batch(self) -> SqlBatch:
+        """Rows in one transaction, each under a savepoint: on the writer thread inside its group, as an
+        attempt; otherwise on a connection of `engine`, queued on the in-process lock like a command."""
+
+        def row_unit_of_work(connect: Connect) -> SqlUnitOfWork:
+            return SqlUnitOfWork(connect, clock=self._clock)
+
+        if self._writer is not None and self._writer.is_current_thread():
+            return SqlBatch(self._writer.connect, row_unit_of_work, None, self._clock)
+        return SqlBatch(self._engine.connect, row_unit_of_work, self._write_lock, self._clock)
 
     async def run(self, attempt: Callable[[], Coroutine[Any, Any, T]]) -> T:
         if not self._use_writer:

@@ -34,27 +34,7 @@ API = Path(__file__).parents[3] / "api"
 CONTRACT = API / "contract.graphql"
 HISTORY = sorted((API / "contract_history").glob("*.graphql"))
 
-PENDING: dict[str, int] = {
-    # issue 17: bulk commands and webhooks
-    **dict.fromkeys(
-        [
-            "Mutation.bulkCreateProducts",
-            "Mutation.bulkReceiveStock",
-            "Mutation.bulkChangeProductPrices",
-            "Mutation.registerWebhook",
-            "Mutation.removeWebhook",
-            "Query.webhooks",
-            "BulkErrorPolicy",
-            "BulkRowResult",
-            "BulkResult",
-            "WebhookEvent",
-            "Webhook",
-            "RegisterWebhookInput",
-            "RemoveWebhookInput",
-        ],
-        17,
-    ),
-}
+PENDING: dict[str, int] = {}
 
 
 class PendingContract(UserWarning):

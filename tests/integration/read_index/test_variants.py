@@ -11,7 +11,8 @@ from elasticsearch import AsyncElasticsearch
 
 from read_index.documents import product_document
 from read_index.facet_terms import FacetValue
-from read_index.indices import INITIAL_SUFFIX, PRODUCT_MAPPING, PRODUCTS, alias_name, delete_indices, ensure_indices
+from read_index.indices import INITIAL_SUFFIX, PRODUCTS, alias_name, delete_indices, ensure_indices
+from read_index.mappings import PRODUCT_MAPPING
 from read_index.queries import CatalogReader, ProductPage
 from read_index.search import AttributeFilter, ProductFilter, ProductSort, SearchRequest
 from tests.integration.read_index.states import before_variants, index_states, product_state, variant

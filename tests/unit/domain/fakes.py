@@ -22,6 +22,7 @@ from domain.model.catalog import Product
 from domain.model.events import Event
 from domain.model.orders import Order
 from domain.model.snapshots import Snapshot
+from domain.model.webhooks import Webhook
 from domain.outbox import ConsistencyToken, OutboxPosition
 from domain.ports import IdempotencyClaim, Outcome, SkuTaken, SlugTaken, TransientConflict
 
@@ -45,6 +46,7 @@ class FakeStore:
 
     products: dict[str, Product] = field(default_factory=dict)
     orders: dict[str, Order] = field(default_factory=dict)
+    webhooks: dict[str, Webhook] = field(default_factory=dict)
     outbox: list[StoredEvent] = field(default_factory=list)
     outcomes: dict[tuple[str, str], tuple[str, Outcome]] = field(default_factory=dict)
     transient_conflicts: int = 0
@@ -99,6 +101,18 @@ class FakeOrderRepository:
         self._uow.track(order, loaded_version=None)
 
 
+class FakeWebhookRepository:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    async def get(self, webhook_id: str) -> Webhook | None:
+        committed = self._uow.store.webhooks.get(webhook_id)
+        return None if committed is None else self._uow.loaded(committed)
+
+    def add(self, webhook: Webhook) -> None:
+        self._uow.track(webhook, loaded_version=None)
+
+
 class FakeUnitOfWork:
     def __init__(self, store: FakeStore, clock: Callable[[], datetime]) -> None:
         self.store = store
@@ -107,6 +121,7 @@ class FakeUnitOfWork:
         self._claim: IdempotencyClaim | None = None
         self.products = FakeProductRepository(self)
         self.orders = FakeOrderRepository(self)
+        self.webhooks = FakeWebhookRepository(self)
 
     async def __aenter__(self) -> Self:
         return self
@@ -183,6 +198,8 @@ class FakeUnitOfWork:
         self._committed(aggregate)[aggregate.key] = copy.deepcopy(aggregate)
 
     def _committed(self, aggregate: Aggregate) -> dict[str, Any]:
+        if isinstance(aggregate, Webhook):
+            return self.store.webhooks
         return self.store.products if isinstance(aggregate, Product) else self.store.orders
 
 
@@ -201,3 +218,43 @@ class FakeUnitOfWorkFactory:
 
     async def run(self, attempt: Callable[[], Coroutine[Any, Any, T]]) -> T:
         return await attempt()
+
+    def batch(self) -> FakeBatch:
+        return FakeBatch(self)
+
+
+class FakeBatch:
+    """Rows in one transaction: each row's unit of work commits into the store as usual (a refused row wrote
+    nothing), and leaving the batch without `commit` puts back what the store held when it began."""
+
+    new_products = None  # rows run one by one
+
+    def __init__(self, factory: FakeUnitOfWorkFactory) -> None:
+        self._factory = factory
+        self._before: FakeStore | None = None
+
+    def __call__(self) -> FakeUnitOfWork:
+        return self._factory()
+
+    async def __aenter__(self) -> Self:
+        store = self._factory.store
+        self._before = FakeStore(
+            products=copy.deepcopy(store.products),
+            orders=copy.deepcopy(store.orders),
+            webhooks=copy.deepcopy(store.webhooks),
+            outbox=list(store.outbox),
+            outcomes=dict(store.outcomes),
+        )
+        return self
+
+    async def commit(self) -> None:
+        self._before = None
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._before is not None:
+            store = self._factory.store
+            store.products, store.orders = self._before.products, self._before.orders
+            store.webhooks = self._before.webhooks
+            store.outbox, store.outcomes = self._before.outbox, self._before.outcomes

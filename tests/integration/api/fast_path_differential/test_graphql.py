@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from api.schema.schema import ServedSchema
 from api.settings import Settings
-from tests.integration.api.fast_path_differential.conftest import Pair, Seeded
+from tests.integration.api.fast_path_differential.conftest import WEBHOOK_URL, Pair, Seeded
 from tests.integration.api.fast_path_differential.documents import requests
 
 pytestmark = [pytest.mark.e2e, pytest.mark.elasticsearch]
@@ -26,6 +26,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.elasticsearch]
 EXAMPLES = int(os.environ.get("CATALOG_DIFFERENTIAL_EXAMPLES", "500"))
 SCHEMA = ServedSchema(Settings.model_validate({})).graphql
 RESULT = "{ ok aggregateId version consistencyToken errors { code field message } __typename }"
+BULK_RESULT = "{ ok written consistencyToken rows { index ok aggregateId version errors { code field message } } }"
 PRODUCT = """id sku name description brand categoryPath price { amount currency } attributes { name value }
   status stock { sku onHand reserved available } inStock version createdAt updatedAt slug
   priceRange { min { amount currency } max { amount } } options { name values } images { url alt width height }
@@ -105,6 +106,8 @@ QUERIES: dict[str, Case] = {
         {},
         "customer",
     ),
+    "webhooks": lambda s: ("{ webhooks { id url events active createdAt } }", {}, "manager"),
+    "webhooks-forbidden": lambda s: ("{ webhooks { id } }", {}, "staff"),
     "introspection": lambda s: ("{ __schema { queryType { name } types { name kind } } }", {}, "none"),
     "typename": lambda s: ("{ __typename }", {}, "none"),
     "parse-error": lambda s: ("{ product(id: ", {}, "none"),
@@ -117,6 +120,26 @@ QUERIES: dict[str, Case] = {
 }
 
 MUTATIONS: dict[str, Case] = {
+    "registerWebhook": lambda s: (
+        f"mutation($i: RegisterWebhookInput!) {{ registerWebhook(input: $i) {RESULT} }}",
+        {"i": {"url": WEBHOOK_URL, "events": ["ORDER_PAID", "STOCK_CHANGED"], "secret": "a-secret-of-some-length"}},
+        "manager",
+    ),
+    "registerWebhook-refused": lambda s: (
+        f"mutation($i: RegisterWebhookInput!) {{ registerWebhook(input: $i) {RESULT} }}",
+        {"i": {"url": "http://127.0.0.1:8080/", "events": [], "secret": "short"}},
+        "manager",
+    ),
+    "removeWebhook": lambda s: (
+        f"mutation($i: RemoveWebhookInput!) {{ removeWebhook(input: $i) {RESULT} }}",
+        {"i": {"webhookId": s.webhook}},
+        "manager",
+    ),
+    "removeWebhook-unknown": lambda s: (
+        f"mutation($i: RemoveWebhookInput!) {{ removeWebhook(input: $i) {RESULT} }}",
+        {"i": {"webhookId": "nope"}},
+        "manager",
+    ),
     "createProduct": lambda s: (
         f"mutation($i: CreateProductInput!) {{ createProduct(input: $i) {RESULT} }}",
         {
@@ -293,6 +316,27 @@ MUTATIONS: dict[str, Case] = {
     "receiveStock-not-positive": lambda s: (
         f"mutation($i: ReceiveStockInput!) {{ receiveStock(input: $i) {RESULT} }}",
         {"i": {"sku": "M-RECEIVE", "quantity": 0}},
+        "staff",
+    ),
+    "bulkCreateProducts": lambda s: (
+        f"mutation($i: [CreateProductInput!]!) {{ bulkCreateProducts(inputs: $i) {BULK_RESULT} }}",
+        {
+            "i": [
+                {"sku": "BULK-1", "name": "Bulk lamp", "price": {"amount": "4.00", "currency": "EUR"}},
+                {"sku": "bad sku", "name": "", "price": {"amount": "-1", "currency": "EUR"}},
+            ]
+        },
+        "staff",
+    ),
+    "bulkReceiveStock-reject-everything": lambda s: (
+        f"mutation($i: [ReceiveStockInput!]!) {{ bulkReceiveStock(inputs: $i, errorPolicy: REJECT_EVERYTHING) "
+        f"{BULK_RESULT} }}",
+        {"i": [{"sku": "M-RECEIVE", "quantity": 2}, {"sku": "NO-SUCH", "quantity": 1}]},
+        "staff",
+    ),
+    "bulkChangeProductPrices": lambda s: (
+        f"mutation($i: [ChangeProductPriceInput!]!) {{ bulkChangeProductPrices(inputs: $i) {BULK_RESULT} }}",
+        {"i": [{"productId": s.products["M-PRICE"], "price": {"amount": "3.50", "currency": "EUR"}}]},
         "staff",
     ),
     "adjustStock-below-zero": lambda s: (
