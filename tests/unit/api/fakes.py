@@ -18,6 +18,17 @@ from read_index.search import SearchRequest
 SECRET = "a-test-secret-that-is-long-enough-for-hs256!"
 
 
+# The fields a one-variant product shares with its variant.
+PRICED_AND_STOCKED: dict[str, Any] = {
+    "price": {"amount": "19.90", "currency": "EUR"},
+    "status": "ACTIVE",
+    "on_hand": 5,
+    "reserved": 1,
+    "available": 4,
+    "in_stock": True,
+}
+
+
 def product(number: int) -> dict[str, Any]:
     return {
         "id": f"p{number}",
@@ -27,12 +38,7 @@ def product(number: int) -> dict[str, Any]:
         "brand": "Acme",
         "category_path": ["Furniture", "Chairs"],
         "attributes": [{"name": "color", "value": "oak"}],
-        "price": {"amount": "19.90", "currency": "EUR"},
-        "status": "ACTIVE",
-        "on_hand": 5,
-        "reserved": 1,
-        "available": 4,
-        "in_stock": True,
+        **copy.deepcopy(PRICED_AND_STOCKED),
         "version": 2,
         "created_at": "2024-01-01T00:00:00+00:00",
         "updated_at": "2024-01-02T00:00:00+00:00",
@@ -44,12 +50,7 @@ def product(number: int) -> dict[str, Any]:
                 "sku": f"SKU-{number}",
                 "name": f"Oak chair {number}",
                 "options": [],
-                "price": {"amount": "19.90", "currency": "EUR"},
-                "status": "ACTIVE",
-                "on_hand": 5,
-                "reserved": 1,
-                "available": 4,
-                "in_stock": True,
+                **copy.deepcopy(PRICED_AND_STOCKED),
             }
         ],
         "options": [],
