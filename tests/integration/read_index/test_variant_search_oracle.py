@@ -2,15 +2,14 @@
 
 Each example indexes a catalog of synthetic snapshots through the real projections and writer into indices of
 its own, then searches it with several random filters; hits (in order, for the price sorts), totals and every
-facet must equal `tests/support/catalog_oracle.py` over the same snapshots. Vocabularies are small, so that
-values collide: the same option value on several variants, prices on bucket bounds, ties in price sorts.
+facet must equal `tests/support/catalog_oracle.py` over the same snapshots. The searches and the vocabularies
+(small, so that values collide) are `tests/support/catalog_searches.py`'s.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from decimal import Decimal
 
 import pytest
 from elastic_transport import OrjsonSerializer
@@ -20,27 +19,30 @@ from hypothesis import strategies as st
 
 from domain.model.snapshots import ProductSnapshot
 from read_index.indices import delete_indices, ensure_indices
-from read_index.search import AttributeFilter, ProductFilter, ProductSort, SearchRequest
+from read_index.search import ProductFilter, ProductSort
 from tests.integration.read_index.states import Variant, index_states, product_state
 from tests.support.catalog_oracle import CatalogOracle
+from tests.support.catalog_searches import (
+    ATTRIBUTES,
+    BRANDS,
+    CATEGORIES,
+    OPTION_NAMES,
+    OPTION_VALUES,
+    PRICES,
+    assert_answered_as_the_oracle,
+    random_searches,
+)
 from tests.support.readers import catalog_reader
 
 pytestmark = pytest.mark.elasticsearch
 
-SIZES = ("S", "M", "L")
-COLOURS = ("red", "blue", "green")
-OPTION_VALUES = {"size": SIZES, "colour": COLOURS}
-PRICES = ("5.00", "24.99", "25.00", "60.00", "99.90", "100.00", "300.00", "600.00")
-BRANDS = ("Acme", "Nordic", "Café Co")
-CATEGORIES = ((), ("Home",), ("Home", "Chairs"), ("Home", "Tables"), ("Garden",))
-ATTRIBUTES = (("material", "oak"), ("material", "steel"), ("finish", "matte"))
 FILTERS_PER_CATALOG = 6
 
 
 @st.composite
 def variants(draw: st.DrawFn, number: int) -> list[Variant]:
     """From 3 to 12 variants over one set of option names, no two active ones alike, at least one active."""
-    names = draw(st.sampled_from([("size",), ("colour",), ("size", "colour")]))
+    names = draw(st.sampled_from(OPTION_NAMES))
     combinations = st.tuples(*(st.sampled_from(OPTION_VALUES[name]) for name in names))
     chosen = draw(st.lists(combinations, min_size=3, max_size=12))
     made: list[Variant] = []
@@ -87,33 +89,6 @@ def catalogs(draw: st.DrawFn) -> list[ProductSnapshot]:
     return [draw(product(number)) for number in range(count)]
 
 
-def values_of(choices: tuple[str, ...]) -> st.SearchStrategy[list[str]]:
-    return st.lists(st.sampled_from(choices), min_size=1, max_size=2, unique=True)
-
-
-@st.composite
-def filters(draw: st.DrawFn) -> ProductFilter:
-    names = draw(st.lists(st.sampled_from(sorted(OPTION_VALUES)), max_size=2, unique=True))
-    bounds = st.none() | st.sampled_from(PRICES).map(Decimal)
-    low, high = draw(bounds), draw(bounds)
-    if low is not None and high is not None and low > high:
-        low, high = high, low
-    attribute_names = draw(st.sampled_from([[], [], ["material"], ["finish"]]))
-    return ProductFilter(
-        category_path=list(draw(st.sampled_from([(), (), ("Home",), ("Home", "Chairs")]))),
-        brands=draw(st.sampled_from([None, None, []]) | values_of(BRANDS)),
-        price_min=low,
-        price_max=high,
-        in_stock=draw(st.none() | st.booleans()),
-        attributes=[
-            AttributeFilter(name, draw(values_of(tuple(value for key, value in ATTRIBUTES if key == name))))
-            for name in attribute_names
-        ],
-        include_discontinued=draw(st.booleans()),
-        options=[AttributeFilter(name, draw(values_of(OPTION_VALUES[name]))) for name in names],
-    )
-
-
 async def compare(url: str, catalog: list[ProductSnapshot], searches: list[tuple[ProductFilter, ProductSort]]) -> None:
     client = AsyncElasticsearch(url, request_timeout=30, serializer=OrjsonSerializer())
     prefix = f"test-{uuid.uuid4().hex[:12]}"
@@ -121,20 +96,10 @@ async def compare(url: str, catalog: list[ProductSnapshot], searches: list[tuple
         await ensure_indices(client, prefix)
         await index_states(client, prefix, catalog)
         reader = catalog_reader(client, prefix)
-        oracle = CatalogOracle(catalog)
-        for product_filter, sort in searches:
-            page = await reader.search_products(SearchRequest(filter=product_filter, sort=sort, first=100))
-            expected = oracle.search(product_filter, sort)
-            ids = [document["id"] for _, document in page.edges]
-            assert (ids if sort in PRICE_SORTS else sorted(ids)) == expected.ids, (product_filter, sort)
-            assert page.total_count == expected.total, product_filter
-            assert page.facets == expected.facets, product_filter
+        await assert_answered_as_the_oracle(reader, CatalogOracle(catalog), searches)
     finally:
         await delete_indices(client, prefix)
         await client.close()
-
-
-PRICE_SORTS = (ProductSort.PRICE_ASC, ProductSort.PRICE_DESC)
 
 
 def test_random_searches_over_random_catalogs_answer_as_the_brute_force_model(elasticsearch_url: str) -> None:
@@ -147,11 +112,7 @@ def test_random_searches_over_random_catalogs_answer_as_the_brute_force_model(el
     )
     @given(
         catalogs(),
-        st.lists(
-            st.tuples(filters(), st.sampled_from([*PRICE_SORTS, ProductSort.NEWEST])),
-            min_size=FILTERS_PER_CATALOG,
-            max_size=FILTERS_PER_CATALOG,
-        ),
+        random_searches(FILTERS_PER_CATALOG),
     )
     def answer_alike(catalog: list[ProductSnapshot], searches: list[tuple[ProductFilter, ProductSort]]) -> None:
         asyncio.run(compare(elasticsearch_url, catalog, searches))
