@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from elasticsearch import AsyncElasticsearch
 
+from domain.model.events import PRODUCT
+from read_index.delivered_documents import delivered_document
 from read_index.documents import product_document
 from read_index.facet_terms import FacetValue
 from read_index.indices import INITIAL_SUFFIX, PRODUCTS, alias_name, delete_indices, ensure_indices
@@ -182,6 +184,15 @@ async def test_a_product_reads_with_its_variants_options_and_price_range(module_
     assert [v["sku"] for v in polo["variants"]] == ["POLO-S", "POLO-M", "POLO-L"]
     assert polo["variants"][1]["options"] == [{"name": "size", "value": "M"}]
     assert (polo["on_hand"], polo["in_stock"]) == (11, True)
+
+
+@pytest.mark.parametrize("name", sorted(CATALOG))
+async def test_a_webhook_delivery_shows_a_product_as_reading_it_by_id_does(
+    module_reader: CatalogReader, name: str
+) -> None:
+    state = CATALOG[name]
+
+    assert delivered_document(PRODUCT, state) == await module_reader.product(state["id"])
 
 
 async def test_a_product_is_found_by_its_current_slug(module_reader: CatalogReader) -> None:
