@@ -1,15 +1,20 @@
 """Disjunctive facets: each facet counts with every selected filter applied except its own.
 
-The selectable filters (category, brands, price, each attribute) go into the request's ``post_filter``, so the
-query's hits and total honour all of them while aggregations see only the query (text, status, stock); each
-facet's aggregation then re-applies, in ``filter`` aggregations, every selected filter but its own (the
-contexts share their filters, so the request grows about as n·log n with n selected filters, not n²:
-`read_index/facet_layout.py`). So a shopper who picked brand A still sees how many products brand B would add.
+The selectable filters (category, brands, each attribute, and the variant conditions: options and price) go into
+the request's ``post_filter``, so the query's hits and total honour all of them while aggregations see only the
+query (text, status, stock); each facet's aggregation then re-applies, in ``filter`` aggregations, every
+selected filter but its own (the contexts share their filters, so the request grows about as n·log n with n
+selected filters, not n²: `read_index/facet_layout.py`). So a shopper who picked brand A still sees how many
+products brand B would add.
+
+The variant conditions are one entry of that layout: they hold for one variant together, so the product facets
+(category, brands, attributes) apply them as one clause, and the variant facets (options, price ranges) sit
+where that clause is left out and apply the others themselves (`read_index/variant_facets.py`).
 
 Categories drill down: the facet lists the children of the filtered category (the roots without a category
 filter); a value is the child's own name, to append to ``filter.category_path``. Price ranges are fixed,
 half-open buckets ``[min, max)`` over the amount, whatever the currency, all listed even when empty. Attribute
-facets list every attribute name of the matches, sorted by name, values by count. Terms are counted down to 1
+and option facets list every name of the matches, sorted by name, values by count. Terms are counted down to 1
 and capped at `FACET_SIZE` values per facet.
 """
 
@@ -18,26 +23,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
-from itertools import pairwise
 from typing import Any
 
-from read_index.documents import CATEGORY_SEPARATOR, category_key, price_value
+from read_index.documents import CATEGORY_SEPARATOR, category_key
 from read_index.facet_layout import Path, Placed, Selected, layout
+from read_index.facet_terms import (
+    ATTRIBUTE_NAMES_SIZE,
+    FACET_SIZE,
+    AttributeFacet,
+    FacetValue,
+    most_frequent,
+    price_bounds,
+    regex_literal,
+)
+from read_index.variant_conditions import VariantConditions
+from read_index.variant_facets import VariantCounts, VariantFacets
 
-FACET_SIZE = 100
-ATTRIBUTE_NAMES_SIZE = 50
-PRICE_BREAKS = (Decimal(25), Decimal(50), Decimal(100), Decimal(250), Decimal(500))
 # A facet's identity; attributes carry their name, so an attribute called "brand" is not the brand facet.
 _Facet = tuple[str, str]
 _CATEGORY: _Facet = ("category", "")
 _BRAND: _Facet = ("brand", "")
-_PRICE: _Facet = ("price", "")
-
-
-@dataclass(frozen=True, slots=True)
-class FacetValue:
-    value: str
-    count: int
+_VARIANTS: _Facet = ("variants", "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,29 +54,24 @@ class PriceRange:
 
 
 @dataclass(frozen=True, slots=True)
-class AttributeFacet:
-    name: str
-    values: list[FacetValue]
-
-
-@dataclass(frozen=True, slots=True)
 class Facets:
     categories: list[FacetValue]
     brands: list[FacetValue]
     price_ranges: list[PriceRange]
     attributes: list[AttributeFacet]
+    options: list[AttributeFacet]
 
 
 @dataclass(frozen=True)  # no slots: `_layout` is cached in the instance's __dict__
 class Selection:
     """The selectable filters of a search, each as an Elasticsearch clause, None when not selected, and each
-    filter's weight for the facet layout (its number of values)."""
+    filter's weight for the facet layout (its number of values); the variant conditions as one group."""
 
     category_path: list[str]
     category: dict[str, Any] | None
     brand: dict[str, Any] | None
-    price: dict[str, Any] | None
     attributes: dict[str, dict[str, Any]]
+    variants: VariantConditions
     weights: dict[_Facet, int]
 
     @classmethod
@@ -78,26 +79,24 @@ class Selection:
         cls,
         category_path: list[str],
         brands: list[str],
-        price_min: Decimal | None,
-        price_max: Decimal | None,
         attributes: dict[str, list[str]],
+        variants: VariantConditions,
     ) -> Selection:
-        bounds = {"gte": price_min, "lte": price_max}
-        price_range = {op: price_value(bound) for op, bound in bounds.items() if bound is not None}
         return cls(
             category_path=category_path,
             category={"term": {"category_prefixes": category_key(category_path)}} if category_path else None,
             brand={"terms": {"brand": brands}} if brands else None,
-            price={"range": {"price.value": price_range}} if price_range else None,
             attributes={name: _attribute_clause(name, values) for name, values in attributes.items()},
+            variants=variants,
             weights={
                 _BRAND: len(brands),
                 **{("attribute", name): 1 + len(values) for name, values in attributes.items()},
+                _VARIANTS: max(1, sum(variants.weight(key) for key in variants.selected)),
             },
         )
 
     def post_filter(self) -> dict[str, Any] | None:
-        clauses = self._clauses()
+        clauses = [clause for _, clause in self._named() if clause is not None]
         return {"bool": {"filter": clauses}} if clauses else None
 
     def aggregations(self) -> dict[str, Any]:
@@ -116,6 +115,7 @@ class Selection:
         for i, name in enumerate(self.attributes):
             attributes.append(AttributeFacet(name, _values(result(f"attribute_{i}")["x"]["values"]["buckets"])))
         attributes.sort(key=lambda facet: facet.name)
+        counts = self._variant_facets.counts(result)
         return Facets(
             categories=[
                 FacetValue(bucket["key"].rsplit(CATEGORY_SEPARATOR, 1)[-1], bucket["doc_count"])
@@ -123,20 +123,24 @@ class Selection:
             ],
             brands=_values(result("brands")["buckets"]),
             price_ranges=[
-                PriceRange(low, high, bucket["doc_count"])
-                for (low, high), bucket in zip(_price_bounds(), result("prices")["buckets"], strict=True)
+                PriceRange(low, high, count) for (low, high), count in zip(price_bounds(), counts.prices, strict=True)
             ],
             attributes=attributes,
+            options=_option_facets(counts),
         )
 
-    def _selected(self) -> list[Selected]:
-        named: list[tuple[_Facet, dict[str, Any] | None]] = [
+    def _named(self) -> list[tuple[_Facet, dict[str, Any] | None]]:
+        return [
             (_BRAND, self.brand),
-            (_PRICE, self.price),
             *((("attribute", name), clause) for name, clause in self.attributes.items()),
+            (_VARIANTS, self.variants.match_clause()),
             (_CATEGORY, self.category),
         ]
-        return [Selected(facet, clause, self.weights.get(facet, 1)) for facet, clause in named if clause is not None]
+
+    def _selected(self) -> list[Selected]:
+        return [
+            Selected(facet, clause, self.weights.get(facet, 1)) for facet, clause in self._named() if clause is not None
+        ]
 
     def _facet_aggregations(self) -> dict[str, Placed]:
         """Each facet's aggregation, by name, with the filter it leaves out (None: it honours them all)."""
@@ -144,23 +148,24 @@ class Selection:
         aggs = {
             "categories": Placed({"terms": _category_terms(self.category_path)}, _CATEGORY),
             "brands": Placed({"terms": {"field": "brand", "size": FACET_SIZE}}, _BRAND),
-            "prices": Placed({"range": {"field": "price.value", "ranges": _price_ranges()}}, _PRICE),
             "attributes": Placed(_nested(_attribute_names(exclude=selected)), None),
         }
         for i, name in enumerate(selected):
             only_this = {"filter": {"term": {"attributes.name": name}}, "aggs": {"values": _attribute_values()}}
             aggs[f"attribute_{i}"] = Placed(_nested(only_this), ("attribute", name))
+        for name, aggregation in self._variant_facets.aggregations().items():
+            aggs[name] = Placed(aggregation, _VARIANTS)
         return aggs
+
+    @cached_property
+    def _variant_facets(self) -> VariantFacets:
+        return VariantFacets(self.variants)
 
     @cached_property
     def _layout(self) -> tuple[dict[str, Any], dict[str, Path]]:
         """The aggregation tree, and where each facet's result sits in the response (worked out once: the request
         body needs the tree, reading the answer the paths)."""
         return layout(self._selected(), self._facet_aggregations())
-
-    def _clauses(self) -> list[dict[str, Any]]:
-        named = [self.category, self.brand, self.price, *self.attributes.values()]
-        return [clause for clause in named if clause is not None]
 
 
 def _attribute_clause(name: str, values: list[str]) -> dict[str, Any]:
@@ -170,25 +175,8 @@ def _attribute_clause(name: str, values: list[str]) -> dict[str, Any]:
 
 def _category_terms(path: list[str]) -> dict[str, Any]:
     """The prefixes one level below `path`, by a regular expression over the joined prefix values."""
-    below = "".join(_regex_literal(part) + CATEGORY_SEPARATOR for part in path)
+    below = "".join(regex_literal(part) + CATEGORY_SEPARATOR for part in path)
     return {"field": "category_prefixes", "include": f"{below}[^{CATEGORY_SEPARATOR}]*", "size": FACET_SIZE}
-
-
-def _regex_literal(text: str) -> str:
-    """`text` matched literally by Lucene's regular expressions: a backslash makes any character plain."""
-    return "".join(char if char.isalnum() else "\\" + char for char in text)
-
-
-def _price_bounds() -> list[tuple[Decimal | None, Decimal | None]]:
-    bounds: list[Decimal | None] = [None, *PRICE_BREAKS, None]
-    return list(pairwise(bounds))
-
-
-def _price_ranges() -> list[dict[str, float]]:
-    return [
-        {key: price_value(bound) for key, bound in (("from", low), ("to", high)) if bound is not None}
-        for low, high in _price_bounds()
-    ]
 
 
 def _nested(agg: dict[str, Any]) -> dict[str, Any]:
@@ -214,3 +202,14 @@ def _attribute_facet(bucket: dict[str, Any]) -> AttributeFacet:
 
 def _values(buckets: list[dict[str, Any]]) -> list[FacetValue]:
     return [FacetValue(bucket["key"], bucket["doc_count"]) for bucket in buckets]
+
+
+def _option_facets(counts: VariantCounts) -> list[AttributeFacet]:
+    """Each selected option name, and the most frequent others (as many names as attribute facets show), each
+    with its values by count; sorted by name."""
+    others = sorted(counts.other_options.items(), key=lambda named: (-sum(named[1].values()), named[0]))
+    shown = [(name, values) for name, values in others if any(values.values())][:ATTRIBUTE_NAMES_SIZE]
+    facets = [
+        AttributeFacet(name, most_frequent(values)) for name, values in [*counts.selected_options.items(), *shown]
+    ]
+    return sorted(facets, key=lambda facet: facet.name)

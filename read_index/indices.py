@@ -9,10 +9,9 @@ Shards and replicas come from the deployment (`IndexLayout`: settings ``CATALOG_
 ``CATALOG_INDEX_REPLICAS``, default 0, for one node; a cluster of three sets 1 replica, so that losing a node
 loses no shard). Replicas are applied to existing indices too; shards only to new ones (`catalog reindex`).
 
-Mappings are ``dynamic: strict``, so a document that does not fit fails loudly instead of growing the mapping.
-The ``search`` object of a product holds text prepared by :mod:`read_index.analysis`; its fields use the
-``boolean`` similarity, so a hit's score is a function of the query and that document only (not of corpus
-statistics) and ``search_after`` cursors over relevance stay valid while other documents change.
+The mappings are in `read_index.mappings`. A new mapping version only adds fields (version 2: variants, slugs,
+images, issue 16), so `ensure_indices` adds the fields an index of an older version lacks at start-up: the worker
+then writes current documents into it until `catalog reindex` has rebuilt every document, and reads never stop.
 """
 
 from __future__ import annotations
@@ -25,7 +24,9 @@ from typing import Any
 
 from elasticsearch import AsyncElasticsearch, BadRequestError, NotFoundError
 
-MAPPING_VERSION = 1
+from read_index.mappings import ORDER_MAPPING, PRODUCT_MAPPING, WEBHOOK_MAPPING
+
+MAPPING_VERSION = 2
 PRODUCTS = "products"
 ORDERS = "orders"
 WEBHOOKS = "webhooks"
@@ -35,78 +36,6 @@ INITIAL_SUFFIX = "initial"
 _PREFIX = re.compile(r"[a-z0-9][a-z0-9_.+-]{0,100}")
 # What follows the alias in a concrete index's name: `index_name` with the suffixes it is given here.
 _INDEX_SUFFIX = re.compile(rf"-v[0-9]{{1,9}}-(?:{INITIAL_SUFFIX}|[0-9]{{14}}-[0-9a-f]{{6}})")
-
-_KEYWORD: dict[str, Any] = {"type": "keyword"}
-_DATE: dict[str, Any] = {"type": "date"}
-_SHOWN_ONLY: dict[str, Any] = {"type": "keyword", "index": False, "doc_values": False}
-_SHOWN_ONLY_TEXT: dict[str, Any] = {"type": "text", "index": False}
-_MATCHED: dict[str, Any] = {"type": "text", "analyzer": "standard", "similarity": "boolean", "norms": False}
-_MATCHED_INTO_ALL: dict[str, Any] = {**_MATCHED, "copy_to": "search.all"}
-
-PRODUCT_MAPPING: dict[str, Any] = {
-    "dynamic": "strict",
-    "properties": {
-        "id": _KEYWORD,
-        "sku": {"type": "keyword", "fields": {"lower": {"type": "keyword", "normalizer": "lowercase"}}},
-        "name": _SHOWN_ONLY_TEXT,
-        "description": _SHOWN_ONLY_TEXT,
-        "brand": _KEYWORD,
-        "category_path": _KEYWORD,
-        "category_prefixes": _KEYWORD,
-        "attributes": {"type": "nested", "properties": {"name": _KEYWORD, "value": _KEYWORD}},
-        "price": {"properties": {"amount": _SHOWN_ONLY, "currency": _KEYWORD, "value": {"type": "double"}}},
-        "status": _KEYWORD,
-        # `integer` suffices: the domain bounds a product's stock on hand, all of it together, by ON_HAND_MAX
-        # (domain/model/input_limits.py, 10^9 < 2^31), and reserved and available never exceed it. A bound that
-        # outgrows 2^31 needs `long` here, a mapping version bump and `catalog reindex`.
-        "on_hand": {"type": "integer"},
-        "reserved": {"type": "integer"},
-        "available": {"type": "integer"},
-        "in_stock": {"type": "boolean"},
-        "version": {"type": "long"},
-        "created_at": _DATE,
-        "updated_at": _DATE,
-        "search": {
-            "properties": {
-                "name": _MATCHED_INTO_ALL,
-                "name_folded": _MATCHED,
-                "name_sort": _KEYWORD,
-                "brand": _MATCHED_INTO_ALL,
-                "category": _MATCHED_INTO_ALL,
-                "attributes": _MATCHED_INTO_ALL,
-                "description": _MATCHED_INTO_ALL,
-                "all": {**_MATCHED, "index_options": "docs"},
-            }
-        },
-    },
-}
-
-ORDER_MAPPING: dict[str, Any] = {
-    "dynamic": "strict",
-    "properties": {
-        "id": _KEYWORD,
-        "customer_id": _KEYWORD,
-        "status": _KEYWORD,
-        "lines": {"type": "object", "enabled": False},
-        "total": {"properties": {"amount": _SHOWN_ONLY, "currency": _KEYWORD}},
-        "version": {"type": "long"},
-        "placed_at": _DATE,
-        "updated_at": _DATE,
-    },
-}
-
-WEBHOOK_MAPPING: dict[str, Any] = {
-    "dynamic": "strict",
-    "properties": {
-        "id": _KEYWORD,
-        "url": _SHOWN_ONLY,
-        "events": _KEYWORD,
-        "active": {"type": "boolean"},
-        "version": {"type": "long"},
-        "created_at": _DATE,
-        "updated_at": _DATE,
-    },
-}
 
 MAPPINGS: dict[str, dict[str, Any]] = {PRODUCTS: PRODUCT_MAPPING, ORDERS: ORDER_MAPPING, WEBHOOKS: WEBHOOK_MAPPING}
 
@@ -152,8 +81,8 @@ def index_settings(layout: IndexLayout = SINGLE_NODE) -> dict[str, Any]:
 
 
 async def ensure_indices(client: AsyncElasticsearch, prefix: str, layout: IndexLayout = SINGLE_NODE) -> None:
-    """Creates each missing alias with its ``initial`` index, and gives existing ones `layout`'s replicas;
-    idempotent, and safe when processes race.
+    """Creates each missing alias with its ``initial`` index, and gives existing ones `layout`'s replicas and the
+    fields added since their mapping version; idempotent, and safe when processes race.
 
     Racing processes all try to create the same ``initial`` index (with the alias, atomically); one wins and the
     others find it existing. An alias that already points anywhere (say, at a rebuilt index) is left there.
@@ -162,6 +91,7 @@ async def ensure_indices(client: AsyncElasticsearch, prefix: str, layout: IndexL
         alias = alias_name(prefix, model)
         if await client.indices.exists_alias(name=alias):
             await apply_replicas(client, alias, layout.replicas)
+            await add_missing_fields(client, alias, MAPPINGS[model])
             continue
         initial = index_name(prefix, model, INITIAL_SUFFIX)
         try:
@@ -170,6 +100,16 @@ async def ensure_indices(client: AsyncElasticsearch, prefix: str, layout: IndexL
             if error.error != "resource_already_exists_exception":
                 raise
             await client.indices.put_alias(index=initial, name=alias)
+
+
+async def add_missing_fields(client: AsyncElasticsearch, index: str, mapping: dict[str, Any]) -> None:
+    """Puts the fields of `mapping` that `index` (a name or an alias) lacks onto it; those it has stay as they are."""
+    found = await client.indices.get_mapping(index=index)
+    for name, current in found.body.items():
+        present = current["mappings"].get("properties", {})
+        missing = {field: spec for field, spec in mapping["properties"].items() if field not in present}
+        if missing:
+            await client.indices.put_mapping(index=name, properties=missing)
 
 
 async def apply_replicas(client: AsyncElasticsearch, index: str, replicas: int) -> None:

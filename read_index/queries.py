@@ -1,7 +1,9 @@
 """The read side: each call sends one Elasticsearch request and returns plain data.
 
 Documents come back as the index holds them (snake_case keys, money as ``{"amount": "19.99", "currency"}``),
-without the fields that exist only for searching. The GraphQL layer wraps them; nothing here computes for it.
+without the fields that exist only for searching, in the current mapping's shape (`documents.current_shape`: a
+product indexed before variants shows its one variant). The GraphQL layer wraps them; nothing here computes for
+it.
 
 Pages with cursors (`search_products`, `orders`) search through a point in time, the first page included, and
 their cursors carry it: a walk sees one view of the index, whatever is written meanwhile
@@ -18,11 +20,13 @@ from elasticsearch import ApiError, BadRequestError
 
 from read_index import cursors
 from read_index.analysis import fold, words
+from read_index.categories import CategoryRequest, Node
+from read_index.documents import current_shape
 from read_index.errors import InvalidCursor
 from read_index.facets import Facets
 from read_index.indices import ORDERS, PRODUCTS, WEBHOOKS, alias_name, is_index_of
 from read_index.points_in_time import PointInTime, PointsInTime, SharedPointsInTime
-from read_index.search import CURSOR_SHAPES, PRODUCT_SOURCE, SearchRequest, check_first, prepare
+from read_index.search import CURSOR_SHAPES, PRODUCT_SOURCE, SearchRequest, check_first, prepare, sku_clause
 from read_index.transport import POINT_IN_TIME_SEARCH, ReadTransport, path_part, target
 
 Document = dict[str, Any]
@@ -31,7 +35,9 @@ _PAGE_FILTER_PATH = "hits.total.value,hits.hits._source,hits.hits.sort,pit_id"
 _HITS_FILTER_PATH = "hits.hits._source"
 _MAX_ID_BYTES = 512  # Elasticsearch's limit; a longer id cannot name a document
 _MAX_PREFIX_LENGTH = 200
-_STOCK_SOURCE = ["sku", "on_hand", "reserved", "available"]
+_STOCK_FIELDS = ("sku", "on_hand", "reserved", "available")
+_STOCK_SOURCE = [*_STOCK_FIELDS, *(f"variants.{field}" for field in _STOCK_FIELDS)]
+_MAX_SLUG_LENGTH = 200
 _SUGGESTION_SOURCE = ["id", "sku", "name"]
 _ORDER_SORT = [{"placed_at": "desc"}, {"id": "asc"}]
 _ORDER_CURSOR = (cursors.NUMBER, cursors.TEXT)
@@ -74,6 +80,7 @@ class CatalogReader:
         products_search = f"/{self._products}/_search"
         self._search_target = target(POINT_IN_TIME_SEARCH, {"filter_path": _SEARCH_FILTER_PATH})
         self._products_hits_target = target(products_search, {"filter_path": _HITS_FILTER_PATH})
+        self._products_aggregations_target = target(products_search, {"filter_path": "aggregations"})
         self._orders_page_target = target(POINT_IN_TIME_SEARCH, {"filter_path": _PAGE_FILTER_PATH})
         self._product_get = (f"/{self._products}/_doc/", target("", {"_source_includes": ",".join(PRODUCT_SOURCE)}))
         self._order_get = (f"/{self._orders}/_doc/", "")
@@ -82,15 +89,31 @@ class CatalogReader:
 
     async def product(self, id: str) -> Document | None:
         """By id, in real time (no refresh needed); discontinued products included."""
-        return await self._get(self._product_get, id)
+        return _shaped(await self._get(self._product_get, id))
 
     async def product_by_sku(self, sku: str) -> Document | None:
-        """By exact sku; discontinued products included."""
-        return await self._first_by_term("sku", sku, PRODUCT_SOURCE)
+        """By exact sku, the product's own or one of its variants'; discontinued products included."""
+        return _shaped(await self._first(sku_clause(sku), PRODUCT_SOURCE))
+
+    async def product_by_slug(self, slug: str) -> Document | None:
+        """By its current slug; discontinued products included."""
+        if not slug or len(slug) > _MAX_SLUG_LENGTH:
+            return None
+        return _shaped(await self._first({"term": {"slug": slug}}, PRODUCT_SOURCE))
 
     async def stock_level(self, sku: str) -> Document | None:
-        """``{sku, on_hand, reserved, available}`` of a sku."""
-        return await self._first_by_term("sku", sku, _STOCK_SOURCE)
+        """``{sku, on_hand, reserved, available}`` of a variant's sku, or of a product's own: its variants' sums."""
+        found = await self._first(sku_clause(sku), _STOCK_SOURCE)
+        if found is None:
+            return None
+        if found["sku"] != sku:  # a variant's
+            found = next(variant for variant in found["variants"] if variant["sku"] == sku)
+        return {field: found[field] for field in _STOCK_FIELDS}
+
+    async def categories(self, parent: list[str], depth: int) -> list[Node]:
+        """The category tree below `parent` (the roots when empty), `depth` levels, with active products' counts."""
+        request = CategoryRequest(parent, depth).checked()
+        return request.tree(await self._reads.search(self._products_aggregations_target, request.body()))
 
     async def search_products(self, request: SearchRequest, *, fresh: bool = False) -> ProductPage:
         """One page of matches, with the total and the facets. `fresh`: a first page that must see every write
@@ -104,6 +127,8 @@ class CatalogReader:
         edges, has_next = _edges(
             response, request.first, request.sort, prepared.scope, pit=pages.pit, sorted_by=len(shape)
         )
+        for _, document in edges:
+            current_shape(document)
         return ProductPage(
             edges=edges,
             has_next_page=has_next,
@@ -170,11 +195,15 @@ class CatalogReader:
         document: Document = response["_source"]
         return document
 
-    async def _first_by_term(self, field: str, value: str, source: list[str]) -> Document | None:
-        body = {"query": {"bool": {"filter": [{"term": {field: value}}]}}, "size": 1, "_source": source}
+    async def _first(self, clause: dict[str, Any], source: list[str]) -> Document | None:
+        body = {"query": {"bool": {"filter": [clause]}}, "size": 1, "_source": source}
         response = await self._reads.search(self._products_hits_target, body)
         hits = _hits(response)
         return hits[0]["_source"] if hits else None
+
+
+def _shaped(document: Document | None) -> Document | None:
+    return current_shape(document) if document is not None else None
 
 
 def _suggestion_body(typed: str, typed_words: list[str], first: int) -> dict[str, Any]:

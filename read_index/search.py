@@ -2,8 +2,12 @@
 
 Relevance: every word must appear (typos forgiven, ``fuzziness: AUTO``; with four or more words one in four may
 be missing) in the name, brand, categories, attribute values or description; the score weighs where the words
-matched (name most), adds an exact phrase on the name, and ranks an exact sku (case-insensitive) first. The
-user's text only ever becomes ``match``-family and ``term`` queries, so no character of it is query syntax.
+matched (name most), adds an exact phrase on the name, and ranks an exact sku (case-insensitive: the product's
+or any of its variants') first. The user's text only ever becomes ``match``-family and ``term`` queries, so no
+character of it is query syntax.
+
+The filter's options, price range and stock are conditions on one variant together
+(`read_index/variant_conditions.py`); price sorts go by the lowest price among the variants meeting them.
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ from typing import Any
 
 from read_index import cursors
 from read_index.analysis import stem, words
+from read_index.documents import SHOWN_VARIANT_FIELDS
 from read_index.errors import InvalidArgument
 from read_index.facets import Selection
+from read_index.variant_conditions import VariantConditions
 
 MAX_FIRST = 100
 MAX_QUERY_LENGTH = 256
@@ -24,10 +30,12 @@ MAX_QUERY_WORDS = 32
 MAX_WORD_LENGTH = 40  # longer "words" are pasted noise; a fuzzy automaton over them costs seconds
 MAX_SKU_LENGTH = 64
 MAX_FILTER_VALUES = 100
-# Each selected attribute filter is one more facet context: bounded, so one search stays a bounded request
-# (`read_index/facet_layout.py`); the query cost counts them too (`api/schema/query_cost.py`).
+# Each selected attribute or option filter is one more facet context: bounded, so one search stays a bounded
+# request (`read_index/facet_layout.py`); the query cost counts them too (`api/schema/query_cost.py`).
 MAX_ATTRIBUTE_FILTERS = 20
 MAX_ATTRIBUTE_VALUES = 200
+MAX_OPTION_FILTERS = MAX_ATTRIBUTE_FILTERS
+MAX_OPTION_VALUES = MAX_ATTRIBUTE_VALUES
 SKU_BOOST = 10_000.0
 TEXT_FIELDS = [
     "search.name^5",
@@ -39,6 +47,7 @@ TEXT_FIELDS = [
 PRODUCT_SOURCE = [
     "id", "sku", "name", "description", "brand", "category_path", "attributes", "price.amount", "price.currency",
     "status", "on_hand", "reserved", "available", "in_stock", "version", "created_at", "updated_at",
+    "slug", "images", "options", "price_range", *(f"variants.{field}" for field in SHOWN_VARIANT_FIELDS),
 ]  # fmt: skip
 
 
@@ -50,14 +59,14 @@ class ProductSort(StrEnum):
     NAME_ASC = "NAME_ASC"
 
 
-# Each sort ends with the id, so equal keys still order the same way on every page.
-SORTS: dict[ProductSort, list[dict[str, str]]] = {
-    ProductSort.RELEVANCE: [{"_score": "desc"}, {"id": "asc"}],
-    ProductSort.PRICE_ASC: [{"price.value": "asc"}, {"id": "asc"}],
-    ProductSort.PRICE_DESC: [{"price.value": "desc"}, {"id": "asc"}],
-    ProductSort.NEWEST: [{"created_at": "desc"}, {"id": "asc"}],
-    ProductSort.NAME_ASC: [{"search.name_sort": "asc"}, {"id": "asc"}],
+# Each sort ends with the id, so equal keys still order the same way on every page. Price sorts depend on the
+# filter's variant conditions (`VariantConditions.price_sort`).
+SORTS: dict[ProductSort, dict[str, str]] = {
+    ProductSort.RELEVANCE: {"_score": "desc"},
+    ProductSort.NEWEST: {"created_at": "desc"},
+    ProductSort.NAME_ASC: {"search.name_sort": "asc"},
 }
+PRICE_ORDERS = {ProductSort.PRICE_ASC: "asc", ProductSort.PRICE_DESC: "desc"}
 CURSOR_SHAPES: dict[ProductSort, tuple[str, ...]] = {
     sort: (cursors.TEXT if sort is ProductSort.NAME_ASC else cursors.NUMBER, cursors.TEXT) for sort in ProductSort
 }
@@ -80,6 +89,8 @@ class ProductFilter:
     in_stock: bool | None = None
     attributes: list[AttributeFilter] = field(default_factory=list)
     include_discontinued: bool = False
+    options: list[AttributeFilter] = field(default_factory=list)
+    """Each matches any of its values; all of them, the price range and `in_stock` hold for one variant."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +124,11 @@ def prepare(request: SearchRequest) -> PreparedSearch:
     query_words = _query_words(request.query)
     scope = cursors.scope_of(query_words, (request.query or "").strip().lower(), conditions)
     body: dict[str, Any] = {
-        "query": {"bool": {"must": _text_query(request.query, query_words), "filter": _base_filter(request.filter)}},
+        "query": {
+            "bool": {"must": _text_query(request.query, query_words), "filter": _base_filter(request.filter, selection)}
+        },
         "aggs": selection.aggregations(),
-        "sort": SORTS[request.sort],
+        "sort": _sort(request.sort, selection.variants),
         "size": request.first + 1,
         "track_total_hits": True,
         "_source": PRODUCT_SOURCE,
@@ -156,18 +169,28 @@ def _text_query(query: str | None, query_words: list[str]) -> list[dict[str, Any
         )
     sku = query.strip()
     if len(sku) <= MAX_SKU_LENGTH:
-        clauses.append({"constant_score": {"filter": {"term": {"sku.lower": sku}}, "boost": SKU_BOOST}})
+        clauses.append({"constant_score": {"filter": sku_clause(sku, lower=True), "boost": SKU_BOOST}})
     return [{"bool": {"should": clauses, "minimum_should_match": 1}}] if clauses else [{"match_none": {}}]
 
 
-def _base_filter(product_filter: ProductFilter) -> list[dict[str, Any]]:
-    """The filters every facet honours too: availability and stock."""
+def sku_clause(sku: str, *, lower: bool = False) -> dict[str, Any]:
+    """The product whose own sku or one of whose variants' skus is `sku` (skus are unique across both; `lower`: in
+    any case). A document indexed before mapping version 2 has only its own, ``sku``."""
+    suffix = ".lower" if lower else ""
+    return {"bool": {"should": [{"term": {f"skus{suffix}": sku}}, {"term": {f"sku{suffix}": sku}}]}}
+
+
+def _sort(sort: ProductSort, variants: VariantConditions) -> list[dict[str, Any]]:
+    first = variants.price_sort(PRICE_ORDERS[sort]) if sort in PRICE_ORDERS else SORTS[sort]
+    return [first, {"id": "asc"}]
+
+
+def _base_filter(product_filter: ProductFilter, selection: Selection) -> list[dict[str, Any]]:
+    """The filters every facet honours too: availability, and stock where it is a filter of the product."""
     clauses: list[dict[str, Any]] = []
     if not product_filter.include_discontinued:
         clauses.append({"term": {"status": "ACTIVE"}})
-    if product_filter.in_stock is not None:
-        clauses.append({"term": {"in_stock": product_filter.in_stock}})
-    return clauses
+    return [*clauses, *selection.variants.query_clauses()]
 
 
 def _selection(product_filter: ProductFilter) -> tuple[Selection, list[Any]]:
@@ -178,7 +201,8 @@ def _selection(product_filter: ProductFilter) -> tuple[Selection, list[Any]]:
     price_max = _price("filter.priceMax", product_filter.price_max)
     if price_min is not None and price_max is not None and price_min > price_max:
         raise InvalidArgument("filter.priceMin", "must not exceed filter.priceMax")
-    attributes = _attributes(product_filter.attributes)
+    attributes = _pooled("filter.attributes", product_filter.attributes, MAX_ATTRIBUTE_FILTERS, MAX_ATTRIBUTE_VALUES)
+    options = _pooled("filter.options", product_filter.options, MAX_OPTION_FILTERS, MAX_OPTION_VALUES)
     conditions = [
         category_path,
         sorted(brands),
@@ -188,25 +212,28 @@ def _selection(product_filter: ProductFilter) -> tuple[Selection, list[Any]]:
         sorted((name, sorted(values)) for name, values in attributes.items()),
         product_filter.include_discontinued,
     ]
-    return Selection.of(category_path, brands, price_min, price_max, attributes), conditions
+    if options:  # only then: a cursor issued before option filters existed keeps its scope
+        conditions.append(sorted((name, sorted(values)) for name, values in options.items()))
+    variants = VariantConditions(options, price_min, price_max, product_filter.in_stock)
+    return Selection.of(category_path, brands, attributes, variants), conditions
 
 
-def _attributes(filters: list[AttributeFilter]) -> dict[str, list[str]]:
-    """The attribute filters pooled by name: at most `MAX_ATTRIBUTE_FILTERS`, `MAX_ATTRIBUTE_VALUES` values in all."""
-    if len(filters) > MAX_ATTRIBUTE_FILTERS:
-        raise InvalidArgument("filter.attributes", f"must have at most {MAX_ATTRIBUTE_FILTERS} items")
-    attributes: dict[str, list[str]] = {}
+def _pooled(field_name: str, filters: list[AttributeFilter], most: int, most_values: int) -> dict[str, list[str]]:
+    """Attribute or option filters pooled by name: at most `most` filters, `most_values` values in all."""
+    if len(filters) > most:
+        raise InvalidArgument(field_name, f"must have at most {most} items")
+    pooled: dict[str, list[str]] = {}
     total = 0
-    for i, attribute in enumerate(filters):
-        values = _bounded(f"filter.attributes.{i}.values", attribute.values)
+    for i, named in enumerate(filters):
+        values = _bounded(f"{field_name}.{i}.values", named.values)
         total += len(values)
-        if total > MAX_ATTRIBUTE_VALUES:
+        if total > most_values:
             raise InvalidArgument(
-                f"filter.attributes.{i}.values", f"brings the attribute values to more than {MAX_ATTRIBUTE_VALUES}"
+                f"{field_name}.{i}.values", f"brings the values of {field_name} to more than {most_values}"
             )
         if values:
-            attributes.setdefault(attribute.name, []).extend(values)
-    return attributes
+            pooled.setdefault(named.name, []).extend(values)
+    return pooled
 
 
 def _bounded(field_name: str, values: list[Any]) -> list[Any]:

@@ -1,8 +1,8 @@
 """`catalog export`: the write model's products, page by page, as the rows `catalog import` reads.
 
-Active products only (an import creates active products; a discontinued one would come back to life). With
-variants, a product whose one variant is its own sku without options is written without `variants`, as it was
-created. Stock is a second file of `receiveStock` rows (`--stock`): on hand per sku; reservations belong to
+Active products and their active variants only (an import creates active ones; a discontinued one would come
+back to life). A product whose one variant is its own sku without options is written without `variants`, as it
+was created. Stock is a second file of `receiveStock` rows (`--stock`): on hand per sku; reservations belong to
 orders, which are not exported."""
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def product_row(product: Mapping[str, Any]) -> dict[str, Any]:
     row["price"] = dict(product["price"])
     if product["attributes"]:
         row["attributes"] = [{"name": name, "value": value} for name, value in product["attributes"]]
-    variants = product.get("variants") or []
+    variants = _active_variants(product)
     if variants and not (len(variants) == 1 and variants[0]["sku"] == product["sku"] and not variants[0]["options"]):
         row["variants"] = [_variant_row(variant) for variant in variants]
     if product.get("images"):
@@ -64,9 +64,15 @@ def _variant_row(variant: Any) -> dict[str, Any]:
     return row
 
 
+def _active_variants(product: Mapping[str, Any]) -> list[Any]:
+    """An import creates active variants only, so a discontinued one is left out like a discontinued product (it
+    may share its options with an active one, which a new product refuses)."""
+    return [variant for variant in product.get("variants") or [] if variant["status"] == ACTIVE]
+
+
 def stock_rows(product: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The receiveStock rows that give each of the product's skus its stock on hand."""
-    variants = product.get("variants") or []
+    """The receiveStock rows that give each of the product's exported skus its stock on hand."""
+    variants = _active_variants(product)
     held = [(variant["sku"], variant["on_hand"]) for variant in variants] or [(product["sku"], product["on_hand"])]
     return [
         {"sku": sku, "quantity": min(QUANTITY_MAX, on_hand - start)}  # a receipt is at most QUANTITY_MAX

@@ -195,3 +195,8 @@ class ProductFilter:
     include_discontinued: bool | None = strawberry.field(
         default=None, description="Discontinued products are excluded unless this is true."
     )
+    options: list[AttributeFilter] | None = strawberry.field(
+        default=None,
+        description="A product matches when one of its active variants matches every option filter (size M and "
+        "colour red: the same variant).",
+    )

@@ -1,7 +1,8 @@
 """Product read types. They wrap the plain dicts the CatalogReader returns (snake_case keys) and compute nothing.
 
 Every field below a root resolver is plain: the default resolver reads it straight from those dicts,
-synchronously (see api.fastpath.plain_trees). `stock` is shaped by the root resolvers from the document's figures.
+synchronously (see api.fastpath.plain_trees). `stock` (of a product and of each variant) is shaped by the root
+resolvers from the document's figures.
 """
 
 from __future__ import annotations
@@ -38,6 +39,40 @@ class StockLevel:
 
 
 @strawberry.type
+class ProductVariant:
+    id: strawberry.ID
+    sku: str
+    name: str = strawberry.field(
+        description="The product's name with the option values, e.g. 'Linen shirt / M / sand'."
+    )
+    options: list[Attribute]
+    price: Money
+    stock: StockLevel
+    in_stock: bool
+    status: ProductStatus
+
+
+@strawberry.type
+class ProductOption:
+    name: str
+    values: list[str]
+
+
+@strawberry.type
+class PriceRange:
+    min: Money
+    max: Money
+
+
+@strawberry.type
+class Image:
+    url: str
+    alt: str | None
+    width: int | None
+    height: int | None
+
+
+@strawberry.type
 class Product:
     id: strawberry.ID
     sku: str
@@ -53,6 +88,30 @@ class Product:
     version: int
     created_at: DateTimeText
     updated_at: DateTimeText
+    slug: str = strawberry.field(description="URL handle, unique.")
+    variants: list[ProductVariant] = strawberry.field(
+        description="Every variant, discontinued ones included; a product created without variants has exactly one."
+    )
+    options: list[ProductOption] = strawberry.field(
+        description="Option names with their values over the active variants, e.g. size: S, M, L."
+    )
+    price_range: PriceRange = strawberry.field(
+        description="Lowest and highest price over the active variants. For a product with variants, price is "
+        "priceRange.min, stock sums the variants and inStock means any active variant is available."
+    )
+    images: list[Image]
+
+
+@strawberry.type(
+    description="A node of the category tree, built from the categoryPath of active products, with their counts."
+)
+class Category:
+    name: str
+    path: list[str] = strawberry.field(
+        description="Root first; pass it as ProductFilter.categoryPath to list this category."
+    )
+    product_count: int
+    children: list[Category]
 
 
 # The read side's sort order is the GraphQL enum itself: one list of sorts, not two to keep in step.
@@ -98,6 +157,9 @@ class ProductFacets:
     brands: list[FacetValue]
     price_ranges: list[PriceRangeFacet]
     attributes: list[AttributeFacet]
+    options: list[AttributeFacet] = strawberry.field(
+        description="Variant options; counts are of products, not variants."
+    )
 
 
 @strawberry.type

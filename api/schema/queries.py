@@ -20,7 +20,7 @@ from api.schema.context import RequestContext
 from api.schema.errors import QueryRefused
 from api.schema.inputs import ProductFilter
 from api.schema.orders import Order, OrderConnection
-from api.schema.products import Product, ProductConnection, ProductSuggestion, StockLevel
+from api.schema.products import Category, Product, ProductConnection, ProductSuggestion, StockLevel
 from api.schema.scalars import DecimalText
 from api.schema.webhooks import Webhook
 from api.scopes import Scope
@@ -74,6 +74,7 @@ def _search_request(
             in_stock=chosen.in_stock,
             attributes=[search.AttributeFilter(f.name, f.values) for f in chosen.attributes or ()],
             include_discontinued=bool(chosen.include_discontinued),
+            options=[search.AttributeFilter(f.name, f.values) for f in chosen.options or ()],
         ),
         sort=sort,
         first=first,
@@ -82,9 +83,10 @@ def _search_request(
 
 
 def _product(document: dict[str, Any] | None) -> Product | None:
-    """A product document with its stock figures grouped as the contract's StockLevel."""
+    """A product document with its stock figures, and each variant's, grouped as the contract's StockLevel."""
     if document is not None:
-        document["stock"] = {key: document[key] for key in STOCK_FIELDS}
+        for stocked in (document, *document["variants"]):
+            stocked["stock"] = {key: stocked[key] for key in STOCK_FIELDS}
     return cast(Product | None, document)
 
 
@@ -133,6 +135,14 @@ async def _orders(  # noqa: PLR0917 - one parameter per GraphQL argument
     return _order_connection(page)
 
 
+async def _categories(
+    info: Info, parent: list[str] | None = None, depth: int | None = 2, consistency_token: str | None = None
+) -> list[Category]:
+    await _consistent(info, consistency_token, search=True)
+    tree = await info.context.backends.reader.categories(parent or [], 2 if depth is None else depth)
+    return cast(list[Category], tree)
+
+
 async def _webhooks(info: Info, consistency_token: str | None = None) -> list[Webhook]:
     require(info.context.caller(), Scope.WEBHOOKS_MANAGE)
     await _consistent(info, consistency_token, search=True)
@@ -150,6 +160,11 @@ class Query:
     async def product_by_sku(self, info: Info, sku: str, consistency_token: str | None = None) -> Product | None:
         await _consistent(info, consistency_token, search=True)
         return _product(await info.context.backends.reader.product_by_sku(sku))
+
+    @strawberry.field
+    async def product_by_slug(self, info: Info, slug: str, consistency_token: str | None = None) -> Product | None:
+        await _consistent(info, consistency_token, search=True)
+        return _product(await info.context.backends.reader.product_by_slug(slug))
 
     @strawberry.field
     async def search_products(  # noqa: PLR0917 - one parameter per GraphQL argument
@@ -185,5 +200,8 @@ class Query:
     orders: OrderConnection = strawberry.field(
         resolver=_orders,
         description="A customer token sees only its own orders, whichever customerId it gives (it may leave it out).",
+    )
+    categories: list[Category] = strawberry.field(
+        resolver=_categories, description="Children of the given path (the roots when omitted), depth levels deep."
     )
     webhooks: list[Webhook] = strawberry.field(resolver=_webhooks, description="Needs the webhooks:manage scope.")

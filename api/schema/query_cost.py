@@ -4,7 +4,8 @@ A field costs 1 plus the cost of its selections; a field with a `first` argument
 selections by that page size (the literal, the variable's default, the argument's default, or the largest page
 when a variable has no default). Introspection fields are free; depth and size have their own limits.
 
-A search's `filter` adds `FILTER_VALUE_COST` per value it filters by (each brand, each attribute name and value):
+A search's `filter` adds `FILTER_VALUE_COST` per value it filters by (each brand, each attribute or option name
+and value):
 each is written into several facet contexts of the one Elasticsearch request (`read_index/facet_layout.py`).
 Literal lists count as written; a list (or the whole filter) given as a variable counts at the most the reader
 accepts (`read_index/search.py`), since validation runs once per query text, before variables are known.
@@ -37,15 +38,25 @@ from graphql import (
     get_named_type,
 )
 
-from read_index.search import MAX_ATTRIBUTE_FILTERS, MAX_ATTRIBUTE_VALUES, MAX_FILTER_VALUES
+from read_index.search import (
+    MAX_ATTRIBUTE_FILTERS,
+    MAX_ATTRIBUTE_VALUES,
+    MAX_FILTER_VALUES,
+    MAX_OPTION_FILTERS,
+    MAX_OPTION_VALUES,
+)
 
 PAGE_ARGUMENT = "first"
 MAX_PAGE_SIZE = 100
 FILTER_ARGUMENT = "filter"
 ROWS_ARGUMENT = "inputs"
 FILTER_VALUE_COST = 10
-_MOST_ATTRIBUTE_VALUES = MAX_ATTRIBUTE_FILTERS + MAX_ATTRIBUTE_VALUES  # a name each, and their values
-_MOST_FILTER_VALUES = MAX_FILTER_VALUES + _MOST_ATTRIBUTE_VALUES  # brands, and attributes
+# A name each, and their values: how much a list of attribute (or option) filters given as a variable may hold.
+_MOST_NAMED_VALUES = {
+    "attributes": MAX_ATTRIBUTE_FILTERS + MAX_ATTRIBUTE_VALUES,
+    "options": MAX_OPTION_FILTERS + MAX_OPTION_VALUES,
+}
+_MOST_FILTER_VALUES = MAX_FILTER_VALUES + sum(_MOST_NAMED_VALUES.values())  # brands, attributes and options
 _MAX_ROWS = "$bulk rows"  # the bound, passed among the variables' defaults: no variable can have this name
 
 
@@ -133,7 +144,7 @@ def _field_cost(
 
 
 def _filter_values(node: FieldNode) -> int:
-    """How many values the field's `filter` argument filters by: brands, attribute names and their values."""
+    """How many values the field's `filter` argument filters by: brands, attribute and option names and values."""
     value = next((arg.value for arg in node.arguments or () if arg.name.value == FILTER_ARGUMENT), None)
     if isinstance(value, VariableNode):
         return _MOST_FILTER_VALUES
@@ -141,10 +152,14 @@ def _filter_values(node: FieldNode) -> int:
         return 0  # absent or null
     fields = {field.name.value: field.value for field in value.fields}
     brands = _count(_items(fields.get("brands")), MAX_FILTER_VALUES)
-    attributes = _items(fields.get("attributes"))
-    if isinstance(attributes, VariableNode):
-        return brands + _MOST_ATTRIBUTE_VALUES
-    return brands + sum(_attribute_values(item) for item in attributes)
+    return brands + sum(_named_values(_items(fields.get(name)), most) for name, most in _MOST_NAMED_VALUES.items())
+
+
+def _named_values(filters: list[ValueNode] | VariableNode, most: int) -> int:
+    """The names and values of a list of attribute (or option) filters; `most` for a list given as a variable."""
+    if isinstance(filters, VariableNode):
+        return most
+    return sum(_attribute_values(item) for item in filters)
 
 
 def _attribute_values(item: ValueNode) -> int:

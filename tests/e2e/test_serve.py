@@ -82,6 +82,39 @@ def test_a_products_life(server: Server) -> None:
     }
 
 
+def test_a_product_with_variants_is_found_by_one_variant_meeting_every_condition(server: Server) -> None:
+    token = server.token(*STAFF)
+    sizes = [("SHIRT-RS", "red", "S", None), ("SHIRT-BM", "blue", "M", {"amount": "35.00", "currency": "EUR"})]
+    variants = [{"sku": sku, "options": [{"name": "colour", "value": colour}, {"name": "size", "value": size}],
+                 **({"price": price} if price else {})} for sku, colour, size, price in sizes]  # fmt: skip
+    shirt = {**product("SHIRT", "Linen shirt", "30.00"), "slug": "linen-shirt", "variants": variants}
+    assert command(server, "createProduct", shirt, token)["ok"]
+    received = command(server, "receiveStock", {"sku": "SHIRT-BM", "quantity": 3}, token)
+    query = """query($f: ProductFilter, $t: String) {
+      searchProducts(filter: $f, sort: PRICE_ASC, consistencyToken: $t) {
+        edges { node { sku price { amount } priceRange { max { amount } } } }
+        facets { options { name values { value count } } } }
+      productBySlug(slug: "linen-shirt") { variants { sku inStock } }
+      categories(depth: 2) { name productCount children { name productCount } } }"""
+
+    def found(*options: tuple[str, str]) -> Any:
+        selected = [{"name": name, "values": [value]} for name, value in options]
+        variables = {"f": {"options": selected, "inStock": True}, "t": received["consistencyToken"]}
+        return graphql(server, query, variables)["data"]
+
+    red_m, blue_m = found(("colour", "red"), ("size", "M")), found(("colour", "blue"), ("size", "M"))
+    assert red_m["searchProducts"]["edges"] == []
+    assert blue_m["searchProducts"]["edges"] == [
+        {"node": {"sku": "SHIRT", "price": {"amount": "30.00"}, "priceRange": {"max": {"amount": "35.00"}}}}
+    ]
+    assert {"name": "size", "values": [{"value": "M", "count": 1}]} in blue_m["searchProducts"]["facets"]["options"]
+    assert blue_m["productBySlug"] == {
+        "variants": [{"sku": "SHIRT-RS", "inStock": False}, {"sku": "SHIRT-BM", "inStock": True}]
+    }
+    home = next(node for node in blue_m["categories"] if node["name"] == "Home")
+    assert {"name": "Lighting", "productCount": home["productCount"]} in home["children"]
+
+
 def test_an_orders_life(server: Server) -> None:
     staff = server.token(*STAFF)
     assert command(server, "createProduct", product("BULB-1", "LED bulb", "4.50"), staff)["ok"]

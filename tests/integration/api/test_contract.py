@@ -34,28 +34,7 @@ API = Path(__file__).parents[3] / "api"
 CONTRACT = API / "contract.graphql"
 HISTORY = sorted((API / "contract_history").glob("*.graphql"))
 
-PENDING: dict[str, int] = {
-    # issue 16: the storefront catalog model
-    **dict.fromkeys(
-        [
-            "Product.slug",
-            "Product.variants",
-            "Product.options",
-            "Product.priceRange",
-            "Product.images",
-            "ProductVariant",
-            "ProductOption",
-            "PriceRange",
-            "Image",
-            "Category",
-            "ProductFilter.options",
-            "ProductFacets.options",
-            "Query.productBySlug",
-            "Query.categories",
-        ],
-        16,
-    ),
-}
+PENDING: dict[str, int] = {}
 
 
 class PendingContract(UserWarning):

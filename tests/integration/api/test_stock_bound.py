@@ -13,7 +13,8 @@ from elasticsearch import AsyncElasticsearch
 
 from api.settings import Settings
 from domain.model.input_limits import ON_HAND_MAX
-from read_index.indices import INITIAL_SUFFIX, PRODUCT_MAPPING, PRODUCTS, alias_name, index_name
+from read_index.indices import INITIAL_SUFFIX, PRODUCTS, alias_name, index_name
+from read_index.mappings import PRODUCT_MAPPING
 from tests.integration.api.conftest import Api, open_api, product_input
 
 pytestmark = pytest.mark.elasticsearch

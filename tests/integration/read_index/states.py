@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from elasticsearch import AsyncElasticsearch
 
-from domain.model.snapshots import OrderLineSnapshot, OrderSnapshot, ProductSnapshot
+from domain.model.snapshots import (
+    ImageSnapshot,
+    MoneySnapshot,
+    OrderLineSnapshot,
+    OrderSnapshot,
+    ProductSnapshot,
+    VariantSnapshot,
+)
 from domain.outbox import OutboxPosition, OutboxRecord
 from read_index.indices import refresh
 from read_index.projections import project
@@ -34,11 +42,24 @@ def product_state(
     reserved: int = 0,
     version: int = 1,
     created_minutes: int = 0,
+    slug: str | None = None,
+    images: Iterable[ImageSnapshot] = (),
+    variants: Iterable[Variant] | None = None,
 ) -> ProductSnapshot:
+    """A product as the write model snapshots it: without `variants`, one variant with the product's sku, price and
+    stock (a product created without variants); with them, the product's stock sums theirs."""
     created = (EPOCH + timedelta(minutes=created_minutes)).isoformat()
+    sku = sku or f"SKU-{uuid.uuid4().hex[:10].upper()}"
+    default_price: MoneySnapshot = {"amount": price, "currency": currency}
+    if variants is None:
+        shaped = [variant_snapshot(name, Variant(sku, price=None, on_hand=on_hand, reserved=reserved), default_price)]
+    else:
+        shaped = [variant_snapshot(name, variant, default_price) for variant in variants]
+        on_hand = sum(variant["on_hand"] for variant in shaped)
+        reserved = sum(variant["reserved"] for variant in shaped)
     return {
         "id": id or str(uuid.uuid4()),
-        "sku": sku or f"SKU-{uuid.uuid4().hex[:10].upper()}",
+        "sku": sku,
         "name": name,
         "description": description,
         "brand": brand,
@@ -51,7 +72,51 @@ def product_state(
         "version": version,
         "created_at": created,
         "updated_at": created,
+        "slug": slug or f"{name.lower().replace(' ', '-')}-{uuid.uuid4().hex[:6]}",
+        "images": list(images),
+        "variants": shaped,
     }
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A variant of `product_state`: its sku, options, own price (None: the product's), status and stock."""
+
+    sku: str
+    options: tuple[tuple[str, str], ...] = ()
+    price: str | None = None
+    status: str = "ACTIVE"
+    on_hand: int = 5
+    reserved: int = 0
+
+
+def variant(sku: str, *options: tuple[str, str], price: str | None = None, **fields: Any) -> Variant:
+    return Variant(sku, tuple(options), price, **fields)
+
+
+def variant_snapshot(product_name: str, variant: Variant, default_price: MoneySnapshot) -> VariantSnapshot:
+    own: MoneySnapshot | None = (
+        {"amount": variant.price, "currency": default_price["currency"]} if variant.price is not None else None
+    )
+    return {
+        "id": str(uuid.uuid4()),
+        "sku": variant.sku,
+        "name": " / ".join((product_name, *(value for _, value in variant.options))),
+        "options": [[name, value] for name, value in variant.options],
+        "price": own or default_price,
+        "own_price": own,
+        "status": variant.status,
+        "on_hand": variant.on_hand,
+        "reserved": variant.reserved,
+    }
+
+
+def before_variants(state: ProductSnapshot) -> ProductSnapshot:
+    """The snapshot as the write model made it before issue 16: no slug, images or variants."""
+    old = dict(state)
+    for key in ("slug", "images", "variants"):
+        old.pop(key, None)
+    return cast(ProductSnapshot, old)
 
 
 def order_state(

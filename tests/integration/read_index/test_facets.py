@@ -12,7 +12,7 @@ import pytest
 from elasticsearch import AsyncElasticsearch
 
 from domain.model.snapshots import ProductSnapshot
-from read_index.facets import PRICE_BREAKS
+from read_index.facet_terms import PRICE_BREAKS
 from read_index.queries import CatalogReader, ProductPage
 from read_index.search import AttributeFilter, ProductFilter, SearchRequest
 from tests.integration.read_index.states import index_states, product_state

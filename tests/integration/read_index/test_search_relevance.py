@@ -100,11 +100,22 @@ async def test_a_product_reads_back_as_its_state_without_search_fields(module_re
 
     document = await module_reader.product(state["id"])
 
+    (variant,) = state["variants"]
     assert document == {
-        **{key: value for key, value in state.items() if key != "attributes"},
+        **{key: value for key, value in state.items() if key not in {"attributes", "variants"}},
         "attributes": [{"name": "material", "value": "leather"}],
         "available": 5,
         "in_stock": True,
+        "variants": [
+            {
+                **{key: value for key, value in variant.items() if key != "own_price"},
+                "options": [],
+                "available": 5,
+                "in_stock": True,
+            }
+        ],
+        "options": [],
+        "price_range": {"min": state["price"], "max": state["price"]},
     }
 
 

@@ -138,13 +138,24 @@ async def async_engine(old_database_url: str, old_writes: OldWrites) -> AsyncIte
 async def old_style_reads(reader: CatalogReader, writes: OldWrites) -> dict[str, Any]:
     """What an old client asks, with only the fields an old answer had."""
     page = await reader.search_products(SearchRequest(query="oak chair", filter=ProductFilter(in_stock=True)))
-    products = {sku: await reader.product(product_id) for sku, product_id in writes.product_ids.items()}
+    products = {sku: old_fields(await reader.product(product_id)) for sku, product_id in writes.product_ids.items()}
     return {
         "search": (page.total_count, [document["id"] for _, document in page.edges]),
         "products": products,
         "stock": {sku: await reader.stock_level(sku) for sku in writes.product_ids},
         "order": await reader.order(writes.order_id),
     }
+
+
+def old_fields(document: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A product as an old answer had it: the reader shows a document indexed before variants in the new shape too,
+    with a variant and a slug made up until the reindex (the migrated rows' variant id and unique slug then)."""
+    if document is None:
+        return None
+    return {key: value for key, value in document.items() if key not in NEW_PRODUCT_FIELDS}
+
+
+NEW_PRODUCT_FIELDS = {"slug", "images", "variants", "options", "price_range"}
 
 
 def answered_as_before(before: Any, after: Any) -> Any:

@@ -64,6 +64,21 @@ async def test_a_document_whose_content_differs_at_the_same_version_is_reported(
     assert line.endswith(": in_stock, name")
 
 
+async def test_a_variant_that_differs_is_reported(
+    engine: AsyncEngine, es_client: AsyncElasticsearch, index_prefix: str, indexed: Catalog
+) -> None:
+    alias = alias_name(index_prefix, PRODUCTS)
+    doc_id = indexed.product_ids[1]
+    variants = (await es_client.get(index=alias, id=doc_id))["_source"]["variants"]
+    tampered = [{**variants[0], "available": variants[0]["available"] + 1}, *variants[1:]]
+    await rewrite(es_client, alias, doc_id, {"variants": tampered})
+
+    report = await verify(engine, es_client, index_prefix, [PRODUCTS])
+
+    assert report.read_models[0].different == 1
+    assert report.read_models[0].samples[0].endswith(": variants")
+
+
 async def test_an_order_whose_content_differs_is_reported_as_well(
     engine: AsyncEngine, es_client: AsyncElasticsearch, index_prefix: str, indexed: Catalog
 ) -> None:

@@ -10,11 +10,23 @@ from prometheus_client import CollectorRegistry
 from api.auth import Authenticator, Keys
 from api.metrics import CommandMetrics
 from api.outages import StoreOutages
-from read_index.facets import AttributeFacet, Facets, FacetValue, PriceRange
+from read_index.facet_terms import AttributeFacet, FacetValue
+from read_index.facets import Facets, PriceRange
 from read_index.queries import OrderPage, ProductPage
 from read_index.search import SearchRequest
 
 SECRET = "a-test-secret-that-is-long-enough-for-hs256!"
+
+
+# The fields a one-variant product shares with its variant.
+PRICED_AND_STOCKED: dict[str, Any] = {
+    "price": {"amount": "19.90", "currency": "EUR"},
+    "status": "ACTIVE",
+    "on_hand": 5,
+    "reserved": 1,
+    "available": 4,
+    "in_stock": True,
+}
 
 
 def product(number: int) -> dict[str, Any]:
@@ -26,15 +38,23 @@ def product(number: int) -> dict[str, Any]:
         "brand": "Acme",
         "category_path": ["Furniture", "Chairs"],
         "attributes": [{"name": "color", "value": "oak"}],
-        "price": {"amount": "19.90", "currency": "EUR"},
-        "status": "ACTIVE",
-        "on_hand": 5,
-        "reserved": 1,
-        "available": 4,
-        "in_stock": True,
+        **copy.deepcopy(PRICED_AND_STOCKED),
         "version": 2,
         "created_at": "2024-01-01T00:00:00+00:00",
         "updated_at": "2024-01-02T00:00:00+00:00",
+        "slug": f"oak-chair-{number}",
+        "images": [{"url": f"https://img.example/{number}.jpg", "alt": None, "width": 800, "height": None}],
+        "variants": [
+            {
+                "id": f"v{number}",
+                "sku": f"SKU-{number}",
+                "name": f"Oak chair {number}",
+                "options": [],
+                **copy.deepcopy(PRICED_AND_STOCKED),
+            }
+        ],
+        "options": [],
+        "price_range": {"min": {"amount": "19.90", "currency": "EUR"}, "max": {"amount": "19.90", "currency": "EUR"}},
     }
 
 
@@ -43,6 +63,7 @@ FACETS = Facets(
     brands=[FacetValue("Acme", 3)],
     price_ranges=[PriceRange(None, None, 3)],
     attributes=[AttributeFacet("color", [FacetValue("oak", 3)])],
+    options=[AttributeFacet("size", [FacetValue("M", 2)])],
 )
 
 
@@ -74,6 +95,10 @@ class FakeReader:
     async def product(self, id: str) -> dict[str, Any] | None:
         found = [doc for doc in self.products if doc["id"] == id]
         return copy.deepcopy(found[0]) if found else None
+
+    async def categories(self, parent: list[str], depth: int) -> list[dict[str, Any]]:
+        chairs = {"name": "Chairs", "path": ["Furniture", "Chairs"], "product_count": 2, "children": []}
+        return [{"name": "Furniture", "path": ["Furniture"], "product_count": 3, "children": [chairs]}]
 
     async def orders(
         self, customer_id: str | None, status: str | None, first: int, after: str | None, *, fresh: bool = False

@@ -99,6 +99,26 @@ async def test_a_null_in_a_nullable_field_is_null(served: ServedSchema) -> None:
     assert result.data == {"product": {"description": None, "brand": "Acme"}}
 
 
+async def test_variants_options_price_ranges_and_images_are_identical(served: ServedSchema) -> None:
+    query = """{ searchProducts(first: 2) {
+      edges { node { slug price { amount } priceRange { min { amount } max { amount currency } }
+        options { name values } images { url alt width height }
+        variants { id sku name options { name value } price { amount } stock { sku available } inStock status } } }
+      facets { options { name values { value count } } } } }"""
+    result = await both(served, query)
+    assert result.data is not None
+    node = result.data["searchProducts"]["edges"][0]["node"]
+    assert node["variants"][0]["stock"] == {"sku": "SKU-0", "available": 4}
+    assert node["images"] == [{"url": "https://img.example/0.jpg", "alt": None, "width": 800, "height": None}]
+
+
+async def test_the_category_tree_is_identical(served: ServedSchema) -> None:
+    result = await both(served, "{ categories { name path productCount children { name path productCount } } }")
+    assert result.data == {"categories": [{"name": "Furniture", "path": ["Furniture"], "productCount": 3, "children": [
+        {"name": "Chairs", "path": ["Furniture", "Chairs"], "productCount": 2}
+    ]}]}  # fmt: skip
+
+
 async def test_order_lines_show_their_variant_and_lines_placed_before_variants_the_product(
     served: ServedSchema,
 ) -> None:

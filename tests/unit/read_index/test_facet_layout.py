@@ -11,11 +11,12 @@ import pytest
 
 from read_index.facet_layout import Placed, Selected, layout
 from read_index.facets import Selection
+from read_index.variant_conditions import VariantConditions
 
 
 def attribute_selection(values_per_name: list[int]) -> Selection:
     attributes = {f"name{i}": [f"value{i}-{v}" for v in range(count)] for i, count in enumerate(values_per_name)}
-    return Selection.of(["Furniture"], ["Acme", "Nordic"], Decimal(10), None, attributes)
+    return Selection.of(["Furniture"], ["Acme", "Nordic"], attributes, VariantConditions(price_min=Decimal(10)))
 
 
 def clauses_above(tree: dict[str, Any], path: tuple[str, ...]) -> list[dict[str, Any]]:

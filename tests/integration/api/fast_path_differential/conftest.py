@@ -118,7 +118,8 @@ async def _seed(api: Api) -> Seeded:
         await create(sku)
         seeded.versions[sku] = (await run("receiveStock", {"sku": sku, "quantity": 5}))["version"]
     sizes = [{"sku": f"M-VARIANTS-{size}", "options": [{"name": "size", "value": size}]} for size in ("S", "M", "L")]
-    await create("M-VARIANTS", variants=sizes, slug="m-variants")
+    image = {"url": "https://img.example.com/m-variants.jpg", "alt": "Front", "width": 800, "height": 600}
+    await create("M-VARIANTS", variants=sizes, slug="m-variants", categoryPath=CATEGORIES[0], images=[image])
     totals = {}
     stocked = [number for number in range(12) if number % 5 != 4]
     for number, state in zip(stocked, ORDER_STATES, strict=False):

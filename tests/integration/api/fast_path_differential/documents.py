@@ -44,7 +44,7 @@ def plain(value: Any) -> Any:
 
 def _arguments(seeded: Seeded) -> dict[str, dict[str, st.SearchStrategy[Any]]]:
     """Per root field, each argument's values: valid ones from the seed, nulls, and invalid ones."""
-    skus = [*seeded.products, "NO-SUCH-SKU", ""]
+    skus = [*seeded.products, "M-VARIANTS-M", "NO-SUCH-SKU", ""]
     ids = [*seeded.products.values(), "no-such-id", ""]
     orders = [*seeded.orders.values(), "no-such-order"]
     first = st.sampled_from([None, 0, 1, 2, 5, 20, 100, 101, -1, "x"])
@@ -65,12 +65,24 @@ def _arguments(seeded: Seeded) -> dict[str, dict[str, st.SearchStrategy[Any]]]:
                 ),
                 max_size=1,
             ),
+            "options": st.lists(
+                st.fixed_dictionaries(
+                    {"name": st.sampled_from(["size", "colour"]), "values": st.lists(st.sampled_from(["S", "M"]))}
+                ),
+                max_size=2,
+            ),
         },
     )
     return {
         "product": {"id": st.sampled_from(ids), "consistencyToken": token},
         "productBySku": {"sku": st.sampled_from(skus), "consistencyToken": token},
+        "productBySlug": {"slug": st.sampled_from(["m-variants", "no-such-slug", ""]), "consistencyToken": token},
         "stockLevel": {"sku": st.sampled_from(skus), "consistencyToken": token},
+        "categories": {
+            "parent": st.sampled_from([None, [], ["Home"], ["Furniture", "Chairs"], ["Nowhere"]]),
+            "depth": st.sampled_from([None, 1, 2, 4, 0, 5]),
+            "consistencyToken": token,
+        },
         "searchProducts": {
             "query": st.sampled_from([None, "lamp", "walnut lamps", "oak chiar", "", "nothing matches this"]),
             "filter": st.none() | product_filter,
@@ -129,7 +141,7 @@ def requests(draw: st.DrawFn, schema: GraphQLSchema, seeded: Seeded) -> tuple[di
     for index, root in enumerate(roots):
         given = []
         for name, values in arguments[root].items():
-            if not draw(st.booleans()) and name not in ("id", "sku", "prefix"):
+            if not draw(st.booleans()) and name not in ("id", "sku", "prefix", "slug"):
                 continue
             value = draw(values)
             if draw(st.integers(0, 2)) == 0:

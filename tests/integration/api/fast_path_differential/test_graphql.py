@@ -28,7 +28,9 @@ SCHEMA = ServedSchema(Settings.model_validate({})).graphql
 RESULT = "{ ok aggregateId version consistencyToken errors { code field message } __typename }"
 BULK_RESULT = "{ ok written consistencyToken rows { index ok aggregateId version errors { code field message } } }"
 PRODUCT = """id sku name description brand categoryPath price { amount currency } attributes { name value }
-  status stock { sku onHand reserved available } inStock version createdAt updatedAt"""
+  status stock { sku onHand reserved available } inStock version createdAt updatedAt slug
+  priceRange { min { amount currency } max { amount } } options { name values } images { url alt width height }
+  variants { id sku name options { name value } price { amount currency } stock { sku available } inStock status }"""
 ORDER = """id customerId status total { amount currency } placedAt updatedAt version
   lines { sku productId productName variantName options { name value } quantity unitPrice { amount currency }
     lineTotal { amount } }"""
@@ -36,7 +38,7 @@ SEARCH = f"""query($q: String, $f: ProductFilter, $s: ProductSort, $n: Int, $a: 
   searchProducts(query: $q, filter: $f, sort: $s, first: $n, after: $a) {{
     totalCount pageInfo {{ hasNextPage endCursor }} edges {{ cursor node {{ {PRODUCT} }} }}
     facets {{ categories {{ value count }} brands {{ value count }} priceRanges {{ min max count }}
-      attributes {{ name values {{ value count }} }} }} }} }}"""
+      attributes {{ name values {{ value count }} }} options {{ name values {{ value count }} }} }} }} }}"""
 
 Case = Callable[[Seeded], tuple[str, dict[str, Any], str]]  # seed -> (query, variables, token)
 
@@ -54,11 +56,27 @@ QUERIES: dict[str, Case] = {
         "none",
     ),
     "productBySku": lambda s: (f'{{ productBySku(sku: "P-3") {{ {PRODUCT} }} }}', {}, "none"),
+    "productBySlug": lambda s: (f'{{ productBySlug(slug: "m-variants") {{ {PRODUCT} }} }}', {}, "none"),
     "stockLevel": lambda s: ('{ stockLevel(sku: "P-4") { sku onHand reserved available } }', {}, "none"),
+    "stockLevel-of-a-variant": lambda s: ('{ stockLevel(sku: "M-VARIANTS-M") { sku available } }', {}, "none"),
+    "categories": lambda s: (
+        "{ categories(depth: 3) { name path productCount children { name path productCount children { name } } } }",
+        {},
+        "none",
+    ),
+    "categories-too-deep": lambda s: ('{ categories(parent: ["Home"], depth: 9) { name } }', {}, "none"),
     "searchProducts": lambda s: (SEARCH, {"q": "lamp", "n": 3}, "none"),
     "searchProducts-filtered": lambda s: (
         SEARCH,
         {"f": {"brands": ["Acme"], "categoryPath": ["Home"], "priceMin": "10", "inStock": True}, "s": "PRICE_DESC"},
+        "none",
+    ),
+    "searchProducts-by-options": lambda s: (
+        SEARCH,
+        {
+            "f": {"options": [{"name": "size", "values": ["M", "L"]}], "priceMax": "100", "inStock": True},
+            "s": "PRICE_ASC",
+        },
         "none",
     ),
     "searchProducts-second-page": lambda s: (SEARCH, {"n": 2, "s": "NEWEST", "a": None}, "none"),
