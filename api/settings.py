@@ -105,6 +105,13 @@ class Settings(BaseSettings):
 
     sync_in_process: bool = Field(True, description="`catalog serve` also runs the sync worker")
     sync_batch_size: int = Field(1000, ge=1, le=10_000, description="Most events per bulk request")
+    sync_partitions: int | None = Field(
+        None,
+        ge=1,
+        le=32,
+        description="Outbox partitions this deployment expects; the count lives in the database (changed by "
+        "`catalog sync repartition`): a process refuses to start when it differs. Unset: whatever the database says",
+    )
     log_level: str = Field("INFO", description="DEBUG, INFO (adds an access line per request), WARNING or ERROR")
     log_json: bool = Field(False, description="One JSON object per log line instead of key=value")
 

@@ -7,6 +7,8 @@ sequence number. On SQLite every transaction id is 0, so the sequence number alo
 from __future__ import annotations
 
 import re
+import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +22,16 @@ TOKEN_MAX = 80
 _DIGITS = rf"([0-9]{{1,{TOKEN_PART_MAX}}})"  # ASCII only: str.isdigit and int() take other scripts' digits
 _POSITION_TOKEN = re.compile(rf"c1\.{_DIGITS}\.{_DIGITS}")
 _RANGE_TOKEN = re.compile(rf"c2\.{_DIGITS}\.{_DIGITS}\.{_DIGITS}")
+_PARTITIONED_TOKEN = re.compile(rf"c3\.{_DIGITS}\.{_DIGITS}\.{_DIGITS}\.([0-9]{{1,10}})")
+
+MAX_PARTITIONS = 32
+"""Most partitions the outbox may be split into: a token names its partitions as a 32-bit mask."""
+
+
+def partition_of(aggregate_type: str, aggregate_id: str, partitions: int) -> int:
+    """The partition of an aggregate's records: a stable hash (CRC-32, the same in every process and release,
+    unlike `hash()`) of its type and id, modulo the partition count. All of an aggregate's records share it."""
+    return zlib.crc32(f"{aggregate_type}:{aggregate_id}".encode()) % partitions
 
 
 class InvalidToken(ValueError):
@@ -48,31 +60,45 @@ class ConsistencyToken:
     consecutive sequence numbers, also inside a group commit), so the two name every record it wrote, and a read
     can tell whether any of them could not be indexed.
 
-    `c2.<txid>.<first sequence>.<last sequence>`; the version-1 tokens issued before, `c1.<txid>.<sequence>`,
-    name the last position only and stay valid (as a range of that one position).
+    `c3.<txid>.<first sequence>.<last sequence>.<partitions>` also names the outbox partitions the command wrote
+    (a bit mask: bit p set for partition p), so a read waits for those partitions only. The tokens issued before
+    stay valid and wait for every partition: `c2.<txid>.<first sequence>.<last sequence>`, and version 1,
+    `c1.<txid>.<sequence>`, which names the last position only (a range of that one position).
     """
 
     first: OutboxPosition
     last: OutboxPosition
+    partitions: frozenset[int] | None = None
+    """The partitions holding the command's records; None (an older token): any of them."""
 
     def text(self) -> str:
-        return f"c2.{self.last.txid}.{self.first.sequence}.{self.last.sequence}"
+        if self.partitions is None:
+            return f"c2.{self.last.txid}.{self.first.sequence}.{self.last.sequence}"
+        mask = sum(1 << partition for partition in self.partitions)
+        return f"c3.{self.last.txid}.{self.first.sequence}.{self.last.sequence}.{mask}"
 
     def covers(self, position: OutboxPosition) -> bool:
         return self.first <= position <= self.last
 
     @classmethod
-    def of(cls, positions: list[OutboxPosition]) -> ConsistencyToken:
+    def of(cls, positions: list[OutboxPosition], partitions: Iterable[int]) -> ConsistencyToken:
         first, last = min(positions), max(positions)
         assert first.txid == last.txid, "a command's records are written by one transaction"
-        return cls(first, last)
+        return cls(first, last, frozenset(partitions))
 
     @classmethod
     def parse(cls, token: str) -> ConsistencyToken:
-        """Raises InvalidToken for anything but the two forms above, in ASCII digits of at most `TOKEN_PART_MAX`
-        a part, the first position not after the last."""
+        """Raises InvalidToken for anything but the three forms above, in ASCII digits of at most `TOKEN_PART_MAX`
+        a part, the first position not after the last, a partition mask naming at least one partition below
+        `MAX_PARTITIONS`."""
         if len(token) <= TOKEN_MAX:
-            if matched := _RANGE_TOKEN.fullmatch(token):
+            if matched := _PARTITIONED_TOKEN.fullmatch(token):
+                txid, mask = int(matched[1]), int(matched[4])
+                partitions = frozenset(p for p in range(MAX_PARTITIONS) if mask >> p & 1)
+                first, last = OutboxPosition(txid, int(matched[2])), OutboxPosition(txid, int(matched[3]))
+                if first <= last and 0 < mask < 1 << MAX_PARTITIONS:
+                    return cls(first, last, partitions)
+            elif matched := _RANGE_TOKEN.fullmatch(token):
                 txid = int(matched[1])
                 parsed = cls(OutboxPosition(txid, int(matched[2])), OutboxPosition(txid, int(matched[3])))
                 if parsed.first <= parsed.last:

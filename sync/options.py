@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from read_index.indices import SINGLE_NODE, IndexLayout
 
 SUBSCRIPTION = "read-models"
+PARTITIONED_SUBSCRIPTIONS = frozenset({SUBSCRIPTION})
+"""Subscriptions read partition by partition (a checkpoint and a lease each); any other reads the whole outbox as
+its partition 0 (the webhook delivery, for now)."""
 
 
 @dataclass(frozen=True, slots=True)

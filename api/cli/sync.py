@@ -24,9 +24,10 @@ from api.bootstrap import StartupError, elasticsearch_client, index_layout
 from api.cli.common import freeze_startup_heap, settings_from_environment, startup_errors_as_exit
 from api.cli.managed_elasticsearch import elasticsearch_url
 from api.settings import Settings
-from domain.outbox import OutboxPosition
+from domain.outbox import MAX_PARTITIONS, OutboxPosition
 from domain.storage.engine import UnsupportedDatabase, create_async
 from sync.options import SyncOptions
+from sync.repartition import Repartitioned, RepartitionRefused, repartition
 from sync.status import SyncStatus, read_status
 from sync.worker import SyncWorker
 
@@ -131,7 +132,8 @@ def sync(  # noqa: PLR0917 (one parameter per option: click's way)
 ) -> None:
     """Keep the Elasticsearch read models in step with the outbox (Ctrl-C stops after the current batch).
 
-    Several `catalog sync` processes may run at once: one holds the lease and works, the others stand by.
+    Several `catalog sync` processes may run at once: they share the outbox's partitions (each takes up to its
+    fair share of the partitions' leases), so up to one per partition works at a time.
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -147,17 +149,21 @@ def sync(  # noqa: PLR0917 (one parameter per option: click's way)
 
 
 def _print_status(status: SyncStatus) -> None:
-    lease = "none" if status.lease_owner is None else f"{status.lease_owner} until {status.lease_expires_at:%H:%M:%S}"
     rows = [
         ("subscription", status.subscription),
-        ("checkpoint", status.checkpoint.token()),
+        ("partitions", str(len(status.partitions))),
+        ("checkpoint", f"{status.checkpoint.token()} (the lowest partition's)"),
         ("head", status.head.token()),
         ("behind", f"{status.events_behind} events, {status.seconds_behind:.1f} s"),
         ("dead letters", str(status.dead_letters)),
-        ("lease", lease),
     ]
     for name, value in rows:
         click.echo(f"{name:<13} {value}")
+    click.echo(f"{'partition':<10} {'checkpoint':<24} {'behind':<22} {'dead letters':<13} lease")
+    for part in status.partitions:
+        lease = "none" if part.lease_owner is None else f"{part.lease_owner} until {part.lease_expires_at:%H:%M:%S}"
+        behind = f"{part.events_behind} events, {part.seconds_behind:.1f} s"
+        click.echo(f"{part.partition:<10} {part.checkpoint.token():<24} {behind:<22} {part.dead_letters:<13} {lease}")
 
 
 async def _status(settings: Settings) -> SyncStatus:
@@ -177,3 +183,24 @@ def status(max_lag_seconds: float | None, max_lag_events: int | None) -> None:
     if current.lagging(max_events=max_lag_events, max_seconds=max_lag_seconds):
         click.echo("lagging: behind by more than the thresholds", err=True)
         sys.exit(1)
+
+
+async def _repartition(settings: Settings, partitions: int) -> Repartitioned:
+    async with runtime(settings) as rt:
+        return await repartition(rt.engine, rt.client, rt.prefix, partitions)
+
+
+@sync.command(name="repartition")
+@click.option("--partitions", type=click.IntRange(1, MAX_PARTITIONS), required=True, help="The new partition count.")
+def repartition_command(partitions: int) -> None:
+    """Split the outbox into another number of partitions (writers and workers stopped, every partition caught
+    up; see docs/sync.md). Refused, changing nothing, otherwise."""
+    try:
+        done = asyncio.run(_repartition(settings_from_environment(), partitions))
+    except RepartitionRefused as refused:
+        click.echo(f"refused: {refused}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"repartitioned: {done.before} -> {done.after} partitions, {done.moved} records moved, every partition at "
+        f"{done.position.token()}; set CATALOG_SYNC_PARTITIONS={done.after} where it is set, then start the service"
+    )

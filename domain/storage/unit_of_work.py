@@ -18,7 +18,7 @@ from domain.model.catalog import Product
 from domain.model.json_data import as_json_data
 from domain.model.orders import Order
 from domain.model.snapshots import Snapshot
-from domain.outbox import ConsistencyToken, OutboxPosition
+from domain.outbox import ConsistencyToken, OutboxPosition, partition_of
 from domain.ports import IdempotencyClaim, Outcome, SkuTaken, TransientConflict
 from domain.storage.aggregate_rows import order_row, product_row
 from domain.storage.database_errors import Stage, is_sku_taken, store_refusal
@@ -59,9 +59,9 @@ _RECALL = select(idempotency_keys).where(
 )
 
 
-def rows_to_write(aggregate: Aggregate) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """What a commit writes of an aggregate: its table row, and the outbox rows of its pending events, the last
-    carrying its snapshot. Row and outbox state come from one snapshot."""
+def rows_to_write(aggregate: Aggregate, partitions: int = 1) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """What a commit writes of an aggregate: its table row, and the outbox rows of its pending events (in its
+    partition of `partitions`), the last carrying its snapshot. Row and outbox state come from one snapshot."""
     snapshot: Snapshot
     if isinstance(aggregate, Product):
         snapshot = product = aggregate.snapshot()
@@ -71,14 +71,16 @@ def rows_to_write(aggregate: Aggregate) -> tuple[dict[str, Any], list[dict[str, 
         row = order_row(order)
     else:
         raise TypeError(f"no table holds a {type(aggregate).__name__}")
-    return row, _outbox_rows(aggregate, snapshot)
+    return row, _outbox_rows(aggregate, snapshot, partitions)
 
 
-def _outbox_rows(aggregate: Aggregate, snapshot: Snapshot) -> list[dict[str, Any]]:
+def _outbox_rows(aggregate: Aggregate, snapshot: Snapshot, partitions: int) -> list[dict[str, Any]]:
     first_version = aggregate.version - len(aggregate.pending_events) + 1
     last = len(aggregate.pending_events) - 1
+    partition = partition_of(aggregate.aggregate_type, aggregate.key, partitions)
     return [
         {
+            "partition": partition,
             "aggregate_type": aggregate.aggregate_type,
             "aggregate_id": aggregate.key,
             "aggregate_version": first_version + i,
@@ -93,14 +95,23 @@ def _outbox_rows(aggregate: Aggregate, snapshot: Snapshot) -> list[dict[str, Any
 
 class SqlUnitOfWork:
     """One command's transaction. `write_lock` serializes writers inside one process (SQLite has one writer
-    anyway; queuing on a lock beats spinning on SQLITE_BUSY)."""
+    anyway; queuing on a lock beats spinning on SQLITE_BUSY). `partitions`: the outbox's partition count (read
+    from the database at start, `outbox_partitioning.load_partitions`)."""
 
     products: SqlProductRepository
     orders: SqlOrderRepository
 
-    def __init__(self, connect: Connect, *, clock: Clock = utc_now, write_lock: asyncio.Lock | None = None) -> None:
+    def __init__(
+        self,
+        connect: Connect,
+        *,
+        clock: Clock = utc_now,
+        write_lock: asyncio.Lock | None = None,
+        partitions: int = 1,
+    ) -> None:
         self._connect = connect
         self._clock = clock
+        self._partitions = partitions
         self._write_lock = write_lock
         self._connection: Transaction | None = None
         self._claim: IdempotencyClaim | None = None
@@ -158,8 +169,8 @@ class SqlUnitOfWork:
 
     async def commit(self, primary: Aggregate) -> Outcome:
         connection = self._active()
-        written = await self._write_changes(connection)
-        token = ConsistencyToken.of(written).text() if written else None
+        written, partitions = await self._write_changes(connection)
+        token = ConsistencyToken.of(written, partitions).text() if written else None
         outcome = Outcome(primary.key, primary.version, token)
         if self._claim is not None:
             remembered = {
@@ -178,19 +189,19 @@ class SqlUnitOfWork:
             aggregate.pending_events.clear()
         return outcome
 
-    async def _write_changes(self, connection: SqlConnection) -> list[OutboxPosition]:
-        """The outbox positions of the records written, every one of this command's."""
+    async def _write_changes(self, connection: SqlConnection) -> tuple[list[OutboxPosition], set[int]]:
+        """The outbox positions of the records written, every one of this command's, and their partitions."""
         events: list[dict[str, Any]] = []
         for identity, aggregate in self._tracker.aggregates.items():
             if not aggregate.pending_events:
                 continue
-            row, aggregate_events = rows_to_write(aggregate)
+            row, aggregate_events = rows_to_write(aggregate, self._partitions)
             await self._save(connection, aggregate, row, self._tracker.loaded_versions[identity])
             events.extend(aggregate_events)
         if not events:
-            return []
+            return [], set()
         appended = await connection.execute(_APPEND, events)
-        return [OutboxPosition(row.txid, row.sequence) for row in appended]
+        return [OutboxPosition(row.txid, row.sequence) for row in appended], {event["partition"] for event in events}
 
     async def _save(
         self, connection: SqlConnection, aggregate: Aggregate, row: dict[str, Any], loaded_version: int | None
@@ -221,17 +232,22 @@ class SqlUnitOfWorkFactory:
     with a synchronous connection (`SqliteWriter`, started on first use; `close()` stops it, and so does garbage
     collection); otherwise on `engine`, queued on an in-process lock when `serialize_writes`."""
 
-    def __init__(self, engine: AsyncEngine, *, serialize_writes: bool, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, serialize_writes: bool, clock: Clock = utc_now, partitions: int = 1
+    ) -> None:
         self._engine = engine
         self._clock = clock
+        self._partitions = partitions
         self._use_writer = serialize_writes and is_sqlite_file(engine.url)
         self._write_lock = asyncio.Lock() if serialize_writes and not self._use_writer else None
         self._writer: SqliteWriter | None = None
 
     def __call__(self) -> SqlUnitOfWork:
         if self._writer is not None and self._writer.is_current_thread():
-            return SqlUnitOfWork(self._writer.connect, clock=self._clock)
-        return SqlUnitOfWork(self._engine.connect, clock=self._clock, write_lock=self._write_lock)
+            return SqlUnitOfWork(self._writer.connect, clock=self._clock, partitions=self._partitions)
+        return SqlUnitOfWork(
+            self._engine.connect, clock=self._clock, write_lock=self._write_lock, partitions=self._partitions
+        )
 
     async def run(self, attempt: Callable[[], Coroutine[Any, Any, T]]) -> T:
         if not self._use_writer:
