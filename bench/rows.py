@@ -38,11 +38,12 @@ def new_product(command: CreateProduct, *, stock: int = INITIAL_STOCK, now: date
     return created
 
 
-def product_rows(commands: Iterable[CreateProduct], *, stock: int = INITIAL_STOCK) -> Rows:
+def product_rows(commands: Iterable[CreateProduct], *, stock: int = INITIAL_STOCK, partitions: int = 1) -> Rows:
+    """`partitions`: the outbox's partition count, as the unit of work reads it from the database."""
     rows = Rows()
     for command in commands:
         created = new_product(command, stock=stock)
-        row, appended = rows_to_write(created)
+        row, appended = rows_to_write(created, partitions)
         rows.products.append(row)
         rows.outbox.extend(appended)
     return rows

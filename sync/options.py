@@ -8,14 +8,16 @@ from read_index.indices import SINGLE_NODE, IndexLayout
 
 SUBSCRIPTION = "read-models"
 PARTITIONED_SUBSCRIPTIONS = frozenset({SUBSCRIPTION})
-"""Subscriptions read partition by partition (a checkpoint and a lease each); any other reads the whole outbox as
-its partition 0 (the webhook delivery, for now)."""
+"""Subscriptions `catalog sync status` reads partition by partition unless told; any other is read as the whole
+outbox in its partition 0 (the webhook delivery, for now)."""
 
 
 @dataclass(frozen=True, slots=True)
 class SyncOptions:
     subscription: str = SUBSCRIPTION
-    """Names the checkpoint, the lease and the applied-position document."""
+    """Names the checkpoints, the leases and the applied-position documents."""
+    partitioned: bool = True
+    """Read the outbox partition by partition (a checkpoint and lease each); off: the whole outbox as partition 0."""
     batch_size: int = 1000
     """Most outbox records per batch, hence per `_bulk` request."""
     max_batch_bytes: int = 8 * 1024 * 1024
@@ -29,6 +31,10 @@ class SyncOptions:
     """How long a batch that is not full waits for more records. 0: ship at once (lowest latency; while a bulk
     is in flight the next batch fills by itself)."""
     poll_seconds: float = 0.1
+    idle_advance_seconds: float = 1.0
+    """How often, at most, a partition without new records records that its reads reached a newer horizon while
+    other partitions hold records beyond it, so that a read waiting on every partition (an older token) is never
+    held back by an idle one for much longer than this."""
     """When idle, how often the outbox is looked at; `SyncWorker.wake()` cuts the wait short."""
     lease_seconds: float = 15.0
     """A lease not renewed for this long may be taken over by a standby worker; renewed every third of it."""

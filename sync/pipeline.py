@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Collection
 from contextlib import suppress
@@ -138,17 +139,21 @@ class Pipeline:
         out: asyncio.Queue[Batch | None],
     ) -> None:
         limit = min(self._options.batch_size, FIRST_BATCH)
-        at_horizon = False  # `position` is a horizon a read reached: an empty read has nothing new to record
+        at_horizon = False  # `position` is a horizon a read reached, not the last record of a full read
+        recorded_at = time.monotonic()
         while not halt.is_set():
             if self._wake is not None:
                 self._wake.clear()
             read = await self._read_partition(position, limit, halt)
             if not read.records:
-                if read.reached > position and not at_horizon:
-                    # Nothing new, but the partition is covered further than the last batch said (that one ended
-                    # at a record, the read having been full): record it, so that no reader waits on this partition.
+                idle_due = read.others_ahead and time.monotonic() - recorded_at >= self._options.idle_advance_seconds
+                if read.reached > position and (not at_horizon or idle_due):
+                    # Nothing new, but the partition is covered further than its checkpoint says: record it, a
+                    # batch without records, so that no reader waits on this partition. At once after a full
+                    # read; else at most every `idle_advance_seconds`, and only while other partitions hold records
+                    # beyond it (what a read waiting on every partition may wait for): an idle outbox writes nothing.
                     await out.put(prepare([], tail=True, end=read.reached))
-                    position, at_horizon = read.reached, True
+                    position, at_horizon, recorded_at = read.reached, True, time.monotonic()
                     continue
                 if until is not None and position >= until:
                     break
@@ -172,7 +177,7 @@ class Pipeline:
                     acknowledged=self._deliverer.acknowledged,
                 )
                 await out.put(batch)
-            position, at_horizon = read.reached, read.exhausted
+            position, at_horizon, recorded_at = read.reached, read.exhausted, time.monotonic()
             if until is not None and position >= until:
                 break
         await out.put(None)

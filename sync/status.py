@@ -67,9 +67,13 @@ async def _partition_status(
     )
 
 
-async def read_status(engine: AsyncEngine, subscription: str = SUBSCRIPTION) -> SyncStatus:
-    """The subscription's status; one partition (0, reading the whole outbox) unless it is partitioned."""
-    partitioned = subscription in PARTITIONED_SUBSCRIPTIONS
+async def read_status(
+    engine: AsyncEngine, subscription: str = SUBSCRIPTION, *, partitioned: bool | None = None
+) -> SyncStatus:
+    """The subscription's status; one partition (0, reading the whole outbox) unless it is partitioned (None:
+    whether it is among `PARTITIONED_SUBSCRIPTIONS`)."""
+    if partitioned is None:
+        partitioned = subscription in PARTITIONED_SUBSCRIPTIONS
     async with engine.connect() as connection:
         count = await outbox_partitioning.load_partitions(connection) if partitioned else 1
         head = await outbox_reading.head(connection)

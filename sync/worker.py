@@ -29,7 +29,7 @@ from read_index.indices import ensure_indices
 from sync.fair_share import claim_order, fair_share, surplus
 from sync.lease_keeper import default_owner
 from sync.metrics import SyncMetrics
-from sync.options import PARTITIONED_SUBSCRIPTIONS, SyncOptions
+from sync.options import SyncOptions
 from sync.partition_server import PartitionServer
 from sync.retry import DATABASE_ERRORS, Backoff, Interrupted, sleep_or_halt
 from sync.retrying_stores import RetryingStores
@@ -81,7 +81,7 @@ class SyncWorker:
             server.wake.set()
 
     async def status(self) -> SyncStatus:
-        return await read_status(self._engine, self.options.subscription)
+        return await read_status(self._engine, self.options.subscription, partitioned=self.options.partitioned)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Works until `stop` is set, then finishes each partition's batch in flight, writes its checkpoint and
@@ -200,7 +200,7 @@ class SyncWorker:
         layout = self.options.index_layout
         await self._stores.elasticsearch(lambda: ensure_indices(self._client, self._prefix, layout), halt)
         await self._stores.elasticsearch(lambda: ensure_state_index(self._client, self._prefix, layout), halt)
-        partitioned = self.options.subscription in PARTITIONED_SUBSCRIPTIONS
+        partitioned = self.options.partitioned
         count = await self._stores.database(outbox_partitioning.load_partitions, halt) if partitioned else 1
         self._servers = [
             PartitionServer(

@@ -149,6 +149,9 @@ class PartitionRead:
     record's position, or the horizon when the read found fewer records than it could take."""
     exhausted: bool
     """The read found every record there was up to the horizon."""
+    others_ahead: bool = False
+    """(Reads that found nothing) the outbox holds a committed record, in another partition, after the position
+    read from: only then is moving this partition forward of use to a reader."""
 
 
 async def read_partition(
@@ -173,6 +176,8 @@ async def read_partition(
     records = await read_after(
         connection, position, limit, for_projection=for_projection, partition=partition, up_to=bound
     )
+    if not records:
+        return PartitionRead([], bound, exhausted=True, others_ahead=await head(connection) > position)
     if len(records) < limit:
         return PartitionRead(records, bound, exhausted=True)
     return PartitionRead(records, records[-1].position, exhausted=False)
