@@ -20,7 +20,7 @@ from elasticsearch import AsyncElasticsearch
 from prometheus_client import CollectorRegistry, start_http_server
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.bootstrap import StartupError, elasticsearch_client, index_layout
+from api.bootstrap import StartupError, elasticsearch_client, index_layout, outbox_partitions
 from api.cli.common import freeze_startup_heap, settings_from_environment, startup_errors_as_exit
 from api.cli.managed_elasticsearch import elasticsearch_url
 from api.settings import Settings
@@ -92,6 +92,8 @@ async def _run_worker(
     settings: Settings, once: bool, metrics_port: int | None, options: SyncOptions, owner: str | None
 ) -> None:
     async with runtime(settings) as rt:
+        with startup_errors_as_exit():
+            await outbox_partitions(rt.engine, settings)  # CATALOG_SYNC_PARTITIONS, when set, must agree
         registry = CollectorRegistry()
         if metrics_port is not None:
             start_http_server(metrics_port, registry=registry)

@@ -15,11 +15,14 @@ from elasticsearch import AsyncElasticsearch
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.bus import MessageBus
+from domain.storage import sync_workers
 from domain.storage.engine import is_sqlite
+from sync.options import SUBSCRIPTION
 from sync.status import read_status
 from tests.integration.sync.conftest import (
     assert_verified_clean,
     cli_environment,
+    poll_until,
     run_cli,
     wait_until_caught_up,
 )
@@ -30,6 +33,12 @@ pytestmark = pytest.mark.elasticsearch
 
 WORKERS = 3
 KILLS = 6
+
+
+async def all_announced(engine: AsyncEngine, workers: list[subprocess.Popen[bytes]]) -> bool:
+    async with engine.connect() as connection:
+        owners = await sync_workers.live_workers(connection, SUBSCRIPTION)
+    return all(any(f":{worker.pid}:" in owner for owner in owners) for worker in workers)
 
 
 def kill(worker: subprocess.Popen[bytes]) -> None:
@@ -72,6 +81,7 @@ async def test_workers_killed_and_restarted_at_random_while_events_flow_converge
         status = await read_status(engine)
         assert len(status.partitions) > 1
         assert {part.lease_owner for part in status.partitions} - {None}  # the survivors hold the partitions
+        await poll_until(lambda: all_announced(engine, workers), seconds=60)  # so each has its stop signal set up
         for worker in workers:
             worker.send_signal(signal.SIGTERM)
         for worker in workers:

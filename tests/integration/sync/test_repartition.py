@@ -17,7 +17,7 @@ from domain.bus import MessageBus
 from domain.handlers import COMMAND_HANDLERS
 from domain.model.commands import ReceiveStock
 from domain.outbox import partition_of
-from domain.storage import outbox_partitioning, sync_checkpoints
+from domain.storage import outbox_partitioning, outbox_reading, sync_checkpoints
 from domain.storage.engine import is_sqlite
 from domain.storage.tables import outbox
 from domain.storage.unit_of_work import SqlUnitOfWorkFactory
@@ -85,6 +85,8 @@ async def test_repartitioning_moves_records_and_checkpoints_and_the_workers_go_o
     await churn(bus, catalog, 40)
     old_token = (await bus.dispatch(ReceiveStock(sku=next(iter(catalog.products)), quantity=1))).consistency_token
     await new_worker().run_until_caught_up()
+    async with engine.connect() as connection:
+        head = await outbox_reading.head(connection)
     env = cli_environment(database_url, elasticsearch_url, index_prefix)
 
     done = await run_cli(env, "sync", "repartition", "--partitions", "3")
@@ -101,7 +103,7 @@ async def test_repartitioning_moves_records_and_checkpoints_and_the_workers_go_o
     assert sorted(checkpoints) == [0, 1, 2]
     assert len(set(checkpoints.values())) == 1  # every partition at the horizon
     recorded = await applied_states(es_client, index_prefix, range(3))
-    assert all(state.position >= checkpoints[0] for state in recorded.values())
+    assert all(state.position >= head for state in recorded.values())  # every record applied: nothing to replay
     assert (await read_status(engine)).events_behind == 0
 
     bus = await bus_for(3)  # the restarted writers read the new count
@@ -114,3 +116,15 @@ async def test_repartitioning_moves_records_and_checkpoints_and_the_workers_go_o
     gate = _gate(es_client, index_prefix, 3)
     await asyncio.wait_for(gate.wait(old_token, search=False), 10)  # a token from before still reads
     await assert_verified_clean(engine, es_client, index_prefix)
+
+
+async def test_a_worker_refuses_to_start_when_the_setting_disagrees_with_the_database(
+    database_url: str, elasticsearch_url: str, index_prefix: str
+) -> None:
+    env = {**cli_environment(database_url, elasticsearch_url, index_prefix), "CATALOG_SYNC_PARTITIONS": "7"}
+
+    refused = await run_cli(env, "sync", "--once")
+
+    assert refused.returncode != 0
+    assert "CATALOG_SYNC_PARTITIONS is 7 but the outbox has" in refused.stderr
+    assert "catalog sync repartition" in refused.stderr
