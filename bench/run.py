@@ -28,6 +28,14 @@ from domain.storage.migrate import upgrade
 from domain.storage.tables import outbox_partitioning
 
 ALL_SCENARIOS = ("read", "write", "sync", "sync_workers", "freshness", "rebuild", "scale", "deep_pages", "disorder")
+POSTGRES_SCENARIOS = ("sync_workers",)
+"""Scenarios that need `--postgres` (several partitions): the default run includes them only with it."""
+
+
+def default_scenarios(*, postgres: bool) -> tuple[str, ...]:
+    return tuple(name for name in ALL_SCENARIOS if postgres or name not in POSTGRES_SCENARIOS)
+
+
 SEED_CHUNK = 2_000
 
 
