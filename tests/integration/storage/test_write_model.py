@@ -213,7 +213,7 @@ async def test_a_commands_token_spans_its_records_from_the_first_to_the_last(
     placing = [OutboxPosition(row.txid, row.sequence) for row in rows[-3:]]
     assert (token.first, token.last) == (min(placing), max(placing)) == (placing[0], max(positions))
     assert {row.event_type for row in rows[-3:]} == {"OrderPlaced", "StockReserved"}
-    assert token.partitions == {row.partition for row in rows[-3:]}
+    assert token.partitions == frozenset(row.partition for row in rows[-3:])
 
 
 async def test_racing_creates_with_one_idempotency_key_return_the_first_outcome(
