@@ -6,7 +6,9 @@ POST /graphql answers what `api.graphql_http.GraphQLHttp` answers. With the fast
 it is served in plain ASGI ahead of starlette (`api.fastpath.asgi_endpoint`); without it, as a starlette
 route. Starlette serves the rest (GET /graphql included) and runs the lifespan. Around all of it: CORS when
 origins are configured (`api.cross_origin`), the headers every response carries (`api.response_headers`), and
-the access log. Access lines go to the `catalog.access` logger, one JSON object per request.
+the access log. Access lines go to the `catalog.access` logger, one per request, in the stream's format
+(`api/logs.py`); each request has an id (`api/request_id.py`), in its response's `X-Request-Id` header and in
+every line logged while it is served.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import AsyncIterator, MutableMapping
 from contextlib import asynccontextmanager
 from typing import Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.applications import Starlette
 from starlette.datastructures import State
 from starlette.requests import Request
@@ -30,8 +32,11 @@ from api.cross_origin import with_cors
 from api.fastpath.asgi_endpoint import Dispatch, GraphQLEndpoint
 from api.fastpath.guarded_http import REFUSED_STATUS_KEY
 from api.graphql_http import GRAPHQL_PATH, OPERATION_KEY, GraphQLGetRoute, GraphQLHttp, GraphQLRoute
-from api.logs import ACCESS_LOGGER, access_line
+from api.logs import ACCESS_LOGGER, FIELDS
+from api.metrics import HttpMetrics
 from api.pages.routes import page_routes
+from api.request_id import HEADER as REQUEST_ID_HEADER
+from api.request_id import REQUEST_ID, accepted_or_new
 from api.response_headers import SecurityHeaders
 from api.schema.schema import build_schema
 from api.settings import Settings
@@ -77,32 +82,6 @@ def _attach(state: State, built: Services) -> None:
     state.http = HttpMetrics(built.registry)
 
 
-class HttpMetrics:
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.requests = Counter(
-            "catalog_http_requests", "HTTP requests by route and status", ["route", "status"], registry=registry
-        )
-        self.seconds = Histogram(
-            "catalog_http_request_seconds",
-            "Time to answer an HTTP request, by route",
-            ["route"],
-            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
-            registry=registry,
-        )
-        self._children: dict[tuple[str, int], tuple[Any, Any]] = {}
-
-    def observe(self, route: str, status: int, seconds: float) -> None:
-        # `labels()` validates and locks on every call; the labelled children never change, so keep them.
-        children = self._children.get((route, status))
-        if children is None:
-            children = self._children[route, status] = (
-                self.requests.labels(route, str(status)),
-                self.seconds.labels(route),
-            )
-        children[0].inc()
-        children[1].observe(seconds)
-
-
 async def metrics(request: Request) -> Response:
     registry: CollectorRegistry = request.app.state.services.registry
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
@@ -123,9 +102,10 @@ CLIENT_CLOSED_REQUEST = 499
 
 
 class AccessLog:
-    """One JSON line per request (method, path, status, duration, operation name); never headers or bodies.
-    Also counts requests and times them in the Prometheus registry. A client that disconnects before its request
-    is answered is counted as `CLIENT_CLOSED_REQUEST` (499), never as a server error."""
+    """One access line per request (method, path, status, duration, operation, client, request id); never
+    headers or bodies. Sets the request id for the request's log lines and its response. Also counts requests
+    and times them in the Prometheus registry. A client that disconnects before its request is answered is
+    counted as `CLIENT_CLOSED_REQUEST` (499), never as a server error."""
 
     def __init__(self, app: ASGIApp, state: State) -> None:
         self.app = app
@@ -138,11 +118,15 @@ class AccessLog:
         started = time.perf_counter()
         status: int | None = None
         failed = True
+        request_id = accepted_or_new(_header(scope, REQUEST_ID_HEADER))
+        context = REQUEST_ID.set(request_id)
+        echoed = (REQUEST_ID_HEADER, request_id.encode())
 
         async def send_with_status(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                message = {**message, "headers": [*message.get("headers", ()), echoed]}
             await send(message)
 
         try:
@@ -155,6 +139,7 @@ class AccessLog:
                 refused: int | None = (scope.get("state") or {}).get(REFUSED_STATUS_KEY)
                 status = 500 if failed else refused or CLIENT_CLOSED_REQUEST
             self._record(scope, status, time.perf_counter() - started)
+            REQUEST_ID.reset(context)
 
     def _record(self, scope: Scope, status: int, seconds: float) -> None:
         path: str = scope["path"]
@@ -173,7 +158,14 @@ class AccessLog:
                 "operation": state.get(OPERATION_KEY),
                 "client": client[0] if client else None,
             }
-            access_log.info(access_line(fields))
+            access_log.info("event=request", extra={FIELDS: fields})
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value)
+    return None
 
 
 _ROUTES = frozenset({GRAPHQL_PATH, "/metrics", "/healthz", "/readyz"})

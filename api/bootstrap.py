@@ -5,7 +5,8 @@ process, from the settings, and closes it in reverse order on exit. Nothing here
         ...  # built.bus, built.reader, built.authenticator, built.consistency, built.registry, ...
 
 Start-up problems a user can fix (Elasticsearch unreachable, database unreachable, bad key file) raise
-`StartupError` with one line naming what failed, never a traceback; the CLI prints it and exits.
+`StartupError` (`api/startup_errors.py`) with one line naming what failed, never a traceback; the CLI prints it
+and exits.
 """
 
 from __future__ import annotations
@@ -17,22 +18,26 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from elastic_transport import TransportError
+from elastic_transport import AsyncTransport, TransportError
 from elasticsearch import ApiError, AsyncElasticsearch, OrjsonSerializer
 from prometheus_client import CollectorRegistry, Gauge
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.consistency import ConsistencyGate
+from api.elasticsearch_metrics import ElasticsearchMetrics, measured_transport
 from api.elasticsearch_nodes import node_urls, redacted
 from api.fastpath.lean_elasticsearch import LeanConnections, LeanTransport
+from api.metrics import CommandMetrics
 from api.outages import StoreOutages, WatchedTransport
 from api.readiness import database_answers, elasticsearch_answers, one_line
 from api.settings import Settings
-from api.worker_task import running
+from api.startup_errors import StartupError, startup_failure
+from api.store_errors import DATABASE, ELASTICSEARCH, redacted_database_url
+from api.webhook_options import webhook_options
+from api.worker_task import running, waking
 from domain.bus import MessageBus
-from domain.handlers import COMMAND_HANDLERS
+from domain.handlers import COMMAND_HANDLERS, prechecks
 from domain.outbox import ConsistencyToken
 from domain.storage import outbox_partitioning
 from domain.storage.engine import UnsupportedDatabase, create_async, is_sqlite
@@ -45,6 +50,8 @@ from sync.applied_position import AppliedState, applied_states
 from sync.options import SyncOptions
 from sync.published_dead_letters import PublishedDeadLetter, dead_letters_within
 from sync.state_index import ensure_state_index, state_index
+from sync.webhooks.targets import TargetGuard
+from sync.webhooks.worker import WebhookWorker
 from sync.worker import SyncWorker
 
 if TYPE_CHECKING:
@@ -58,10 +65,6 @@ ES_MAX_RETRIES = 2
 ES_CONNECTIONS = 64
 
 
-class StartupError(Exception):
-    """A problem the operator can fix, in one line that names what failed (and never a secret)."""
-
-
 @dataclass(frozen=True)
 class Services:
     settings: Settings
@@ -73,7 +76,9 @@ class Services:
     authenticator: Authenticator
     consistency: ConsistencyGate
     registry: CollectorRegistry
+    commands: CommandMetrics
     worker: SyncWorker | None
+    webhooks: WebhookWorker | None
     outages: StoreOutages
 
     async def readiness(self) -> dict[str, bool]:
@@ -92,7 +97,9 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
     async with AsyncExitStack() as stack:
         authenticator = _authenticator(settings)
         url = _given_elasticsearch_url(settings)
-        client = elasticsearch_client(url)
+        registry = CollectorRegistry()
+        search_metrics = ElasticsearchMetrics(registry)
+        client = elasticsearch_client(url, search_metrics)
         stack.push_async_callback(client.close)
         await _check_elasticsearch(client, url)
         await migrate(settings.database_url)
@@ -100,10 +107,10 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
         stack.push_async_callback(engine.dispose)
         partitions = await outbox_partitions(engine, settings)
         await _create_indices(client, settings.index_prefix, index_layout(settings), url)
-        transport = await stack.enter_async_context(_read_transport(settings, client, url))
-        registry = CollectorRegistry()
+        transport = await stack.enter_async_context(_read_transport(settings, client, url, search_metrics))
         await _report_reindex_due(client, settings.index_prefix, registry)
-        worker = None
+        guard = TargetGuard(allow_private=settings.webhooks_allow_private_targets)
+        worker = webhooks = None
         if settings.sync_in_process if run_worker is None else run_worker:
             worker_engine = create_async(settings.database_url, pool_size=5, sqlite_immediate=False)
             stack.push_async_callback(worker_engine.dispose)
@@ -115,6 +122,12 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
                 registry=registry,
             )
             await stack.enter_async_context(running(worker))
+            if settings.webhooks_delivery:  # an engine of its own: its queries never wait for the index's
+                webhooks_engine = create_async(settings.database_url, pool_size=5, sqlite_immediate=False)
+                stack.push_async_callback(webhooks_engine.dispose)
+                options = webhook_options(settings)
+                webhooks = WebhookWorker(webhooks_engine, options, registry=registry, guard=guard)
+                await stack.enter_async_context(running(webhooks, "webhook_delivery"))
         uow_factory = SqlUnitOfWorkFactory(
             engine, serialize_writes=is_sqlite(settings.database_url), partitions=partitions
         )
@@ -122,7 +135,9 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
         bus = MessageBus(
             uow_factory,
             COMMAND_HANDLERS,
-            on_committed=worker.wake if worker is not None else None,
+            on_committed=waking(worker, webhooks),
+            prechecks=prechecks(guard),
+            max_batch_rows=settings.bulk_max_rows,
         )
         outages = StoreOutages()
         yield Services(
@@ -137,16 +152,22 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
             authenticator=authenticator,
             consistency=_consistency_gate(client, settings, outages, partitions),
             registry=registry,
+            commands=CommandMetrics(registry),
             worker=worker,
+            webhooks=webhooks,
             outages=outages,
         )
 
 
 @asynccontextmanager
-async def _read_transport(settings: Settings, client: AsyncElasticsearch, url: str) -> AsyncIterator[ReadTransport]:
+async def _read_transport(
+    settings: Settings, client: AsyncElasticsearch, url: str, metrics: ElasticsearchMetrics
+) -> AsyncIterator[ReadTransport]:
     """elasticsearch-py; with the fast path, lean connections first where the node allows them."""
     official = ClientTransport(client)
-    lean = LeanConnections.for_url(url, timeout=ES_REQUEST_TIMEOUT_SECONDS, limit=ES_CONNECTIONS)
+    lean = LeanConnections.for_url(
+        url, timeout=ES_REQUEST_TIMEOUT_SECONDS, limit=ES_CONNECTIONS, observe=metrics.observe
+    )
     if not settings.fast_path or lean is None:
         yield official
         return
@@ -172,9 +193,9 @@ def _given_elasticsearch_url(settings: Settings) -> str:
     return settings.elasticsearch_url
 
 
-def elasticsearch_client(url: str) -> AsyncElasticsearch:
+def elasticsearch_client(url: str, metrics: ElasticsearchMetrics | None = None) -> AsyncElasticsearch:
     """For one node or several (comma-separated): requests go to them in turn, and on a connection error or a
-    timeout to the next one (api/elasticsearch_nodes.py)."""
+    timeout to the next one (api/elasticsearch_nodes.py). With `metrics`, each request is timed into them."""
     return AsyncElasticsearch(
         node_urls(url),
         serializer=OrjsonSerializer(),
@@ -182,6 +203,7 @@ def elasticsearch_client(url: str) -> AsyncElasticsearch:
         max_retries=ES_MAX_RETRIES,
         retry_on_timeout=True,
         connections_per_node=ES_CONNECTIONS,
+        transport_class=measured_transport(metrics) if metrics is not None else AsyncTransport,
     )
 
 
@@ -210,16 +232,11 @@ async def migrate(database_url: str) -> list[str]:
         raise StartupError(str(error)) from None
     except (SQLAlchemyError, OSError) as error:
         reason = getattr(error, "orig", None) or error
-        raise StartupError(
-            f"cannot migrate the database at {redacted_database_url(database_url)}: {one_line(reason)}"
-        ) from None
+        message = f"cannot migrate the database at {redacted_database_url(database_url)}: {one_line(reason)}"
+        raise startup_failure(message, error, DATABASE) from None
     for revision in todo:
         log.info("event=migration_applied revision=%s", revision)
     return todo
-
-
-def redacted_database_url(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def _authenticator(settings: Settings) -> Authenticator:
@@ -237,7 +254,8 @@ async def _check_elasticsearch(client: AsyncElasticsearch, url: str) -> None:
     try:
         await client.options(request_timeout=ES_STARTUP_TIMEOUT_SECONDS, max_retries=others).cluster.health()
     except (TransportError, ApiError, OSError) as error:
-        raise StartupError(f"Elasticsearch is not reachable at {redacted(url)}: {one_line(error)}") from None
+        message = f"Elasticsearch is not reachable at {redacted(url)}: {one_line(error)}"
+        raise startup_failure(message, error, ELASTICSEARCH) from None
 
 
 def index_layout(settings: Settings) -> indices.IndexLayout:
@@ -254,7 +272,8 @@ async def _create_indices(client: AsyncElasticsearch, prefix: str, layout: indic
         names = [indices.alias_name(prefix, model) for model in indices.READ_MODELS] + [state_index(prefix)]
         await client.cluster.health(index=",".join(names), wait_for_status="yellow", timeout="30s")
     except (TransportError, ApiError) as error:
-        raise StartupError(f"cannot create the indices at {redacted(url)}: {one_line(error)}") from None
+        message = f"cannot create the indices at {redacted(url)}: {one_line(error)}"
+        raise startup_failure(message, error, ELASTICSEARCH) from None
 
 
 async def _report_reindex_due(client: AsyncElasticsearch, prefix: str, registry: CollectorRegistry) -> None:

@@ -89,10 +89,10 @@ class GraphQLHttp:
             public = authorization is None and public_fields_only(operation.selection_set, fragments)
         if to_store is not None and self.schema.accepts(query):
             self.persisted.register(to_store, query)
-        scope.setdefault("state", {})[OPERATION_KEY] = operation_name
+        label = self.schema.operation_label(query, operation_name)
+        scope.setdefault("state", {})[OPERATION_KEY] = label  # for the access line
         context = RequestContext(self._state.services, authorization)
         result = await self.schema.execute(query, request.variables, context, operation_name)
-        label = self.schema.operation_label(query, operation_name) if result.errors else None
         status, body = _result(result, label)
         return self.caching.public(body) if public and not result.errors else Answer(status, body)
 

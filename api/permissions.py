@@ -1,9 +1,10 @@
 """Who may do what: the scope each command needs, and whose orders a caller may read.
 
-catalog:write    product commands             inventory:write  stock commands
+catalog:write    product and variant commands inventory:write  stock commands
 orders:write     any order command            orders:read      read any order
 orders:place     a customer token (`sub` is the customer): place orders for itself, pay or cancel its own
                  orders, read its own orders.
+webhooks:manage  register, remove and list webhooks
 """
 
 from __future__ import annotations
@@ -13,17 +14,22 @@ import dataclasses
 from api.auth import AccessDenied, Caller
 from api.scopes import Scope
 from domain.model.commands import (
+    AddProductVariant,
     AdjustStock,
     CancelOrder,
     ChangeProductPrice,
     Command,
     CreateProduct,
     DiscontinueProduct,
+    DiscontinueProductVariant,
     PayOrder,
     PlaceOrder,
     ReceiveStock,
+    RegisterWebhook,
+    RemoveWebhook,
     ShipOrder,
     UpdateProductDetails,
+    UpdateProductVariant,
 )
 from domain.model.errors import ErrorCode
 
@@ -32,12 +38,17 @@ _COMMAND_SCOPES: dict[type[Command], Scope] = {
     UpdateProductDetails: Scope.CATALOG_WRITE,
     ChangeProductPrice: Scope.CATALOG_WRITE,
     DiscontinueProduct: Scope.CATALOG_WRITE,
+    AddProductVariant: Scope.CATALOG_WRITE,
+    UpdateProductVariant: Scope.CATALOG_WRITE,
+    DiscontinueProductVariant: Scope.CATALOG_WRITE,
     ReceiveStock: Scope.INVENTORY_WRITE,
     AdjustStock: Scope.INVENTORY_WRITE,
     PlaceOrder: Scope.ORDERS_WRITE,
     PayOrder: Scope.ORDERS_WRITE,
     ShipOrder: Scope.ORDERS_WRITE,
     CancelOrder: Scope.ORDERS_WRITE,
+    RegisterWebhook: Scope.WEBHOOKS_MANAGE,
+    RemoveWebhook: Scope.WEBHOOKS_MANAGE,
 }
 
 
@@ -56,6 +67,12 @@ def authorize_command(caller: Caller, command: Command) -> Command:
         if isinstance(command, PayOrder | CancelOrder):
             return dataclasses.replace(command, on_behalf_of_customer=customer)
     raise AccessDenied(ErrorCode.FORBIDDEN, f"this operation needs the {scope.value} scope")
+
+
+def require(caller: Caller, scope: Scope) -> None:
+    """AccessDenied(FORBIDDEN) unless the caller's token has `scope`."""
+    if not caller.has(scope):
+        raise AccessDenied(ErrorCode.FORBIDDEN, f"this operation needs the {scope.value} scope")
 
 
 def readable_orders(caller: Caller, customer_id: str | None) -> str | None:

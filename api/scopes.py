@@ -12,3 +12,4 @@ class Scope(StrEnum):
     ORDERS_WRITE = "orders:write"
     ORDERS_READ = "orders:read"
     ORDERS_PLACE = "orders:place"
+    WEBHOOKS_MANAGE = "webhooks:manage"

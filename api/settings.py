@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from api.elasticsearch_nodes import node_urls
 
+DATABASE_BACKENDS = ("sqlite", "postgresql")
+MIN_PRODUCTION_SECRET_LENGTH = 32  # HS256 keys shorter than its 256-bit output are guessable offline
 ORIGIN = re.compile(r"\*|https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:(\d{1,5}|\*))?")
 """`*`, or `scheme://host[:port]`, where the port may be `*` (any port): the forms `api.cross_origin` takes."""
 
@@ -23,6 +27,9 @@ def default_cache_dir() -> Path:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CATALOG_", env_file=".env", extra="ignore")
 
+    environment: Literal["development", "production"] = Field(
+        "development", description="production: refuses to start without a configured JWT secret or public key"
+    )
     database_url: str = Field("sqlite:///catalog.db", description="sqlite:///PATH or postgresql://USER@HOST/DB")
     elasticsearch_url: str | None = Field(
         None, description="One URL, or several comma-separated (nodes of one cluster); unset: the managed local node"
@@ -63,6 +70,9 @@ class Settings(BaseSettings):
     max_query_tokens: int = Field(2000, ge=100, description="Largest GraphQL document accepted, in tokens")
     max_query_cost: int = Field(
         20_000, ge=100, description="Most values a query may ask for (fields x page sizes, filter values)"
+    )
+    bulk_max_rows: int = Field(
+        1000, ge=1, le=10_000, description="Most rows of one bulk mutation (each counted in the query cost)"
     )
     max_query_aliases: int = Field(30, ge=1, description="Most aliased fields in one GraphQL document")
     max_request_bytes: int = Field(1 << 20, ge=1024, description="Largest HTTP request body accepted, in bytes")
@@ -112,6 +122,20 @@ class Settings(BaseSettings):
         description="Outbox partitions this deployment expects; the count lives in the database (changed by "
         "`catalog sync repartition`): a process refuses to start when it differs. Unset: whatever the database says",
     )
+    webhooks_delivery: bool = Field(
+        True, description="Where the sync worker runs (`catalog serve`, `catalog sync`), deliver webhooks too"
+    )
+    webhooks_allow_private_targets: bool = Field(
+        False, description="Let webhooks reach loopback, private and link-local addresses (receivers on your network)"
+    )
+    webhooks_retry_period_seconds: float = Field(
+        86_400.0, gt=0, description="How long a failing delivery is retried before it becomes a dead letter"
+    )
+    webhooks_backoff_base_seconds: float = Field(
+        1.0, gt=0, le=3600, description="Wait after a delivery's first failure; doubles after each (jittered, 1 h max)"
+    )
+    webhooks_timeout_seconds: float = Field(10.0, gt=0, le=300, description="The most one delivery attempt may take")
+    webhooks_max_in_flight: int = Field(4, ge=1, le=64, description="Deliveries sent to one endpoint at the same time")
     log_level: str = Field("INFO", description="DEBUG, INFO (adds an access line per request), WARNING or ERROR")
     log_json: bool = Field(False, description="One JSON object per log line instead of key=value")
 
@@ -120,6 +144,33 @@ class Settings(BaseSettings):
     def _node_urls(cls, value: str | None) -> str | None:
         """Each node's URL checked; blank means unset."""
         return ",".join(node_urls(value)) if value and value.strip() else None
+
+    @field_validator("database_url")
+    @classmethod
+    def _a_database_url(cls, url: str) -> str:
+        """Parsed now, so that a typo is one line at start-up; never echoed (it may hold a password)."""
+        try:
+            backend = make_url(url).get_backend_name()
+        except ArgumentError:
+            raise ValueError("not a database URL; expected sqlite:///PATH or postgresql://USER@HOST/DB") from None
+        if backend not in DATABASE_BACKENDS:
+            raise ValueError(f"expected a sqlite:// or postgresql:// URL, not {backend}://")
+        return url
+
+    @model_validator(mode="after")
+    def _production_signs_with_a_configured_key(self) -> Settings:
+        """Outside development, tokens are never checked with the development secret generated on first use."""
+        if self.environment != "production":
+            return self
+        if self.jwt_secret is None and self.jwt_public_key_file is None:
+            raise ValueError(
+                "CATALOG_ENVIRONMENT=production needs CATALOG_JWT_SECRET or CATALOG_JWT_PUBLIC_KEY_FILE "
+                "(the generated development secret is for development only)"
+            )
+        if self.jwt_secret is not None and len(self.jwt_secret.get_secret_value()) < MIN_PRODUCTION_SECRET_LENGTH:
+            shortest = MIN_PRODUCTION_SECRET_LENGTH
+            raise ValueError(f"CATALOG_JWT_SECRET must have at least {shortest} characters in production")
+        return self
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -18,11 +18,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.demo import catalog_data as catalog
-from bench.rows import Rows, insert_rows, product_rows
+from api.demo.assortment import purchasable_skus
+from bench.rows import Rows, insert_rows, known_products, product_rows
 from bench.scenarios.write import RawOrder, RawWriter, _order_lines
 from bench.services import Postgres
 from domain.bus import MessageBus
@@ -30,7 +31,6 @@ from domain.handlers import COMMAND_HANDLERS
 from domain.model.commands import OrderLineRequest, PlaceOrder, ReceiveStock
 from domain.storage import engine as engines
 from domain.storage.migrate import upgrade
-from domain.storage.tables import products
 from domain.storage.unit_of_work import SqlUnitOfWorkFactory
 
 WARMUP = 200
@@ -71,8 +71,9 @@ async def _seed_stock(bus: MessageBus, count: int) -> list[str]:
     skus = []
     for command in catalog.products(0, count, sku_prefix="SEED"):
         await bus.dispatch(command)
-        await bus.dispatch(ReceiveStock(sku=command.sku, quantity=1_000_000))
-        skus.append(command.sku)
+        for sku in purchasable_skus(command):
+            await bus.dispatch(ReceiveStock(sku=sku, quantity=1_000_000))
+            skus.append(sku)
     return skus
 
 
@@ -108,7 +109,7 @@ async def _raw(backend: Backend, count: int, concurrency: int) -> None:
     seed = engines.create_sync(url)
     insert_rows(seed, product_rows(catalog.products(0, SEEDED, sku_prefix="SEED")))
     with seed.connect() as connection:
-        known = {row.sku: row for row in connection.execute(select(products))}
+        known = known_products(connection, SEEDED)
     seed.dispose()
     raw = RawWriter(url, known)
     rows: list[Rows] = raw.create_rows(list(catalog.products(0, count + WARMUP, sku_prefix="RAW")))

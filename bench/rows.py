@@ -1,24 +1,26 @@
 """Write-model rows built by the domain model itself, for seeding and for the raw-insert baselines.
 
-The rows are exactly what the unit of work would write for the same commands (the aggregate row and one outbox
-row per event, the last carrying the aggregate's state), so the raw baselines insert the same bytes as our path.
+The rows are exactly what the unit of work would write for the same commands (the aggregate row, a product's
+variant rows and sku registry rows, and one outbox row per event, the last carrying the aggregate's state), so
+the raw baselines insert the same bytes as our path.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Connection, Engine, Row, insert, select
 
 from domain.handlers import product_created_by
 from domain.model.catalog import Product
 from domain.model.commands import CreateProduct
 from domain.model.inventory import StockReceipt
-from domain.storage.tables import outbox, products
-from domain.storage.unit_of_work import rows_to_write
+from domain.storage.tables import outbox, product_variants, products, skus
+from domain.storage.unit_of_work import AggregateRows, rows_to_write
 
 INITIAL_STOCK = 1_000_000
 
@@ -26,15 +28,26 @@ INITIAL_STOCK = 1_000_000
 @dataclass(slots=True)
 class Rows:
     products: list[dict[str, Any]] = field(default_factory=list)
+    variants: list[dict[str, Any]] = field(default_factory=list)
+    skus: list[dict[str, Any]] = field(default_factory=list)
     outbox: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, written: AggregateRows) -> None:
+        """A new product's rows (all of them: its row, variants, skus and events)."""
+        self.products.append(written.row)
+        self.variants.extend(written.variants)
+        self.skus.extend(written.skus)
+        self.outbox.extend(written.outbox)
 
 
 def new_product(command: CreateProduct, *, stock: int = INITIAL_STOCK, now: datetime | None = None) -> Product:
-    """A created product with stock received, events still pending (two events: created, stock received)."""
+    """A created product with stock received by each of its variants, events still pending (created, then one
+    stock received per variant)."""
     now = now or datetime.now(UTC)
     created = product_created_by(command, now)
     if stock:
-        created.receive_stock(StockReceipt.checked(created.sku, stock), now)
+        for variant in created.variants:
+            created.receive_stock(StockReceipt.checked(variant.sku, stock), now)
     return created
 
 
@@ -42,20 +55,35 @@ def product_rows(commands: Iterable[CreateProduct], *, stock: int = INITIAL_STOC
     """`partitions`: the outbox's partition count, as the unit of work reads it from the database."""
     rows = Rows()
     for command in commands:
-        created = new_product(command, stock=stock)
-        row, appended = rows_to_write(created, partitions)
-        rows.products.append(row)
-        rows.outbox.extend(appended)
+        rows.add(rows_to_write(new_product(command, stock=stock), partitions))
     return rows
 
 
 def insert_rows(engine: Engine, rows: Rows) -> None:
     """One transaction, executemany per table: the fastest way SQLAlchemy Core writes a batch."""
     with engine.begin() as connection:
-        if rows.products:
-            connection.execute(insert(products), rows.products)
-        if rows.outbox:
-            connection.execute(insert(outbox), rows.outbox)
+        insert_in(connection, rows)
+
+
+def insert_in(connection: Connection, rows: Rows) -> None:
+    for table, values in ((products, rows.products), (product_variants, rows.variants), (skus, rows.skus),
+                          (outbox, rows.outbox)):  # fmt: skip
+        if values:
+            connection.execute(insert(table), values)
+
+
+Known = dict[str, tuple[Row[Any], list[Row[Any]]]]
+"""Purchasable sku -> its product's row and variant rows: what a raw order needs to know of its products."""
+
+
+def known_products(connection: Connection, limit: int) -> Known:
+    """The first `limit` products (by sku), by the sku of each of their variants."""
+    rows = connection.execute(select(products).order_by(products.c.sku).limit(limit)).all()
+    by_product: dict[str, list[Row[Any]]] = defaultdict(list)
+    query = select(product_variants).order_by(product_variants.c.product_id, product_variants.c.position)
+    for variant in connection.execute(query.where(product_variants.c.product_id.in_([row.id for row in rows]))):
+        by_product[variant.product_id].append(variant)
+    return {variant.sku: (row, by_product[row.id]) for row in rows for variant in by_product[row.id]}
 
 
 def chunks(start: int, stop: int, size: int) -> Iterator[tuple[int, int]]:

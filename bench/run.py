@@ -27,7 +27,20 @@ from domain.storage.engine import create_sync
 from domain.storage.migrate import upgrade
 from domain.storage.tables import outbox_partitioning
 
-ALL_SCENARIOS = ("read", "write", "sync", "sync_workers", "freshness", "rebuild", "scale", "deep_pages", "disorder")
+ALL_SCENARIOS = (
+    "read",
+    "write",
+    "sync",
+    "sync_workers",
+    "freshness",
+    "rebuild",
+    "scale",
+    "deep_pages",
+    "disorder",
+    "webhooks",
+    "bulk",
+    "import",
+)
 POSTGRES_SCENARIOS = ("sync_workers",)
 """Scenarios that need `--postgres` (several partitions): the default run includes them only with it."""
 

@@ -186,7 +186,8 @@ class ElasticsearchNode:
         self._forget_process()
 
     def _kill(self, pid: int) -> None:
-        if not self._signal_and_wait(pid, signal.SIGKILL, 10):
+        # A killed JVM still unmaps its heap before it is gone: seconds on a loaded machine, so wait generously.
+        if not self._signal_and_wait(pid, signal.SIGKILL, 60):
             raise ElasticsearchNodeError(f"Elasticsearch (pid {pid}) survived SIGKILL")
 
     def _signal_and_wait(self, pid: int, signum: signal.Signals, timeout: float) -> bool:

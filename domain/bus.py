@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 
+from domain.batches import DEFAULT_CHUNK_ROWS, DEFAULT_MAX_BATCH_ROWS, BatchRow, BatchRunner, ErrorPolicy, RowAnswer
+from domain.idempotency import fingerprint, recall
 from domain.model.commands import Command
-from domain.model.errors import Conflict, DomainError
-from domain.ports import Handler, IdempotencyClaim, Outcome, TransientConflict, UnitOfWork, UnitOfWorkFactory
+from domain.model.errors import Conflict, DomainError, ValidationFailed
+from domain.ports import (
+    Handler,
+    IdempotencyClaim,
+    Outcome,
+    Precheck,
+    TransientConflict,
+    UnitOfWorkFactory,
+)
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +33,6 @@ class CommandContext:
     idempotency_key: str | None = None
 
 
-def fingerprint(command: Command) -> str:
-    return hashlib.sha256(repr(command).encode()).hexdigest()
-
-
 class MessageBus:
     def __init__(
         self,
@@ -37,21 +41,27 @@ class MessageBus:
         *,
         max_attempts: int = 12,
         on_committed: Callable[[], None] | None = None,
+        prechecks: Mapping[type[Command], Precheck] | None = None,
+        max_batch_rows: int = DEFAULT_MAX_BATCH_ROWS,
     ) -> None:
         self._uow_factory = uow_factory
         self._handlers = handlers
+        self._prechecks = prechecks or {}
         self._max_attempts = max_attempts
         self._on_committed = on_committed
+        self.max_batch_rows = max_batch_rows
+        self._batches = BatchRunner(uow_factory, handlers, max_attempts=max_attempts)
 
     async def dispatch(self, command: Command, context: CommandContext | None = None) -> Outcome:
         """Runs the command to an outcome or raises its DomainError; nothing is written on refusal."""
         context = context or CommandContext()
         handler = self._handlers[type(command)]
-        claim = None
-        if context.idempotency_key is not None:
-            claim = IdempotencyClaim(context.caller, context.idempotency_key, fingerprint(command))
+        claim = _claim(command, context)
+        precheck = self._prechecks.get(type(command))
         for attempt in range(1, self._max_attempts + 1):
             try:
+                if precheck is not None and attempt == 1:
+                    await precheck(command)  # outside any transaction (SQLite: off the writer thread)
                 outcome = await self._uow_factory.run(partial(self._run_once, handler, command, claim))
             except TransientConflict:
                 if attempt == self._max_attempts:
@@ -71,10 +81,36 @@ class MessageBus:
             return outcome
         raise Conflict("the command met too many concurrent changes; try again")
 
+    async def dispatch_rows(
+        self,
+        rows: Sequence[BatchRow | DomainError],
+        policy: ErrorPolicy,
+        *,
+        chunk_rows: int = DEFAULT_CHUNK_ROWS,
+        dry_run: bool = False,
+    ) -> list[RowAnswer]:
+        """Runs a batch of commands, each as `dispatch` would, in a few transactions (see domain/batches.py);
+        ValidationFailed on `inputs` for more than `max_batch_rows` rows."""
+        if len(rows) > self.max_batch_rows:
+            raise ValidationFailed(f"at most {self.max_batch_rows} rows in one batch, not {len(rows)}", "inputs")
+        answers = await self._batches.run(rows, policy, chunk_rows, dry_run=dry_run)
+        if (
+            not dry_run
+            and self._on_committed is not None
+            and any(isinstance(a, Outcome) and a.consistency_token for a in answers)
+        ):
+            self._on_committed()
+        return answers
+
+    @staticmethod
+    def row(command: Command, context: CommandContext) -> BatchRow:
+        """A batch row of this command, with its idempotency claim as `dispatch` would make it."""
+        return BatchRow(command, _claim(command, context))
+
     async def _run_once(self, handler: Handler, command: Command, claim: IdempotencyClaim | None) -> Outcome:
         async with self._uow_factory() as uow:
             if claim is not None:
-                recalled = await _recall(uow, claim)
+                recalled = await recall(uow, claim)
                 if recalled is not None:
                     return recalled
                 uow.claim(claim)
@@ -85,14 +121,10 @@ class MessageBus:
         it created, the stock it reserved): if the twin stored its outcome meanwhile, that outcome is the answer;
         otherwise the refusal stands."""
         async with self._uow_factory() as uow:
-            return await _recall(uow, claim)
+            return await recall(uow, claim)
 
 
-async def _recall(uow: UnitOfWork, claim: IdempotencyClaim) -> Outcome | None:
-    recalled = await uow.recall(claim)
-    if recalled is None:
+def _claim(command: Command, context: CommandContext) -> IdempotencyClaim | None:
+    if context.idempotency_key is None:
         return None
-    stored_fingerprint, outcome = recalled
-    if stored_fingerprint != claim.fingerprint:
-        raise Conflict("this idempotencyKey was used for a different command", "idempotencyKey")
-    return outcome
+    return IdempotencyClaim(context.caller, context.idempotency_key, fingerprint(command))

@@ -87,6 +87,21 @@ class ConsistencyToken:
         return cls(first, last, frozenset(partitions))
 
     @classmethod
+    def covering(cls, tokens: Iterable[ConsistencyToken]) -> ConsistencyToken | None:
+        """One token for several commands' (a bulk mutation's rows, written by one or more transactions): the
+        latest command's range, naming every partition any of them wrote. A partition's applied position orders
+        all of its records, so a read waiting for the latest position in each of those partitions waits for every
+        earlier command's records too. An older token among them (no partitions: any) makes it wait for all."""
+        given = list(tokens)
+        if not given:
+            return None
+        latest = max(given, key=lambda token: token.last)
+        named = [token.partitions for token in given]
+        if any(partitions is None for partitions in named):
+            return cls(latest.first, latest.last)
+        return cls(latest.first, latest.last, frozenset(p for partitions in named if partitions for p in partitions))
+
+    @classmethod
     def parse(cls, token: str) -> ConsistencyToken:
         """Raises InvalidToken for anything but the three forms above, in ASCII digits of at most `TOKEN_PART_MAX`
         a part, the first position not after the last, a partition mask naming at least one partition below

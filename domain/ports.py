@@ -11,6 +11,8 @@ from typing import Any, Protocol, Self, TypeVar
 from domain.model.aggregate import Aggregate
 from domain.model.catalog import Product
 from domain.model.orders import Order
+from domain.model.webhook_urls import EndpointUrl
+from domain.model.webhooks import Webhook
 
 T = TypeVar("T")
 
@@ -46,20 +48,36 @@ class CommitOutcomeUnknown(StoreUnavailable):
 
 
 class SkuTaken(Exception):
-    """The store refused a new product because another product has its sku."""
+    """The store refused new skus (a new product's, its variants', an added variant's) that another product or
+    variant has: skus are unique across all products and variants."""
 
-    def __init__(self, sku: str) -> None:
-        super().__init__(f"sku {sku} is taken")
-        self.sku = sku
+    def __init__(self, skus: tuple[str, ...]) -> None:
+        super().__init__(f"sku {', '.join(skus)} is taken")
+        self.skus = skus
+
+
+class SlugTaken(Exception):
+    """The store refused a product's slug because another product has it."""
+
+    def __init__(self, slug: str) -> None:
+        super().__init__(f"slug {slug} is taken")
+        self.slug = slug
 
 
 class ProductRepository(Protocol):
     async def get(self, product_id: str) -> Product | None: ...
 
-    async def get_by_sku(self, sku: str) -> Product | None: ...
+    async def get_by_sku(self, sku: str) -> Product | None:
+        """The product with this sku, its own or one of its variants'."""
+        ...
 
     async def lock_by_skus(self, skus: list[str]) -> dict[str, Product]:
-        """Loads and locks these products in one deterministic order, so concurrent orders cannot deadlock."""
+        """Loads and locks the products of these skus (a product may have several of them), by sku, in the order of
+        their ids, so concurrent orders cannot deadlock."""
+        ...
+
+    async def slugs_taken(self, slugs: list[str]) -> set[str]:
+        """Those of `slugs` that products have."""
         ...
 
     def add(self, product: Product) -> None: ...
@@ -71,12 +89,21 @@ class OrderRepository(Protocol):
     def add(self, order: Order) -> None: ...
 
 
+class WebhookRepository(Protocol):
+    async def get(self, webhook_id: str) -> Webhook | None: ...
+
+    def add(self, webhook: Webhook) -> None: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def products(self) -> ProductRepository: ...
 
     @property
     def orders(self) -> OrderRepository: ...
+
+    @property
+    def webhooks(self) -> WebhookRepository: ...
 
     async def __aenter__(self) -> Self: ...
 
@@ -96,12 +123,31 @@ class UnitOfWork(Protocol):
 
     async def commit(self, primary: Aggregate) -> Outcome:
         """Writes every changed aggregate and its new events to the outbox in one transaction; raises SkuTaken
-        when a new product's sku belongs to another product."""
+        when a new sku belongs to another product or variant, SlugTaken when a product's slug to another product."""
         ...
+
+
+class UnitOfWorkBatch(Protocol):
+    """One transaction for several commands: each unit of work it hands out runs inside it under a savepoint,
+    so a refused command is rolled back alone; nothing is durable before the batch's `commit`."""
+
+    def __call__(self) -> UnitOfWork: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
 
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...
+
+    def batch(self) -> UnitOfWorkBatch:
+        """A transaction for several commands, used inside one `run` attempt."""
+        ...
 
     async def run(self, attempt: Callable[[], Coroutine[Any, Any, T]]) -> T:
         """Runs one attempt of a command (its units of work) where the store runs its transactions best: on
@@ -110,3 +156,15 @@ class UnitOfWorkFactory(Protocol):
 
 
 Handler = Callable[[Any, UnitOfWork], Awaitable[Outcome]]
+
+Precheck = Callable[[Any], Awaitable[None]]
+"""A check of a command that needs I/O no transaction should wait for (resolving a webhook's host name): the bus
+runs it once, before the command's first attempt, and it refuses the command by raising a DomainError."""
+
+
+class WebhookTargets(Protocol):
+    """Whether deliveries may reach a webhook URL's host, as it resolves now (`domain/model/webhook_urls.py`)."""
+
+    async def refusal(self, url: EndpointUrl) -> str | None:
+        """Why no delivery may go to `url`, in words for the caller; None when it may."""
+        ...

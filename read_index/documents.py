@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.model.catalog import ProductStatus
-from domain.model.snapshots import OrderSnapshot, ProductSnapshot
+from domain.model.snapshots import OrderSnapshot, ProductSnapshot, WebhookSnapshot
 from read_index.analysis import fold, folded_words, stemmed, stemmed_label, stemmed_words
 
 # Joins the names of a category path into one prefix value. Category names cannot hold control characters
@@ -84,5 +84,18 @@ def order_document(state: OrderSnapshot) -> dict[str, Any]:
         "total": state["total"],
         "version": state["version"],
         "placed_at": state["placed_at"],
+        "updated_at": state["updated_at"],
+    }
+
+
+def webhook_document(state: WebhookSnapshot) -> dict[str, Any]:
+    """The snapshot as it is: it holds no secret (`domain/model/snapshots.py`)."""
+    return {
+        "id": state["id"],
+        "url": state["url"],
+        "events": state["events"],
+        "active": state["active"],
+        "version": state["version"],
+        "created_at": state["created_at"],
         "updated_at": state["updated_at"],
     }

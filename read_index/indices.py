@@ -28,7 +28,8 @@ from elasticsearch import AsyncElasticsearch, BadRequestError, NotFoundError
 MAPPING_VERSION = 1
 PRODUCTS = "products"
 ORDERS = "orders"
-READ_MODELS = (PRODUCTS, ORDERS)
+WEBHOOKS = "webhooks"
+READ_MODELS = (PRODUCTS, ORDERS, WEBHOOKS)
 INITIAL_SUFFIX = "initial"
 
 _PREFIX = re.compile(r"[a-z0-9][a-z0-9_.+-]{0,100}")
@@ -94,7 +95,20 @@ ORDER_MAPPING: dict[str, Any] = {
     },
 }
 
-MAPPINGS: dict[str, dict[str, Any]] = {PRODUCTS: PRODUCT_MAPPING, ORDERS: ORDER_MAPPING}
+WEBHOOK_MAPPING: dict[str, Any] = {
+    "dynamic": "strict",
+    "properties": {
+        "id": _KEYWORD,
+        "url": _SHOWN_ONLY,
+        "events": _KEYWORD,
+        "active": {"type": "boolean"},
+        "version": {"type": "long"},
+        "created_at": _DATE,
+        "updated_at": _DATE,
+    },
+}
+
+MAPPINGS: dict[str, dict[str, Any]] = {PRODUCTS: PRODUCT_MAPPING, ORDERS: ORDER_MAPPING, WEBHOOKS: WEBHOOK_MAPPING}
 
 
 def alias_name(prefix: str, model: str) -> str:
@@ -170,16 +184,28 @@ async def apply_replicas(client: AsyncElasticsearch, index: str, replicas: int) 
         await client.indices.put_settings(index=",".join(differing), settings={"number_of_replicas": replicas})
 
 
-async def create_fresh_index(
-    client: AsyncElasticsearch,
-    prefix: str,
-    model: str,
-    layout: IndexLayout = SINGLE_NODE,
-) -> str:
-    """A new, empty, unaliased index of the current mapping, for a rebuild to fill and then `swap_alias` to."""
+def fresh_index_name(prefix: str, model: str) -> str:
+    """A name no index has yet: the mapping version, the time and a random part."""
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
-    name = index_name(prefix, model, f"{stamp}-{secrets.token_hex(3)}")
-    await _create(client, name, model, layout=layout, alias=None)
+    return index_name(prefix, model, f"{stamp}-{secrets.token_hex(3)}")
+
+
+async def create_fresh_index(
+    client: AsyncElasticsearch, prefix: str, model: str, layout: IndexLayout = SINGLE_NODE, *, name: str | None = None
+) -> str:
+    """A new, empty, unaliased index of the current mapping (named `name`, else `fresh_index_name`), for a rebuild
+    to fill and then `swap_alias` to.
+
+    Idempotent for its name: a create that timed out may have succeeded, and the client (or the caller) sends it
+    again, which Elasticsearch answers with `resource_already_exists_exception`; the name is fresh, so the
+    index that exists is the one asked for.
+    """
+    name = name or fresh_index_name(prefix, model)
+    try:
+        await _create(client, name, model, layout=layout, alias=None)
+    except BadRequestError as error:
+        if error.error != "resource_already_exists_exception":
+            raise
     return name
 
 

@@ -12,11 +12,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from domain.model.events import ORDER, PRODUCT
-from domain.model.snapshots import OrderSnapshot, ProductSnapshot
+from domain.model.events import ORDER, PRODUCT, WEBHOOK
+from domain.model.snapshots import OrderSnapshot, ProductSnapshot, WebhookSnapshot
 from domain.outbox import OutboxRecord
-from read_index.documents import order_document, product_document
-from read_index.indices import ORDERS, PRODUCTS
+from read_index.documents import order_document, product_document, webhook_document
+from read_index.indices import ORDERS, PRODUCTS, WEBHOOKS
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +47,19 @@ def project_order(record: OutboxRecord) -> list[IndexOp]:
     return [IndexOp(ORDERS, record.aggregate_id, record.aggregate_version, document)]
 
 
+def project_webhook(record: OutboxRecord) -> list[IndexOp]:
+    if record.state is None:
+        return []
+    document = webhook_document(cast(WebhookSnapshot, record.state))
+    return [IndexOp(WEBHOOKS, record.aggregate_id, record.aggregate_version, document)]
+
+
 PROJECTIONS: dict[str, Callable[[OutboxRecord], list[IndexOp]]] = {
     PRODUCT: project_product,
     ORDER: project_order,
+    WEBHOOK: project_webhook,
 }
-READ_MODEL_OF: dict[str, str] = {PRODUCT: PRODUCTS, ORDER: ORDERS}
+READ_MODEL_OF: dict[str, str] = {PRODUCT: PRODUCTS, ORDER: ORDERS, WEBHOOK: WEBHOOKS}
 """The read model each projection writes: one document per aggregate, under the aggregate's id."""
 
 

@@ -20,7 +20,7 @@ from read_index import cursors
 from read_index.analysis import fold, words
 from read_index.errors import InvalidCursor
 from read_index.facets import Facets
-from read_index.indices import ORDERS, PRODUCTS, alias_name, is_index_of
+from read_index.indices import ORDERS, PRODUCTS, WEBHOOKS, alias_name, is_index_of
 from read_index.points_in_time import PointInTime, PointsInTime, SharedPointsInTime
 from read_index.search import CURSOR_SHAPES, PRODUCT_SOURCE, SearchRequest, check_first, prepare
 from read_index.transport import POINT_IN_TIME_SEARCH, ReadTransport, path_part, target
@@ -37,6 +37,12 @@ _ORDER_SORT = [{"placed_at": "desc"}, {"id": "asc"}]
 _ORDER_CURSOR = (cursors.NUMBER, cursors.TEXT)
 # A point in time that is gone: its context expired or was released (404), or its index was deleted (503, no shard).
 _GONE = (404, 503)
+WEBHOOKS_LISTED_MAX = 1000
+_WEBHOOKS_BODY = {
+    "query": {"match_all": {}},
+    "sort": [{"created_at": "desc"}, {"id": "asc"}],
+    "size": WEBHOOKS_LISTED_MAX,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +77,8 @@ class CatalogReader:
         self._orders_page_target = target(POINT_IN_TIME_SEARCH, {"filter_path": _PAGE_FILTER_PATH})
         self._product_get = (f"/{self._products}/_doc/", target("", {"_source_includes": ",".join(PRODUCT_SOURCE)}))
         self._order_get = (f"/{self._orders}/_doc/", "")
+        webhooks_search = f"/{alias_name(prefix, WEBHOOKS)}/_search"
+        self._webhooks_target = target(webhooks_search, {"filter_path": _HITS_FILTER_PATH})
 
     async def product(self, id: str) -> Document | None:
         """By id, in real time (no refresh needed); discontinued products included."""
@@ -145,6 +153,11 @@ class CatalogReader:
         response = await pages.search(body, position, fresh=fresh)
         edges, has_next = _edges(response, first, ORDERS, scope, pit=pages.pit, sorted_by=len(_ORDER_CURSOR))
         return OrderPage(edges, has_next, edges[-1][0] if edges else None, response["hits"]["total"]["value"])
+
+    async def webhooks(self) -> list[Document]:
+        """Every webhook, removed ones included (`active: false`), newest first; at most `WEBHOOKS_LISTED_MAX`."""
+        response = await self._reads.search(self._webhooks_target, _WEBHOOKS_BODY)
+        return [hit["_source"] for hit in _hits(response)]
 
     async def _get(self, path_and_query: tuple[str, str], id: str) -> Document | None:
         """By id from `path_and_query`: the ``_doc/`` path of an alias and the query string to append."""

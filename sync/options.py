@@ -42,6 +42,10 @@ class SyncOptions:
     """Tries of an operation Elasticsearch refuses as invalid before its record goes to the dead letters."""
     backoff_base_seconds: float = 0.1
     backoff_cap_seconds: float = 30.0
+    give_up_after_seconds: float | None = None
+    """How long an outage of either store is waited out before giving up with `OutageTooLong` (the check comes
+    with each retry, so at most one backoff later). None: as long as it takes, as the live worker does;
+    `catalog reindex` gives up after its --max-outage-seconds."""
     status_seconds: float = 5.0
     """How often the backlog gauges (events and seconds behind, dead letters) are recomputed."""
     index_layout: IndexLayout = SINGLE_NODE
@@ -58,5 +62,7 @@ class SyncOptions:
             raise ValueError("remembered_versions must not be negative")
         if self.poll_seconds <= 0 or self.lease_seconds <= 0 or self.backoff_base_seconds <= 0:
             raise ValueError("poll_seconds, lease_seconds and backoff_base_seconds must be positive")
+        if self.give_up_after_seconds is not None and self.give_up_after_seconds <= 0:
+            raise ValueError("give_up_after_seconds must be positive (or None: never give up)")
         if self.backoff_cap_seconds < self.backoff_base_seconds:
             raise ValueError("backoff_cap_seconds must be at least backoff_base_seconds")

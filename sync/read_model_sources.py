@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from domain.model.events import ORDER, PRODUCT
+from domain.model.events import ORDER, PRODUCT, WEBHOOK
 from domain.outbox import START, OutboxRecord
 from domain.storage.aggregate_pages import AggregateState
-from read_index.indices import ORDERS, PRODUCTS
+from read_index.indices import ORDERS, PRODUCTS, WEBHOOKS
 from read_index.projections import PROJECTIONS, IndexOp
 
-SOURCES: dict[str, str] = {PRODUCTS: PRODUCT, ORDERS: ORDER}
+SOURCES: dict[str, str] = {PRODUCTS: PRODUCT, ORDERS: ORDER, WEBHOOKS: WEBHOOK}
 """read model -> the aggregate type its documents come from (a document's id is its aggregate's id)."""
 
 SNAPSHOT_EVENT = "Snapshot"

@@ -20,23 +20,35 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
+from functools import partial
+from typing import TypeVar
 
 from elasticsearch import AsyncElasticsearch
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.outbox import OutboxPosition
 from domain.storage import aggregate_pages, outbox_reading
 from domain.storage.aggregate_pages import AggregateState
-from read_index.indices import READ_MODELS, create_fresh_index, ensure_indices, index_settings, swap_alias
+from read_index.indices import (
+    READ_MODELS,
+    create_fresh_index,
+    ensure_indices,
+    fresh_index_name,
+    index_settings,
+    swap_alias,
+)
 from sync.batches import Batch
 from sync.delivery import Delivered, Deliverer
 from sync.options import SyncOptions
 from sync.pipeline import Applied, Pipeline
 from sync.read_model_sources import SOURCES, snapshot_ops
-from sync.retry import Outage
+from sync.retrying_stores import RetryingStores
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 COPY = "copy"
 # While the copy runs nothing reads the new index and a crash means starting the rebuild again: no refreshes, no
@@ -104,33 +116,43 @@ class Rebuild:
         self._keep_old = keep_old
         self._on_progress = on_progress
         self._before_swap = before_swap
-        self._halt = asyncio.Event()  # never set: a rebuild waits out outages (interrupt it with Ctrl-C)
-        self._outage = Outage("elasticsearch")
+        self._halt = asyncio.Event()  # never set: a rebuild waits out outages, bounded by the options
+        self._stores = RetryingStores(engine, self._options)
         self.report = RebuildReport()
 
     async def run(self) -> RebuildReport:
-        await ensure_indices(self._client, self._prefix, self._options.index_layout)
-        async with self._engine.connect() as connection:
-            start = await outbox_reading.horizon(connection)
-        self.report.start = start
         layout = self._options.index_layout
-        targets = {m: await create_fresh_index(self._client, self._prefix, m, layout) for m in self._models}
-        log.info("event=rebuild_started read_models=%s horizon=%s", ",".join(self._models), start.token())
-        deliverer = self._deliverer(targets)
-        copied = {model: await self._copy(model, targets[model], deliverer) for model in self._models}
-        replayed_to = await self._replay(start, deliverer, REPLAY)
-        await self._client.indices.refresh(index=",".join(targets.values()))
-        await self._wait_for_replicas(targets.values())
-        if self._before_swap is not None:
-            await self._before_swap()
-        previous = {model: await swap_alias(self._client, self._prefix, model, targets[model]) for model in targets}
+        await self._elasticsearch(lambda: ensure_indices(self._client, self._prefix, layout))
+        start = await self._database(outbox_reading.horizon)
+        self.report.start = start
+        targets: dict[str, str] = {}
+        try:
+            for model in self._models:
+                name = fresh_index_name(self._prefix, model)
+                create = partial(create_fresh_index, self._client, self._prefix, model, layout, name=name)
+                await self._elasticsearch(create)
+                targets[model] = name
+            log.info("event=rebuild_started read_models=%s horizon=%s", ",".join(self._models), start.token())
+            deliverer = self._deliverer(targets)
+            copied = {model: await self._copy(model, targets[model], deliverer) for model in self._models}
+            replayed_to = await self._replay(start, deliverer, REPLAY)
+            await self._elasticsearch(lambda: self._client.indices.refresh(index=",".join(targets.values())))
+            await self._elasticsearch(lambda: self._wait_for_replicas(targets.values()))
+            if self._before_swap is not None:
+                await self._before_swap()
+        except BaseException:
+            await self._discard(list(targets.values()))
+            raise
+        previous = {}
+        for model, index in targets.items():
+            previous[model] = await self._elasticsearch(partial(swap_alias, self._client, self._prefix, model, index))
         log.info("event=aliases_swapped indices=%s", ",".join(targets.values()))
         self.report.end = await self._replay(replayed_to, deliverer, REPLAY_AFTER_SWAP)
         self.report.indices = [RebuiltIndex(m, targets[m], previous[m], copied[m]) for m in self._models]
-        if not self._keep_old:
-            old = [index for index in previous.values() if index is not None]
-            if old:
-                await self._client.options(ignore_status=404).indices.delete(index=",".join(old))
+        old = [index for index in previous.values() if index is not None]
+        if old and not self._keep_old:
+            lenient = self._client.options(ignore_status=404)
+            await self._elasticsearch(lambda: lenient.indices.delete(index=",".join(old)))
         log.info(
             "event=rebuild_finished replayed=%d refused=%d position=%s",
             self.report.replayed,
@@ -139,6 +161,20 @@ class Rebuild:
         )
         return self.report
 
+    async def _elasticsearch(self, call: Callable[[], Awaitable[T]]) -> T:
+        return await self._stores.elasticsearch(call, self._halt)
+
+    async def _database(self, call: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        return await self._stores.database(call, self._halt)
+
+    async def _discard(self, indices: list[str]) -> None:
+        """The new indices of a rebuild that stopped before the swap, if Elasticsearch lets us (nothing reads
+        them; a new rebuild makes new ones)."""
+        if indices:
+            with suppress(Exception):
+                quick = self._client.options(ignore_status=404, request_timeout=5, max_retries=0)
+                await quick.indices.delete(index=",".join(indices))
+
     def _deliverer(self, targets: dict[str, str]) -> Deliverer:
         return Deliverer(
             self._client,
@@ -146,7 +182,7 @@ class Rebuild:
             max_attempts=self._options.max_attempts,
             backoff_base=self._options.backoff_base_seconds,
             backoff_cap=self._options.backoff_cap_seconds,
-            outage=self._outage,
+            outage=self._stores.elasticsearch_outage,
             indices=targets,
             remembered_versions=0,  # memory stays flat whatever the catalog's size; 409s cost the replay little
         )
@@ -155,9 +191,8 @@ class Rebuild:
         """Streams the model's source table into `index`, page by page: while up to `bulks_in_flight` bulks are
         in flight, the next page is read and made into documents. At most a few pages are held at any time."""
         source = SOURCES[model]
-        async with self._engine.connect() as connection:
-            total = await aggregate_pages.count_aggregates(connection, source)
-        await self._client.indices.put_settings(index=index, settings=_BULK_LOAD_SETTINGS)
+        total = await self._database(lambda connection: aggregate_pages.count_aggregates(connection, source))
+        await self._elasticsearch(lambda: self._client.indices.put_settings(index=index, settings=_BULK_LOAD_SETTINGS))
         done = 0
         self._progress(COPY, model, done, total)
         window: deque[tuple[int, asyncio.Task[Delivered]]] = deque()
@@ -183,7 +218,7 @@ class Rebuild:
             **{key: live[key] for key in ("refresh_interval", "number_of_replicas")},
             "translog.durability": "request",
         }
-        await self._client.indices.put_settings(index=index, settings=settings)
+        await self._elasticsearch(lambda: self._client.indices.put_settings(index=index, settings=settings))
         return done
 
     async def _wait_for_replicas(self, indices: Iterable[str]) -> None:
@@ -203,15 +238,16 @@ class Rebuild:
         return count
 
     async def _page(self, source: str, after: str | None) -> list[AggregateState]:
-        async with self._engine.connect() as connection:
-            return await aggregate_pages.read_states(connection, source, after, self._options.batch_size)
+        size = self._options.batch_size
+        return await self._database(lambda connection: aggregate_pages.read_states(connection, source, after, size))
 
     async def _replay(self, start: OutboxPosition, deliverer: Deliverer, phase: str) -> OutboxPosition:
         """Applies outbox records after `start`, for the rebuilt models only, up to the head as of now."""
-        async with self._engine.connect() as connection:
-            until = await outbox_reading.head(connection)
-            total = (await outbox_reading.backlog(connection, start)).events
-        pipeline = Pipeline(self._engine, deliverer, self._options, db_outage=Outage("database"), models=self._models)
+        until = await self._database(outbox_reading.head)
+        total = (await self._database(lambda connection: outbox_reading.backlog(connection, start))).events
+        pipeline = Pipeline(
+            self._engine, deliverer, self._options, db_outage=self._stores.database_outage, models=self._models
+        )
         done = 0
         self._progress(phase, None, done, total)
 

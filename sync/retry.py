@@ -27,6 +27,15 @@ class Interrupted(Exception):
     """The worker was told to stop (or lost its lease) while waiting; the unfinished batch is left for later."""
 
 
+class OutageTooLong(Exception):
+    """A store has not answered for longer than its `Outage` may wait (`SyncOptions.give_up_after_seconds`)."""
+
+    def __init__(self, store: str, seconds: float, error: str) -> None:
+        name = {"database": "the database", "elasticsearch": "Elasticsearch"}.get(store, store)
+        super().__init__(f"{name} has not answered for {seconds:.0f} s, the most this command waits: {error}")
+        self.store = store
+
+
 class Backoff:
     """Delays of base * 2**n, capped, each drawn from [delay/2, delay] so that workers do not retry in step."""
 
@@ -36,9 +45,15 @@ class Backoff:
         self.attempts = 0
 
     def next_delay(self) -> float:
-        delay = min(self._cap, self._base * 2 ** min(self.attempts, 32))
+        delay = jittered_delay(self._base, self._cap, self.attempts)
         self.attempts += 1
-        return random.uniform(delay / 2, delay)
+        return delay
+
+
+def jittered_delay(base: float, cap: float, attempts: int) -> float:
+    """The delay after `attempts` earlier tries: base * 2**attempts, capped, drawn from [delay/2, delay]."""
+    delay = min(cap, base * 2 ** min(attempts, 32))
+    return random.uniform(delay / 2, delay)
 
 
 async def pause(seconds: float, halt: asyncio.Event) -> None:
@@ -57,14 +72,38 @@ async def sleep_or_halt(seconds: float, halt: asyncio.Event) -> None:
         await pause(seconds, halt)
 
 
+async def any_set(*events: asyncio.Event) -> None:
+    """Waits until one of `events` is set (bound it with `asyncio.timeout`)."""
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+
 class Outage:
     """Tracks whether a store answers. Logs one warning when it stops and one line when it answers again, each
-    saying what its user does then (the worker retries and catches up; the API answers UNAVAILABLE meanwhile)."""
+    saying what its user does then (the worker retries and catches up; the API answers UNAVAILABLE meanwhile).
+
+    With `give_up_after` seconds, a failure that many seconds or more into the outage raises `OutageTooLong`
+    (a command waits, bounded; the live worker waits as long as it takes)."""
 
     def __init__(
-        self, store: str, *, meanwhile: str = "retrying with capped exponential backoff", after: str = "catching up"
+        self,
+        store: str,
+        give_up_after: float | None = None,
+        *,
+        meanwhile: str | None = None,
+        after: str = "catching up",
     ) -> None:
         self.store = store
+        self.give_up_after = give_up_after
+        if meanwhile is None:
+            bounded = give_up_after is not None
+            meanwhile = (
+                f"waiting up to {give_up_after:.0f} s for it" if bounded else "retrying with capped exponential backoff"
+            )
         self._meanwhile = meanwhile
         self._after = after
         self.since: float | None = None
@@ -76,11 +115,14 @@ class Outage:
 
     def failed(self, error: BaseException | str) -> None:
         self.retries += 1
+        now = time.monotonic()
         if self.since is None:
-            self.since = time.monotonic()
+            self.since = now
             log.warning(
                 "event=store_unavailable store=%s error=%r action=%s", self.store, _short(error), self._meanwhile
             )
+        elif self.give_up_after is not None and now - self.since >= self.give_up_after:
+            raise OutageTooLong(self.store, now - self.since, _short(error))
 
     def recovered(self) -> None:
         if self.since is not None:

@@ -1,5 +1,6 @@
-"""The live worker's calls to its two stores, each retried with capped backoff until it succeeds or `halt` is set,
-with one log line per outage and every retry counted by store (`catalog_sync_retries_total{store}`)."""
+"""Calls to the two stores, each retried with capped backoff until it succeeds, `halt` is set or (a rebuild) the
+outage lasts too long, with one log line per outage; the live worker counts every retry by store
+(`catalog_sync_retries_total{store}`)."""
 
 from __future__ import annotations
 
@@ -20,14 +21,17 @@ class RetryingStores:
     """Owns each store's `Outage` and retry counter, which the worker hands on to its pipeline and deliverer too:
     one outage per store, logged once, whoever meets it."""
 
-    def __init__(self, engine: AsyncEngine, options: SyncOptions, retries: Counter) -> None:
+    def __init__(self, engine: AsyncEngine, options: SyncOptions, retries: Counter | None = None) -> None:
         self._engine = engine
         self._base = options.backoff_base_seconds
         self._cap = options.backoff_cap_seconds
-        self.database_outage = Outage("database")
-        self.elasticsearch_outage = Outage("elasticsearch")
-        self.count_database_retry: Callable[[], None] = retries.labels("database").inc
-        self.count_elasticsearch_retry: Callable[[], None] = retries.labels("elasticsearch").inc
+        self.database_outage = Outage("database", options.give_up_after_seconds)
+        self.elasticsearch_outage = Outage("elasticsearch", options.give_up_after_seconds)
+        self.count_database_retry: Callable[[], None] | None = None
+        self.count_elasticsearch_retry: Callable[[], None] | None = None
+        if retries is not None:
+            self.count_database_retry = retries.labels("database").inc
+            self.count_elasticsearch_retry = retries.labels("elasticsearch").inc
 
     async def database(
         self, call: Callable[[AsyncConnection], Awaitable[T]], halt: asyncio.Event, *, write: bool = False

@@ -56,11 +56,16 @@ def own_postgres() -> Iterator[PostgresCluster]:
 )
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh, migrated database: a SQLite file, or a new database on the throwaway PostgreSQL cluster."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'catalog.db'}"
-    else:
-        url = request.getfixturevalue("postgres").new_database("test")
+    url = new_database(request, tmp_path, "catalog")
     upgrade(url)
+    return url
+
+
+def new_database(request: pytest.FixtureRequest, tmp_path: Path, name: str) -> str:
+    """An empty database of the fixture's parameter ('sqlite' or 'postgres'), unmigrated."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / f'{name}.db'}"
+    url: str = request.getfixturevalue("postgres").new_database(name)
     return url
 
 

@@ -1,20 +1,16 @@
-"""What every `catalog` command shares: the settings, logging, and one-line errors instead of tracebacks."""
+"""What every `catalog` command shares: the settings and logging (one-line failures: `api/cli/failures.py`)."""
 
 from __future__ import annotations
 
 import gc
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import click
 from pydantic import ValidationError
 
-from api.bootstrap import StartupError
+from api.cli.exit_codes import ExitCode
 from api.logs import configure_logging
 from api.settings import Settings
-
-EXIT_STARTUP = 2
 
 
 def freeze_startup_heap() -> None:
@@ -37,23 +33,16 @@ def settings_from_environment() -> Settings:
 
 
 def read_settings() -> Settings:
-    """The CATALOG_* settings, logging left as it is; a bad value is one line per problem and exit 2."""
+    """The CATALOG_* settings, logging left as it is; a bad value is one line per problem and exit 2 (USAGE)."""
     try:
         return Settings()  # type: ignore[call-arg]  # every field has a default; see api/settings.py
     except ValidationError as error:
         for problem in error.errors():
-            name = "CATALOG_" + "_".join(str(part) for part in problem["loc"]).upper()
-            click.echo(f"error: {name}: {problem['msg']}", err=True)
-        sys.exit(EXIT_STARTUP)
-
-
-@contextmanager
-def startup_errors_as_exit() -> Iterator[None]:
-    try:
-        yield
-    except StartupError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(EXIT_STARTUP)
+            message = problem["msg"].removeprefix("Value error, ")
+            if problem["loc"]:  # a rule of one setting, else of several (named in the message)
+                message = "CATALOG_" + "_".join(str(part) for part in problem["loc"]).upper() + ": " + message
+            click.echo(f"error: {message}", err=True)
+        sys.exit(ExitCode.USAGE)
 
 
 def environment_help() -> str:

@@ -8,6 +8,8 @@ import sys
 import click
 
 from api.cli.common import settings_from_environment
+from api.cli.exit_codes import ExitCode
+from api.cli.failures import OperatorError
 from api.cli.sync import database, runtime
 from domain.storage.dead_letters import DeadLetter
 from sync.dead_letter_retry import RetryOutcome, list_dead_letters, retry_dead_letters
@@ -60,11 +62,10 @@ def retry(ids: tuple[int, ...]) -> None:
     try:
         outcomes = asyncio.run(_retry(list(ids) or None))
     except LookupError as error:
-        click.echo(f"error: {error.args[0]}", err=True)
-        sys.exit(2)
+        raise OperatorError(ExitCode.USAGE, error.args[0]) from None
     for outcome in outcomes:
         click.echo(f"{outcome.letter_id:>6}  " + ("resolved" if outcome.resolved else f"failed: {outcome.error}"))
     if not outcomes:
         click.echo("no open dead letters")
     if any(not outcome.resolved for outcome in outcomes):
-        sys.exit(1)
+        sys.exit(ExitCode.FOUND)

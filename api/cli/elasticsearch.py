@@ -16,6 +16,8 @@ import click
 
 import devstack
 from api.cli.common import read_settings
+from api.cli.exit_codes import ExitCode
+from api.cli.failures import OperatorError
 from api.cli.managed_elasticsearch import managed_cluster, managed_node
 from api.settings import Settings
 from devstack.elasticsearch_cluster import ElasticsearchCluster
@@ -92,7 +94,7 @@ def status(port: int | None, nodes: int | None) -> None:
         url = node.status()
     if url is None:
         click.echo(f"not running (log: {node.log_file})")
-        sys.exit(1)
+        sys.exit(ExitCode.FOUND)
     click.echo(url)
     click.echo(node.log_file)
 
@@ -104,7 +106,7 @@ def _cluster_status(cluster: ElasticsearchCluster) -> None:
     health = cluster.health()
     click.echo(f"cluster {cluster.name}: {health.describe() if health else 'not running'}")
     if None in urls:
-        sys.exit(1)
+        sys.exit(ExitCode.FOUND)
     click.echo(cluster.url)
 
 
@@ -117,8 +119,7 @@ def _errors_as_exit_code() -> Iterator[None]:
     try:
         yield
     except DevstackError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(2)
+        raise OperatorError(ExitCode.USAGE, str(error)) from None
 
 
 def _progress_to_stderr() -> None:

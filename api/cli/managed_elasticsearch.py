@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from api.bootstrap import StartupError
 from api.settings import Settings
+from api.startup_errors import StartupError
 from devstack.distribution import Distribution
 from devstack.elasticsearch_cluster import ElasticsearchCluster
 from devstack.elasticsearch_node import ElasticsearchNode

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from api.bootstrap import Services, services
-from api.cli.common import settings_from_environment, startup_errors_as_exit
+from api.cli.common import settings_from_environment
 from api.cli.managed_elasticsearch import with_elasticsearch_url
 from api.cli.reindex import RateColumn
 from api.demo.seed import DEFAULT_PRODUCTS, item_count, outbox_events, seed_demo, wait_until_indexed
@@ -93,7 +93,6 @@ def seed(demo: bool, products: int) -> None:
     Idempotent: each command carries an idempotency key named after its demo item, so a second run adds
     nothing. Waits until the catalog is searchable when the sync worker runs in this process (the default).
     """
-    with startup_errors_as_exit():
-        summary = asyncio.run(_seed(products))
+    summary = asyncio.run(_seed(products))
     for line in summary.lines():
         click.echo(line)

@@ -7,7 +7,7 @@ import asyncio
 import click
 
 from api.bootstrap import services
-from api.cli.common import freeze_startup_heap, settings_from_environment, startup_errors_as_exit
+from api.cli.common import freeze_startup_heap, settings_from_environment
 from api.cli.managed_elasticsearch import with_elasticsearch_url
 from api.settings import Settings
 
@@ -24,9 +24,7 @@ def serve(host: str, port: int, demo: bool) -> None:
     With --demo, an empty database is first seeded with `catalog seed --demo`'s catalog, and the storefront may
     sign in as a demo customer (only with the generated development secret; see docs/frontend.md).
     """
-    settings = settings_from_environment()
-    with startup_errors_as_exit():
-        _run(_serve(settings, host, port, demo))
+    _run(_serve(settings_from_environment(), host, port, demo))
 
 
 async def _serve(settings: Settings, host: str, port: int, demo: bool = False) -> None:

@@ -1,12 +1,14 @@
 """`catalog sync`: the sync worker standalone (`--once` to catch up and exit), and `catalog sync status`.
 
 `runtime()` gives the sync, deadletter, reindex and verify commands an engine and an Elasticsearch client, built
-with the composition root's own helpers (the client as `catalog serve` has it).
+with the composition root's own helpers (the client as `catalog serve` has it, timing its requests into the
+runtime's registry, which `catalog sync --metrics-port` serves).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import signal
@@ -20,15 +22,20 @@ from elasticsearch import AsyncElasticsearch
 from prometheus_client import CollectorRegistry, start_http_server
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.bootstrap import StartupError, elasticsearch_client, index_layout, outbox_partitions
-from api.cli.common import freeze_startup_heap, settings_from_environment, startup_errors_as_exit
+from api.bootstrap import elasticsearch_client, index_layout, outbox_partitions
+from api.cli.common import freeze_startup_heap, settings_from_environment
+from api.cli.exit_codes import ExitCode
 from api.cli.managed_elasticsearch import elasticsearch_url
+from api.elasticsearch_metrics import ElasticsearchMetrics
 from api.settings import Settings
+from api.startup_errors import StartupError
+from api.webhook_options import webhook_options
 from domain.outbox import MAX_PARTITIONS, OutboxPosition
 from domain.storage.engine import UnsupportedDatabase, create_async
 from sync.options import SyncOptions
 from sync.repartition import Repartitioned, RepartitionRefused, repartition
 from sync.status import SyncStatus, read_status
+from sync.webhooks.worker import WebhookWorker
 from sync.worker import SyncWorker
 
 log = logging.getLogger("catalog.sync")
@@ -39,6 +46,7 @@ class Runtime:
     settings: Settings
     engine: AsyncEngine
     client: AsyncElasticsearch
+    registry: CollectorRegistry
 
     @property
     def prefix(self) -> str:
@@ -48,11 +56,10 @@ class Runtime:
 @asynccontextmanager
 async def database(settings: Settings) -> AsyncIterator[AsyncEngine]:
     """A read-mostly engine (SQLite: deferred transactions, so the worker's reads never block writers)."""
-    with startup_errors_as_exit():
-        try:
-            engine = create_async(settings.database_url, pool_size=5, sqlite_immediate=False)
-        except UnsupportedDatabase as error:
-            raise StartupError(str(error)) from None
+    try:
+        engine = create_async(settings.database_url, pool_size=5, sqlite_immediate=False)
+    except UnsupportedDatabase as error:
+        raise StartupError(str(error)) from None
     try:
         yield engine
     finally:
@@ -63,11 +70,11 @@ async def database(settings: Settings) -> AsyncIterator[AsyncEngine]:
 async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
     """The engine and the Elasticsearch client (the managed local node, started, when no URL is configured)."""
     async with database(settings) as engine:
-        with startup_errors_as_exit():
-            client = elasticsearch_client(await elasticsearch_url(settings))
+        registry = CollectorRegistry()
+        client = elasticsearch_client(await elasticsearch_url(settings), ElasticsearchMetrics(registry))
         freeze_startup_heap()
         try:
-            yield Runtime(settings, engine, client)
+            yield Runtime(settings, engine, client, registry)
         finally:
             await client.close()
 
@@ -92,17 +99,15 @@ async def _run_worker(
     settings: Settings, once: bool, metrics_port: int | None, options: SyncOptions, owner: str | None
 ) -> None:
     async with runtime(settings) as rt:
-        with startup_errors_as_exit():
-            await outbox_partitions(rt.engine, settings)  # CATALOG_SYNC_PARTITIONS, when set, must agree
-        registry = CollectorRegistry()
+        await outbox_partitions(rt.engine, settings)  # CATALOG_SYNC_PARTITIONS, when set, must agree
         if metrics_port is not None:
-            start_http_server(metrics_port, registry=registry)
+            start_http_server(metrics_port, registry=rt.registry)
             log.info("event=metrics_served port=%d path=/metrics", metrics_port)
-        worker = SyncWorker(rt.engine, rt.client, rt.prefix, options, owner=owner, registry=registry)
+        worker = SyncWorker(rt.engine, rt.client, rt.prefix, options, owner=owner, registry=rt.registry)
         stop = asyncio.Event()
         _install_stop_signals(stop)
         if not once:
-            await worker.run(stop)
+            await _run_with_webhooks(worker, settings, stop, owner, rt.registry)
             return
         runner = asyncio.create_task(worker.run_until_caught_up())
         stopper = asyncio.create_task(stop.wait())
@@ -115,12 +120,32 @@ async def _run_worker(
             click.echo(f"caught up at {position.token()}")
 
 
+async def _run_with_webhooks(
+    worker: SyncWorker, settings: Settings, stop: asyncio.Event, owner: str | None, registry: CollectorRegistry
+) -> None:
+    """The index projection and (unless `CATALOG_WEBHOOKS_DELIVERY=false`) webhook delivery, on engines of their own."""
+    if not settings.webhooks_delivery:
+        await worker.run(stop)
+        return
+    async with database(settings) as engine:
+        timing = worker.options  # the command line's, for both subscriptions
+        options = dataclasses.replace(
+            webhook_options(settings), lease_seconds=timing.lease_seconds, poll_seconds=timing.poll_seconds
+        )
+        webhooks = WebhookWorker(engine, options, owner=owner, registry=registry)
+        await asyncio.gather(worker.run(stop), webhooks.run(stop))
+
+
 @click.group(invoke_without_command=True)
 @click.option("--once", is_flag=True, help="Apply everything committed so far, then exit.")
 @click.option("--metrics-port", type=click.IntRange(1, 65535), help="Serve Prometheus metrics on this port.")
 @click.option("--batch-size", type=click.IntRange(1, 10_000), help="Most events per bulk (default: settings).")
-@click.option("--lease-seconds", type=click.FloatRange(min=0.5), default=15.0, show_default=True)
-@click.option("--poll-seconds", type=click.FloatRange(min=0.01), default=0.1, show_default=True)
+@click.option(
+    "--lease-seconds", type=click.FloatRange(min=0.5), default=15.0, show_default=True, help="Of both leases."
+)
+@click.option(
+    "--poll-seconds", type=click.FloatRange(min=0.01), default=0.1, show_default=True, help="Of both outbox readers."
+)
 @click.option("--owner", help="This worker's name in the lease (default: host:pid:random).")
 @click.pass_context
 def sync(  # noqa: PLR0917 (one parameter per option: click's way)
@@ -132,10 +157,12 @@ def sync(  # noqa: PLR0917 (one parameter per option: click's way)
     poll_seconds: float,
     owner: str | None,
 ) -> None:
-    """Keep the Elasticsearch read models in step with the outbox (Ctrl-C stops after the current batch).
+    """Keep the Elasticsearch read models in step with the outbox (Ctrl-C stops after the current batch), and
+    deliver webhooks (unless CATALOG_WEBHOOKS_DELIVERY=false; --once only indexes).
 
     Several `catalog sync` processes may run at once: they share the outbox's partitions (each takes up to its
-    fair share of the partitions' leases), so up to one per partition works at a time.
+    fair share of the partitions' leases), so up to one per partition indexes at a time; webhook delivery reads
+    the whole outbox under one lease: one process delivers, the others stand by.
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -179,12 +206,15 @@ async def _status(settings: Settings) -> SyncStatus:
 )
 @click.option("--max-lag-events", type=click.IntRange(min=0), help="Exit 1 when more events are unapplied.")
 def status(max_lag_seconds: float | None, max_lag_events: int | None) -> None:
-    """Print checkpoint, head, backlog and dead letters; a health check with the thresholds (exit 1: lagging)."""
+    """Print checkpoint, head, backlog and dead letters; a health check with the thresholds.
+
+    Reads the database only. Exit 1: lagging; 3: the database does not answer.
+    """
     current = asyncio.run(_status(settings_from_environment()))
     _print_status(current)
     if current.lagging(max_events=max_lag_events, max_seconds=max_lag_seconds):
         click.echo("lagging: behind by more than the thresholds", err=True)
-        sys.exit(1)
+        sys.exit(ExitCode.FOUND)
 
 
 async def _repartition(settings: Settings, partitions: int) -> Repartitioned:
@@ -201,7 +231,7 @@ def repartition_command(partitions: int) -> None:
         done = asyncio.run(_repartition(settings_from_environment(), partitions))
     except RepartitionRefused as refused:
         click.echo(f"refused: {refused}", err=True)
-        sys.exit(1)
+        sys.exit(ExitCode.FOUND)
     click.echo(
         f"repartitioned: {done.before} -> {done.after} partitions, {done.moved} records moved, every partition at "
         f"{done.position.token()}; set CATALOG_SYNC_PARTITIONS={done.after} where it is set, then start the service"

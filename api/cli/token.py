@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from api.cli.common import EXIT_STARTUP, settings_from_environment
+from api.cli.common import settings_from_environment
+from api.cli.exit_codes import ExitCode
+from api.cli.failures import OperatorError
 from api.scopes import Scope
 
 DEFAULT_SUBJECT = "catalog-cli"
@@ -39,6 +39,5 @@ def token(scopes: tuple[str, ...], customer: str | None, subject: str, ttl: int)
         authenticator = authenticator_from_settings(settings)
         signed = authenticator.issue(scopes, customer or subject, ttl)
     except TokenConfigurationError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(EXIT_STARTUP)
+        raise OperatorError(ExitCode.USAGE, str(error)) from None
     click.echo(signed)

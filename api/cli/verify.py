@@ -1,4 +1,5 @@
-"""`catalog verify`: every aggregate of the write model against its document; exit 1 on drift."""
+"""`catalog verify`: every aggregate of the write model against its document; exit 1 on drift, 3 when a store
+does not answer (nothing was verified)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 import click
 
 from api.cli.common import settings_from_environment
+from api.cli.exit_codes import ExitCode
 from api.cli.sync import runtime
 from read_index.indices import READ_MODELS
 from sync.verify import VerifyReport
@@ -25,9 +27,10 @@ async def _verify(read_models: list[str], sample: int) -> VerifyReport:
 )
 @click.option("--sample", type=click.IntRange(min=0), default=10, show_default=True, help="Drifted documents shown.")
 def verify(read_model: str, sample: int) -> None:
-    """Report documents missing, stale (another version), different (same version, other content) or extra; exit 1
-    on any drift.
+    """Report documents missing, stale (another version), different (same version, other content) or extra.
 
+    \b
+    Exit 0: clean; 1: drift found; 3: the database or Elasticsearch did not answer (nothing was verified).
     Run it on a caught-up deployment (`catalog sync status`): changes in flight look like drift.
     """
     models = list(READ_MODELS) if read_model == "all" else [read_model]
@@ -41,5 +44,5 @@ def verify(read_model: str, sample: int) -> None:
             click.echo(f"  {line}")
     if not report.clean:
         click.echo("drift: the read models differ from the write model (`catalog reindex` rebuilds them)", err=True)
-        sys.exit(1)
+        sys.exit(ExitCode.FOUND)
     click.echo("clean")

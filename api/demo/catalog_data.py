@@ -3,11 +3,10 @@
 Names combine an adjective, a material and a noun of the product's department ("Rustic Oak Coffee Table");
 brands with skewed popularity, a three-level category tree, colour/size/material attributes, prices with a
 long-tailed spread (log-normal, rounded to ``.99``/``.49``/``.00`` endings), descriptions of a few sentences,
-and the stock on hand. Product ``i`` depends only on the seed and ``i``, so a run can generate any slice of the
-catalog without the rest. The demo seed and the benchmarks (``bench/``) both use it.
-
-Images come with issue 16 (variants and images): ``product()`` is the one place that will add them to the
-create command; until then the storefront draws a placeholder (``api/static/storefront/images.js``).
+and the stock on hand; about a third of the products are sold in variants (sizes by colours and the like), every
+product has a slug and one to three images (``assortment``). Product ``i`` depends only on the seed and ``i``, so
+a run can generate any slice of the catalog without the rest. The demo seed and the benchmarks (``bench/``) both
+use it.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ import random
 from collections.abc import Iterator
 from decimal import Decimal
 
+from api.demo import assortment
 from domain.model.commands import CreateProduct
 
 SEED = 20_240_601
@@ -172,29 +172,27 @@ def product(index: int, *, seed: int = SEED, sku_prefix: str = "SKU") -> CreateP
     words = {"material": material.lower(), "brand": brand, "adjective": adjective.lower(), "noun": noun.lower()}
     sentences = rng.sample(SENTENCES, rng.randint(2, 4))
     description = " ".join(sentence.format(leaf=leaf.lower(), **words) for sentence in sentences)
+    code, name, price = sku(index, sku_prefix), f"{adjective} {material} {noun}", _price(rng)
+    variants = assortment.variants(index, seed, code, department, price)
+    if variants is not None:  # what its variants' options say (colour, size) is no attribute of the product
+        options = {option for variant in variants for option, _ in variant.options}
+        attributes = [(attribute, value) for attribute, value in attributes if attribute not in options]
+    slug = assortment.slug(index, name, code, sku_prefix)
     return CreateProduct(
-        sku=sku(index, sku_prefix),
-        name=f"{adjective} {material} {noun}",
+        sku=code,
+        name=name,
         description=description,
         brand=brand,
         category_path=(department, sub, leaf),
-        price_amount=_price(rng),
+        price_amount=price,
         price_currency=CURRENCY,
         attributes=tuple(attributes),
+        slug=slug,
+        variants=variants,
+        images=assortment.images(index, seed, slug, name),
     )
 
 
 def products(start: int, stop: int, *, seed: int = SEED, sku_prefix: str = "SKU") -> Iterator[CreateProduct]:
     for index in range(start, stop):
         yield product(index, seed=seed, sku_prefix=sku_prefix)
-
-
-OUT_OF_STOCK_SHARE = 0.12
-
-
-def stock_on_hand(index: int, *, seed: int = SEED) -> int:
-    """Units on hand of product `index`: about one in eight sold out, most a few dozen, some a few hundred."""
-    rng = random.Random(f"stock:{seed}:{index}")
-    if rng.random() < OUT_OF_STOCK_SHARE:
-        return 0
-    return min(400, max(1, round(math.exp(rng.gauss(3.0, 0.8)))))

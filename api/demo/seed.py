@@ -1,8 +1,9 @@
 """Writes the demo catalog through the domain's commands on the message bus, as any client's commands are.
 
-Every command carries an idempotency key named after its demo item (`demo:product:42`, `demo:stock:42`,
-`demo:order:3`, `demo:pay:3`, `demo:ship:3`) under one caller, so a second run finds each outcome stored and
-adds nothing. Products go through `CONCURRENCY` commands in flight: the SQLite writer commits them in groups.
+Every command carries an idempotency key named after its demo item (`demo:product:42`, `demo:stock:42` and
+`demo:stock:42:1`, … for its further variants, `demo:order:3`, `demo:pay:3`, `demo:ship:3`) under one caller,
+so a second run finds each outcome stored and adds nothing. Products go through `CONCURRENCY` commands in
+flight: the SQLite writer commits them in groups.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.consistency import ConsistencyGate, NotYetConsistent
-from api.demo.catalog_data import product, stock_on_hand
+from api.demo.assortment import stock_levels
+from api.demo.catalog_data import SEED, product
 from api.demo.orders_data import DemoOrder, orders
 from domain.bus import CommandContext, MessageBus
 from domain.model.commands import Command, PayOrder, PlaceOrder, ReceiveStock, ShipOrder
@@ -68,9 +70,10 @@ async def seed_demo(bus: MessageBus, product_count: int, advance: Advance = lamb
             created = product(index, sku_prefix=SKU_PREFIX)
             try:
                 await dispatch(created, f"demo:product:{index}")
-                units = stock_on_hand(index)
-                if units:
-                    await dispatch(ReceiveStock(sku=created.sku, quantity=units), f"demo:stock:{index}")
+                for number, (sku, units) in enumerate(stock_levels(index, created, seed=SEED)):
+                    key = f"demo:stock:{index}" if number == 0 else f"demo:stock:{index}:{number}"
+                    if units:
+                        await dispatch(ReceiveStock(sku=sku, quantity=units), key)
             except DomainError as error:
                 result.refuse(f"product {created.sku}", error)
             advance(1)

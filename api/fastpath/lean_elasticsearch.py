@@ -18,7 +18,7 @@ import asyncio
 import base64
 import itertools
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from typing import Any
 from urllib.parse import SplitResult, unquote, urlsplit
@@ -30,6 +30,9 @@ from read_index.transport import ClientTransport
 
 DEAD_NODE_FIRST_SECONDS = 1.0
 DEAD_NODE_MAX_SECONDS = 30.0
+
+Observe = Callable[[str, str, float], None] | None
+"""Told the method, target and seconds of each answered request (`api.elasticsearch_metrics`)."""
 
 
 class LeanTransport:
@@ -64,22 +67,29 @@ class LeanConnections:
     its time out is over; `request` answers None when no node is left to ask (the caller then asks the official
     client, which retries on its own)."""
 
-    def __init__(self, nodes: Sequence[LeanNode]) -> None:
+    def __init__(self, nodes: Sequence[LeanNode], observe: Observe = None) -> None:
         self._nodes = list(nodes)
         self._turns = itertools.cycle(range(len(self._nodes)))
+        self._observe = observe
 
     @classmethod
-    def for_url(cls, url: str, *, timeout: float, limit: int) -> LeanConnections | None:
+    def for_url(cls, url: str, *, timeout: float, limit: int, observe: Observe = None) -> LeanConnections | None:
         """For one or several comma-separated ``http://`` nodes (credentials in the URL allowed), `limit`
         requests in flight to each; None if any is something else (TLS, a path prefix), which the official
         client keeps serving alone."""
         nodes = [LeanNode.for_url(part.strip(), timeout=timeout, limit=limit) for part in url.split(",")]
         usable = [node for node in nodes if node is not None]
-        return cls(usable) if usable and len(usable) == len(nodes) else None
+        return cls(usable, observe) if usable and len(usable) == len(nodes) else None
 
     async def request(self, method: bytes, target: str, body: bytes | None) -> tuple[int, bytes] | None:
         node = self._next_alive()
-        return None if node is None else await node.request(method, target, body)
+        if node is None:
+            return None
+        started = time.perf_counter()
+        answer = await node.request(method, target, body)
+        if answer is not None and self._observe is not None:  # unanswered: the client sends it, and times it
+            self._observe(method.decode("ascii"), target, time.perf_counter() - started)
+        return answer
 
     def _next_alive(self) -> LeanNode | None:
         now = time.monotonic()

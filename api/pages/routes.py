@@ -1,4 +1,5 @@
-"""The routes of the browser pages, for `create_app` to append: the files each page loads, and the storefront.
+"""The routes of the browser pages, for `create_app` to append: the files each page loads, the storefront, and
+the demo catalog's images (served whatever pages are on: any frontend may show the demo catalog).
 
 GET /graphql itself stays with the GraphQL endpoint's routes (it answers GraphiQL to browsers, see
 `api.pages.graphiql`). A page switched off serves none of its files either.
@@ -9,6 +10,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
+from api.pages.demo_images import demo_image_routes
 from api.pages.storefront import storefront_routes
 from api.settings import Settings
 
@@ -16,7 +18,7 @@ STATIC_PATH = "/static"
 
 
 def page_routes(settings: Settings) -> list[BaseRoute]:
-    routes: list[BaseRoute] = []
+    routes: list[BaseRoute] = [*demo_image_routes()]
     if settings.graphiql:
         routes.append(_static("graphiql"))
     if settings.storefront:

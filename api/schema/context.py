@@ -7,6 +7,7 @@ from typing import Protocol
 
 from api.auth import Authenticator, Caller
 from api.consistency import ConsistencyGate
+from api.metrics import CommandMetrics
 from api.outages import StoreOutages
 from domain.bus import MessageBus
 from read_index.queries import CatalogReader
@@ -26,6 +27,9 @@ class Backends(Protocol):
 
     @property
     def consistency(self) -> ConsistencyGate: ...
+
+    @property
+    def commands(self) -> CommandMetrics: ...
 
     @property
     def outages(self) -> StoreOutages: ...

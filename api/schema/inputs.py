@@ -19,6 +19,24 @@ class AttributeInput:
     value: str
 
 
+@strawberry.input(
+    description="A purchasable variant: sku and option values (e.g. size M, colour sand); price omitted follows the "
+    "product's."
+)
+class VariantInput:
+    sku: str
+    options: list[AttributeInput]
+    price: MoneyInput | None = None
+
+
+@strawberry.input
+class ImageInput:
+    url: str
+    alt: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+
 @strawberry.input
 class CreateProductInput:
     sku: str
@@ -31,6 +49,15 @@ class CreateProductInput:
     price: MoneyInput
     attributes: list[AttributeInput] | None = None
     idempotency_key: str | None = None
+    slug: str | None = strawberry.field(
+        default=None, description="URL handle, unique; omitted: made from the name (and made unique)."
+    )
+    variants: list[VariantInput] | None = strawberry.field(
+        default=None,
+        description="The purchasable variants. Omitted: one variant with the product's sku and price. Given: each has "
+        "its own sku (unique across all products and variants, and not the product's sku); stock lives on variants.",
+    )
+    images: list[ImageInput] | None = None
 
 
 @strawberry.input
@@ -43,6 +70,10 @@ class UpdateProductDetailsInput:
     category_path: list[str] | None = None
     attributes: list[AttributeInput] | None = None
     idempotency_key: str | None = None
+    slug: str | None = None
+    images: list[ImageInput] | None = strawberry.field(
+        default=None, description="Replaces the product's images, in order."
+    )
 
 
 @strawberry.input
@@ -51,6 +82,11 @@ class ChangeProductPriceInput:
     expected_version: int | None = None
     price: MoneyInput
     idempotency_key: str | None = None
+    sku: str | None = strawberry.field(
+        default=None,
+        description="The variant to reprice. Omitted: the product's default price, which variants without a price of "
+        "their own follow.",
+    )
 
 
 @strawberry.input
@@ -61,6 +97,38 @@ class DiscontinueProductInput:
 
 
 @strawberry.input
+class AddProductVariantInput:
+    product_id: strawberry.ID
+    expected_version: int | None = None
+    variant: VariantInput
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class UpdateProductVariantInput:
+    product_id: strawberry.ID
+    sku: str
+    expected_version: int | None = None
+    options: list[AttributeInput] | None = None
+    # UNSET (absent) leaves the own price; null clears it: the one input where absent and null differ.
+    price: MoneyInput | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Null clears the variant's own price, so it follows the product's again.",
+    )
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class DiscontinueProductVariantInput:
+    product_id: strawberry.ID
+    sku: str
+    expected_version: int | None = None
+    idempotency_key: str | None = None
+
+
+@strawberry.input(
+    description="Stock commands and order lines take a variant's sku, or the sku of a product created without variants."
+)
 class ReceiveStockInput:
     sku: str
     quantity: int

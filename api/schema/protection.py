@@ -55,7 +55,7 @@ class Protection:
         limits: list[type[ASTValidationRule]] = [
             max_depth_rule(settings.max_query_depth),
             max_aliases_rule(settings.max_query_aliases),
-            cost_limit_rule(settings.max_query_cost),
+            cost_limit_rule(settings.max_query_cost, settings.bulk_max_rows),
         ]
         if not settings.introspection:
             limits.append(NoSchemaIntrospectionCustomRule)

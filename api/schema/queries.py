@@ -15,13 +15,15 @@ import strawberry
 
 from api.consistency import NotYetConsistent, WriteNotIndexed
 from api.outages import RETRY_AFTER_MAX_SECONDS
-from api.permissions import may_read_order, readable_orders
+from api.permissions import may_read_order, readable_orders, require
 from api.schema.context import RequestContext
 from api.schema.errors import QueryRefused
 from api.schema.inputs import ProductFilter
 from api.schema.orders import Order, OrderConnection
 from api.schema.products import Product, ProductConnection, ProductSuggestion, StockLevel
 from api.schema.scalars import DecimalText
+from api.schema.webhooks import Webhook
+from api.scopes import Scope
 from domain.model.decimals import NOT_A_DECIMAL, decimal_number
 from domain.model.errors import ErrorCode
 from domain.model.orders import OrderStatus
@@ -131,6 +133,12 @@ async def _orders(  # noqa: PLR0917 - one parameter per GraphQL argument
     return _order_connection(page)
 
 
+async def _webhooks(info: Info, consistency_token: str | None = None) -> list[Webhook]:
+    require(info.context.caller(), Scope.WEBHOOKS_MANAGE)
+    await _consistent(info, consistency_token, search=True)
+    return cast(list[Webhook], await info.context.backends.reader.webhooks())
+
+
 @strawberry.type
 class Query:
     @strawberry.field
@@ -178,3 +186,4 @@ class Query:
         resolver=_orders,
         description="A customer token sees only its own orders, whichever customerId it gives (it may leave it out).",
     )
+    webhooks: list[Webhook] = strawberry.field(resolver=_webhooks, description="Needs the webhooks:manage scope.")

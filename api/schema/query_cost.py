@@ -8,6 +8,9 @@ A search's `filter` adds `FILTER_VALUE_COST` per value it filters by (each brand
 each is written into several facet contexts of the one Elasticsearch request (`read_index/facet_layout.py`).
 Literal lists count as written; a list (or the whole filter) given as a variable counts at the most the reader
 accepts (`read_index/search.py`), since validation runs once per query text, before variables are known.
+
+A bulk mutation's `inputs` multiply the cost of its selections by its rows: a literal list's length, or for a
+variable the most rows a batch may have (`bulk_max_rows`); a longer list is refused when it runs.
 """
 
 from __future__ import annotations
@@ -39,21 +42,24 @@ from read_index.search import MAX_ATTRIBUTE_FILTERS, MAX_ATTRIBUTE_VALUES, MAX_F
 PAGE_ARGUMENT = "first"
 MAX_PAGE_SIZE = 100
 FILTER_ARGUMENT = "filter"
+ROWS_ARGUMENT = "inputs"
 FILTER_VALUE_COST = 10
 _MOST_ATTRIBUTE_VALUES = MAX_ATTRIBUTE_FILTERS + MAX_ATTRIBUTE_VALUES  # a name each, and their values
 _MOST_FILTER_VALUES = MAX_FILTER_VALUES + _MOST_ATTRIBUTE_VALUES  # brands, and attributes
+_MAX_ROWS = "$bulk rows"  # the bound, passed among the variables' defaults: no variable can have this name
 
 
-def cost_limit_rule(max_cost: int) -> type[ValidationRule]:
+def cost_limit_rule(max_cost: int, max_rows: int = 1000) -> type[ValidationRule]:
     class QueryCostLimit(ValidationRule):
         def enter_operation_definition(self, node: OperationDefinitionNode, *_args: Any) -> None:
             root = _root_type(self.context, node.operation)
             if root is None:
                 return
-            defaults = {
+            defaults: dict[str, Any] = {
                 definition.variable.name.value: definition.default_value
                 for definition in node.variable_definitions or ()
             }
+            defaults[_MAX_ROWS] = max_rows
             cost = _selection_cost(self.context, root, node.selection_set, defaults, frozenset())
             if cost > max_cost:
                 self.report_error(
@@ -120,6 +126,9 @@ def _field_cost(
     multiplier = 1
     if PAGE_ARGUMENT in definition.args:
         multiplier = _page_size(node, definition.args[PAGE_ARGUMENT].default_value, defaults)
+    if ROWS_ARGUMENT in definition.args:
+        rows = next((arg.value for arg in node.arguments or () if arg.name.value == ROWS_ARGUMENT), None)
+        multiplier = _count(_items(rows), defaults[_MAX_ROWS])
     return 1 + filtering + multiplier * inner
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import strawberry
 from graphql import (
     ExecutionResult,
+    FieldNode,
     FragmentDefinitionNode,
     GraphQLError,
     GraphQLSchema,
@@ -28,6 +29,7 @@ from strawberry.types import ExecutionContext
 
 from api.fastpath.direct_execution import DirectExecution
 from api.fastpath.plain_trees import plain_tree_executor
+from api.schema.bulk import BulkMutation
 from api.schema.mutations import Mutation
 from api.schema.protection import Protection
 from api.schema.queries import Query
@@ -45,6 +47,11 @@ def resolve_plain(source: Any, name: str) -> object:
     return getattr(source, name)
 
 
+@strawberry.type(name="Mutation")
+class RootMutation(Mutation, BulkMutation):
+    """Every mutation: the single commands and the bulk ones."""
+
+
 class CatalogSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Errors are logged (unexpected ones) and shown (typed) at the HTTP edge, once; see api.app."""
@@ -56,7 +63,7 @@ class ServedSchema:
         executor = plain_tree_executor(settings.query_cache_bytes) if settings.fast_path else None
         self.strawberry = CatalogSchema(
             query=Query,
-            mutation=Mutation,
+            mutation=RootMutation,
             extensions=[self.protection.extension],
             config=StrawberryConfig(
                 scalar_map=SCALARS,
@@ -101,12 +108,16 @@ class ServedSchema:
         return checked.document is not None and not checked.errors
 
     def operation_label(self, query: str, operation_name: str | None) -> str | None:
-        """The name of the operation a request runs, for logs: given, or else named in the document."""
+        """What a request runs, for logs: the operation's name (given, or named in the document), else its first
+        root field (`searchProducts`); None for a document that does not parse."""
         checked = self.protection.check(self.graphql, query)
         operation = get_operation_ast(checked.document, operation_name) if checked.document else None
-        if operation is not None and operation.name is not None:
+        if operation is None:
+            return operation_name
+        if operation.name is not None:
             return operation.name.value
-        return operation_name
+        first = operation.selection_set.selections[0] if operation.selection_set.selections else None
+        return first.name.value if isinstance(first, FieldNode) else operation_name
 
     async def execute(
         self, query: str, variables: dict[str, Any] | None, context: Any, operation_name: str | None

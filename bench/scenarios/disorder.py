@@ -44,12 +44,14 @@ def _history(index: int) -> Rows:
     rows = Rows()
     for step in range(EVENTS_PER_PRODUCT):
         if step == 1:
-            product.receive_stock(StockReceipt.checked(product.sku, 100), now)
+            product.receive_stock(StockReceipt.checked(product.variants[0].sku, 100), now)
         elif step > 1:
             product.change_price(product.price.amount + Decimal(step), "EUR", None, now)
-        rows.outbox.extend(rows_to_write(product)[1])
+        rows.outbox.extend(rows_to_write(product).outbox)
         product.pending_events.clear()
-    rows.products.append(rows_to_write(product)[0])
+    written = rows_to_write(product)
+    written.outbox = []
+    rows.add(written)
     return rows
 
 
@@ -69,7 +71,8 @@ def _copy_shuffled(source: Engine, target: Engine, rng: random.Random) -> int:
         connection.execute(
             text("INSERT INTO delivery (source_sequence) VALUES (:s)"), [{"s": sequence} for sequence in delivered]
         )
-        connection.execute(text("INSERT INTO products SELECT * FROM source.products"))
+        for table in ("products", "product_variants", "skus"):
+            connection.execute(text(f"INSERT INTO {table} SELECT * FROM source.{table}"))
         connection.execute(
             text(
                 f"INSERT INTO outbox ({', '.join(columns)}) SELECT {picked} FROM delivery"
@@ -92,6 +95,8 @@ def seed(run: Run, database_url: str, products: int) -> None:
                 for index in range(low, min(low + 1_000, products)):
                     rows = _history(index)
                     batch.products += rows.products
+                    batch.variants += rows.variants
+                    batch.skus += rows.skus
                     batch.outbox += rows.outbox
                 insert_rows(engine, batch)
                 bar.advance(task, min(1_000, products - low))

@@ -21,15 +21,15 @@ from bench.http import GraphQLClient
 from bench.load import Operation, PathResult, compare
 from bench.queries import CREATE_PRODUCT, PLACE_ORDER
 from bench.report import Row
-from bench.rows import Rows, product_rows
+from bench.rows import Known, Rows, insert_in, known_products, product_rows
 from bench.run import Run
 from domain.model.commands import CreateProduct
 from domain.model.order_lines import OrderRequest
 from domain.model.orders import Order
-from domain.storage.aggregate_rows import product_from_row
+from domain.storage.aggregate_rows import product_from_rows
 from domain.storage.engine import create_async, create_sync
 from domain.storage.migrate import upgrade
-from domain.storage.tables import orders, outbox, products
+from domain.storage.tables import orders, outbox, product_variants, products
 from domain.storage.unit_of_work import rows_to_write
 
 RawOrder = tuple[dict[str, Any], list[dict[str, Any]], list[tuple[str, int]]]
@@ -41,6 +41,16 @@ POSTGRES_CONCURRENCY = 16
 
 
 def create_input(command: CreateProduct) -> dict[str, Any]:
+    variants = None
+    if command.variants is not None:
+        variants = [
+            {
+                "sku": variant.sku,
+                "options": [{"name": name, "value": value} for name, value in variant.options],
+                "price": None if variant.price is None else {"amount": str(variant.price.amount), "currency": "EUR"},
+            }
+            for variant in command.variants
+        ]
     return {
         "input": {
             "sku": command.sku,
@@ -50,6 +60,12 @@ def create_input(command: CreateProduct) -> dict[str, Any]:
             "categoryPath": list(command.category_path),
             "price": {"amount": str(command.price_amount), "currency": command.price_currency},
             "attributes": [{"name": name, "value": value} for name, value in command.attributes],
+            "slug": command.slug,
+            "variants": variants,
+            "images": [
+                {"url": image.url, "alt": image.alt, "width": image.width, "height": image.height}
+                for image in command.images
+            ],
         }
     }
 
@@ -61,44 +77,47 @@ def _order_lines(rng: random.Random, skus: list[str]) -> list[tuple[str, int]]:
 class RawWriter:
     """The same rows the unit of work writes, inserted directly, one transaction per command."""
 
-    def __init__(self, database_url: str, catalog_products: dict[str, Any]) -> None:
+    def __init__(self, database_url: str, catalog_products: Known) -> None:
         self.postgres = not database_url.startswith("sqlite")
         self.sync_engine: Engine | None = None if self.postgres else create_sync(database_url)
         self.async_engine: AsyncEngine | None = create_async(database_url) if self.postgres else None
-        self._products = catalog_products  # sku -> Product, for order rows
+        self._products = catalog_products  # variant sku -> product and variant rows, for order rows
 
     def create_rows(self, commands: list[CreateProduct]) -> list[Rows]:
         return [product_rows([command], stock=0) for command in commands]
+
+    def create_rows_together(self, commands: list[CreateProduct]) -> Rows:
+        """The rows of several creates, to insert in one transaction (the bulk scenario's limit)."""
+        return product_rows(commands, stock=0)
 
     def order_rows(self, lines: list[tuple[str, int]]) -> RawOrder:
         now = datetime.now(UTC)
         touched = {sku: self._fresh_product(sku) for sku, _ in lines}
         order = Order.place(OrderRequest.checked("customer-bench", lines), touched, now)
-        order_row, events = rows_to_write(order)
-        events += [row for product in touched.values() for row in rows_to_write(product)[1]]
-        return order_row, events, lines
+        written = rows_to_write(order)
+        events = written.outbox + [row for product in touched.values() for row in rows_to_write(product).outbox]
+        return written.row, events, lines
 
     def _fresh_product(self, sku: str) -> Any:
-        return product_from_row(self._products[sku])
+        return product_from_rows(*self._products[sku])
 
     def insert_sync(self, rows: Rows) -> None:
         assert self.sync_engine is not None
         with self.sync_engine.begin() as connection:
-            connection.execute(insert(products), rows.products)
-            connection.execute(insert(outbox), rows.outbox)
+            insert_in(connection, rows)
 
     async def insert_async(self, rows: Rows) -> None:
         assert self.async_engine is not None
         async with self.async_engine.begin() as connection:
-            await connection.execute(insert(products), rows.products)
-            await connection.execute(insert(outbox), rows.outbox)
+            await connection.run_sync(insert_in, rows)
 
     def place_sync(self, order: RawOrder) -> None:
         assert self.sync_engine is not None
         order_row, events, lines = order
         with self.sync_engine.begin() as connection:
             for sku, quantity in sorted(lines):
-                connection.execute(_reserve(sku, quantity))
+                for statement in self._reserve(sku, quantity):
+                    connection.execute(statement)
             connection.execute(insert(orders), [order_row])
             connection.execute(insert(outbox), events)
 
@@ -106,12 +125,25 @@ class RawWriter:
         assert self.async_engine is not None
         order_row, events, lines = order
         async with self.async_engine.begin() as connection:
-            skus = sorted(sku for sku, _ in lines)
-            await connection.execute(select(products.c.id).where(products.c.sku.in_(skus)).with_for_update())
+            ids = sorted({self._products[sku][0].id for sku, _ in lines})
+            await connection.execute(select(products.c.id).where(products.c.id.in_(ids)).with_for_update())
             for sku, quantity in sorted(lines):
-                await connection.execute(_reserve(sku, quantity))
+                for statement in self._reserve(sku, quantity):
+                    await connection.execute(statement)
             await connection.execute(insert(orders), [order_row])
             await connection.execute(insert(outbox), events)
+
+    def _reserve(self, sku: str, quantity: int) -> list[Any]:
+        """The variant's reservation, and its product's sum and version."""
+        product_id = self._products[sku][0].id
+        return [
+            update(product_variants)
+            .where(product_variants.c.sku == sku)
+            .values(reserved=product_variants.c.reserved + quantity),
+            update(products)
+            .where(products.c.id == product_id)
+            .values(reserved=products.c.reserved + quantity, version=products.c.version + 1),
+        ]
 
     async def close(self) -> None:
         if self.sync_engine is not None:
@@ -120,22 +152,13 @@ class RawWriter:
             await self.async_engine.dispose()
 
 
-def _reserve(sku: str, quantity: int) -> Any:
-    return (
-        update(products)
-        .where(products.c.sku == sku)
-        .values(reserved=products.c.reserved + quantity, version=products.c.version + 1)
-    )
-
-
-def _load_products(database_url: str, limit: int) -> dict[str, Any]:
+def _load_products(database_url: str, limit: int) -> Known:
     engine = create_sync(database_url)
     try:
         with engine.connect() as connection:
-            rows = connection.execute(select(products).order_by(products.c.sku).limit(limit)).all()
+            return known_products(connection, limit)
     finally:
         engine.dispose()
-    return {row.sku: row for row in rows}
 
 
 def _row(backend: str, metric: str, results: dict[str, PathResult]) -> Row:

@@ -1,30 +1,27 @@
-"""Product: the sellable item of the catalog, and the stock of its sku (one consistency boundary per sku)."""
+"""Product: the sellable item of the catalog, with its purchasable variants and their stock (one consistency
+boundary: a product, its variants, their stock and prices change together, under one version)."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
-from domain.model.aggregate import Aggregate
+from domain.model.commands import ImageRequest, VariantRequest
 from domain.model.errors import InvalidState
 from domain.model.events import (
     PRODUCT,
     ProductCreated,
     ProductDetailsUpdated,
     ProductDiscontinued,
-    ProductEvent,
     ProductPriceChanged,
-    StockAdjusted,
-    StockReceived,
-    StockReleased,
-    StockReserved,
-    StockShipped,
 )
-from domain.model.inventory import StockAdjustment, StockItem, StockReceipt, check_total_on_hand
+from domain.model.images import Image, check_images
+from domain.model.input_limits import VARIANTS_MAX
+from domain.model.inventory import StockItem
 from domain.model.money import Money
 from domain.model.product_details import (
     ProductDetails,
@@ -34,17 +31,18 @@ from domain.model.product_details import (
     check_description,
     check_name,
 )
+from domain.model.product_status import ProductStatus
+from domain.model.product_variants import ProductVariants
 from domain.model.skus import check_sku
+from domain.model.slugs import check_slug
 from domain.model.snapshots import ProductSnapshot
 from domain.model.validation import Checks
+from domain.model.variants import Variant, Written, check_currency, check_variant, check_variants
+
+__all__ = ["Product", "ProductStatus"]
 
 
-class ProductStatus(StrEnum):
-    ACTIVE = "ACTIVE"
-    DISCONTINUED = "DISCONTINUED"
-
-
-class Product(Aggregate):
+class Product(ProductVariants):
     aggregate_type = PRODUCT
 
     def __init__(
@@ -55,7 +53,7 @@ class Product(Aggregate):
         details: ProductDetails,
         price: Money,
         status: ProductStatus,
-        stock: StockItem,
+        variants: tuple[Variant, ...],
         version: int,
         created_at: datetime,
         updated_at: datetime,
@@ -63,10 +61,12 @@ class Product(Aggregate):
         super().__init__(version)
         self.id = id
         self.sku = sku
+        """The product's own sku: its one variant's, when it was created without variants; else its style number."""
         self.details = details
         self.price = price
+        """The default price, which variants without a price of their own follow."""
         self.status = status
-        self.stock = stock
+        self.variants = variants
         self.created_at = created_at
         self.updated_at = updated_at
 
@@ -82,12 +82,16 @@ class Product(Aggregate):
         name: str,
         price_amount: Decimal | str,
         price_currency: str,
+        slug: str,
         description: str | None = None,
         brand: str | None = None,
         category_path: tuple[str, ...] = (),
         attributes: tuple[tuple[str, str], ...] = (),
+        variants: Sequence[VariantRequest] | None = None,
+        images: Sequence[ImageRequest] = (),
         now: datetime,
     ) -> Product:
+        """Without `variants`, one variant with the product's sku and price, and no options."""
         checks = Checks()
         clean_sku = check_sku(checks, "sku", sku)
         details = ProductDetails(
@@ -96,8 +100,11 @@ class Product(Aggregate):
             brand=check_brand(checks, brand),
             category_path=check_category_path(checks, category_path),
             attributes=check_attributes(checks, attributes),
+            slug=check_slug(checks, "slug", slug),
+            images=check_images(checks, "images", images),
         )
         price = Money.parse(checks, "price", price_amount, price_currency)
+        new_variants = _new_variants(checks, clean_sku, price, variants)
         checks.raise_if_any()
         assert price is not None
         product = cls(
@@ -106,12 +113,12 @@ class Product(Aggregate):
             details=details,
             price=price,
             status=ProductStatus.ACTIVE,
-            stock=StockItem(),
+            variants=new_variants,
             version=0,
             created_at=now,
             updated_at=now,
         )
-        product._record_at(
+        product.record_at(
             now,
             ProductCreated(
                 product_id=product.id,
@@ -123,6 +130,9 @@ class Product(Aggregate):
                 category_path=details.category_path,
                 price=price,
                 attributes=details.attributes,
+                slug=details.slug,
+                images=details.images,
+                variants=new_variants,
             ),
         )
         return product
@@ -136,9 +146,11 @@ class Product(Aggregate):
         brand: str | None = None,
         category_path: tuple[str, ...] | None = None,
         attributes: tuple[tuple[str, str], ...] | None = None,
+        slug: str | None = None,
+        images: Sequence[ImageRequest] | None = None,
         now: datetime,
     ) -> None:
-        """None leaves a detail as it is; an empty description or brand clears it."""
+        """None leaves a detail as it is; an empty description or brand clears it, no images remove them."""
         self.require_version(expected_version)
         checks = Checks()
         changes: dict[str, Any] = {}
@@ -152,6 +164,10 @@ class Product(Aggregate):
             changes["category_path"] = check_category_path(checks, category_path)
         if attributes is not None:
             changes["attributes"] = check_attributes(checks, attributes)
+        if slug is not None:
+            changes["slug"] = check_slug(checks, "slug", slug)
+        if images is not None:
+            changes["images"] = check_images(checks, "images", images)
         if not changes:
             checks.fail(None, "names no field to change")
         checks.raise_if_any()
@@ -160,68 +176,48 @@ class Product(Aggregate):
             return
         self.details = replace(self.details, **changes)
         event = ProductDetailsUpdated(product_id=self.id, occurred_at=now, changed_fields=changed, details=self.details)
-        self._record_at(now, event)
+        self.record_at(now, event)
 
-    def change_price(self, amount: Decimal | str, currency: str, expected_version: int | None, now: datetime) -> None:
+    def change_price(
+        self, amount: Decimal | str, currency: str, expected_version: int | None, now: datetime, sku: str | None = None
+    ) -> None:
+        """With `sku`, that variant's own price; without, the default price (all of a product's prices share one
+        currency: the default's changes only when no variant has a price of its own in another)."""
         self.require_version(expected_version)
         price = Money.checked("price", amount, currency)
-        if price == self.price:
-            return
-        old, self.price = self.price, price
-        self._record_at(now, ProductPriceChanged(product_id=self.id, occurred_at=now, old_price=old, new_price=price))
+        checks = Checks()
+        if sku is None:
+            own_prices = [variant.own_price for variant in self.variants if variant.own_price is not None]
+            if own_prices:
+                check_currency(checks, "price.currency", price, own_prices[0].currency)
+            checks.raise_if_any()
+            if price == self.price:
+                return
+            old, self.price = self.price, price
+        else:
+            index = self.variant_index(sku, "sku")
+            variant = self.variants[index]
+            check_currency(checks, "price.currency", price, self.price.currency)
+            checks.raise_if_any()
+            if price == variant.own_price:
+                return
+            old = variant.price(self.price)
+            self.replace_variant(index, replace(variant, own_price=price))
+            sku = variant.sku
+        event = ProductPriceChanged(product_id=self.id, occurred_at=now, sku=sku, old_price=old, new_price=price)
+        self.record_at(now, event)
 
     def discontinue(self, expected_version: int | None, now: datetime) -> None:
+        """The variants keep their statuses: the product's status is what shoppers see."""
         self.require_version(expected_version)
         if self.status is ProductStatus.DISCONTINUED:
             raise InvalidState(f"product {self.sku} is already discontinued")
         self.status = ProductStatus.DISCONTINUED
-        self._record_at(now, ProductDiscontinued(product_id=self.id, occurred_at=now))
-
-    def receive_stock(self, receipt: StockReceipt, now: datetime) -> None:
-        stock = self.stock.received(receipt.quantity)
-        check_total_on_hand(stock.on_hand, "quantity")
-        self.stock = stock
-        event = StockReceived(product_id=self.id, occurred_at=now, sku=self.sku, quantity=receipt.quantity)
-        self._record_at(now, event)
-
-    def adjust_stock(self, adjustment: StockAdjustment, now: datetime) -> None:
-        stock = self.stock.adjusted(adjustment.delta)
-        check_total_on_hand(stock.on_hand, "delta")
-        self.stock = stock
-        event = StockAdjusted(
-            product_id=self.id, occurred_at=now, sku=self.sku, delta=adjustment.delta, reason=adjustment.reason
-        )
-        self._record_at(now, event)
-
-    def reserve(self, order_id: str, quantity: int, field: str, now: datetime) -> None:
-        if self.status is ProductStatus.DISCONTINUED:
-            raise InvalidState(f"product {self.sku} is discontinued", field)
-        self.stock = self.stock.reserving(quantity, f"{field}.quantity")
-        self._record_at(
-            now,
-            StockReserved(product_id=self.id, occurred_at=now, sku=self.sku, order_id=order_id, quantity=quantity),
-        )
-
-    def release(self, order_id: str, quantity: int, now: datetime) -> None:
-        self.stock = self.stock.releasing(quantity)
-        self._record_at(
-            now,
-            StockReleased(product_id=self.id, occurred_at=now, sku=self.sku, order_id=order_id, quantity=quantity),
-        )
-
-    def ship(self, order_id: str, quantity: int, now: datetime) -> None:
-        self.stock = self.stock.shipping(quantity)
-        self._record_at(
-            now,
-            StockShipped(product_id=self.id, occurred_at=now, sku=self.sku, order_id=order_id, quantity=quantity),
-        )
-
-    def _record_at(self, now: datetime, event: ProductCreated | ProductEvent) -> None:
-        self.updated_at = now
-        self.record(event)
+        self.record_at(now, ProductDiscontinued(product_id=self.id, occurred_at=now))
 
     def snapshot(self) -> ProductSnapshot:
         details = self.details
+        stock = self.stock
         return {
             "id": self.id,
             "sku": self.sku,
@@ -232,11 +228,14 @@ class Product(Aggregate):
             "attributes": [[name, value] for name, value in details.attributes],
             "price": self.price.snapshot(),
             "status": self.status.value,
-            "on_hand": self.stock.on_hand,
-            "reserved": self.stock.reserved,
+            "on_hand": stock.on_hand,
+            "reserved": stock.reserved,
             "version": self.version,
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
+            "slug": details.slug,
+            "images": [image.snapshot() for image in details.images],
+            "variants": [variant.snapshot(details.name, self.price) for variant in self.variants],
         }
 
     @classmethod
@@ -251,11 +250,28 @@ class Product(Aggregate):
                 brand=snapshot["brand"],
                 category_path=tuple(snapshot["category_path"]),
                 attributes=tuple((name, value) for name, value in snapshot["attributes"]),
+                slug=snapshot["slug"],
+                images=tuple(Image.from_snapshot(image) for image in snapshot["images"]),
             ),
             price=Money.from_snapshot(snapshot["price"]),
             status=ProductStatus(snapshot["status"]),
-            stock=StockItem(snapshot["on_hand"], snapshot["reserved"]),
+            variants=tuple(Variant.from_snapshot(variant) for variant in snapshot["variants"]),
             version=snapshot["version"],
             created_at=datetime.fromisoformat(snapshot["created_at"]),
             updated_at=datetime.fromisoformat(snapshot["updated_at"]),
         )
+
+
+def _new_variants(
+    checks: Checks, sku: str, price: Money | None, requests: Sequence[VariantRequest] | None
+) -> tuple[Variant, ...]:
+    if requests is None:
+        return (Variant(str(uuid.uuid4()), sku, (), None, ProductStatus.ACTIVE, StockItem()),)
+    checks.count("variants", requests, minimum=1, maximum=VARIANTS_MAX)
+    written = [
+        Written(check_variant(checks, f"variants.{i}", request).new_variant(), f"variants.{i}.", new=True)
+        for i, request in enumerate(requests)
+    ]
+    return tuple(
+        check_variants(checks, product_sku=sku, default_price=price, kept=(), written=written, count_field="variants")
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Self
 
 
 class ErrorCode(StrEnum):
@@ -39,15 +40,16 @@ class DomainError(Exception):
         super().__init__(message)
         self.problems: tuple[Problem, ...] = (Problem(self.code, message, field),)
 
-
-class ValidationFailed(DomainError):
-    code = ErrorCode.VALIDATION
-
     @classmethod
-    def of(cls, problems: list[Problem]) -> ValidationFailed:
+    def of(cls, problems: list[Problem]) -> Self:
+        """One refusal reporting several problems (each with its own code and field) at once."""
         error = cls(problems[0].message, problems[0].field)
         error.problems = tuple(problems)
         return error
+
+
+class ValidationFailed(DomainError):
+    code = ErrorCode.VALIDATION
 
 
 class NotFound(DomainError):

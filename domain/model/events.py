@@ -11,12 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
+from domain.model.images import Image
 from domain.model.money import Money
 from domain.model.order_lines import OrderLine
 from domain.model.product_details import ProductDetails
+from domain.model.variants import Options, Variant
+from domain.model.webhook_events import WebhookEvent
 
 PRODUCT = "product"
 ORDER = "order"
+WEBHOOK = "webhook"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,6 +44,9 @@ class ProductCreated(ProductEvent):
     category_path: tuple[str, ...]
     price: Money
     attributes: tuple[tuple[str, str], ...]
+    slug: str
+    images: tuple[Image, ...]
+    variants: tuple[Variant, ...]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,8 +58,32 @@ class ProductDetailsUpdated(ProductEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class ProductPriceChanged(ProductEvent):
+    sku: str | None
+    """The variant repriced (its own price); None: the product's default price."""
     old_price: Money
     new_price: Money
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProductVariantAdded(ProductEvent):
+    variant_id: str
+    sku: str
+    options: Options
+    own_price: Money | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProductVariantUpdated(ProductEvent):
+    sku: str
+    changed_fields: tuple[str, ...]
+    options: Options
+    own_price: Money | None
+    """After the change; None: the variant follows the product's default price."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProductVariantDiscontinued(ProductEvent):
+    sku: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -120,3 +151,22 @@ class OrderShipped(OrderEvent):
 @dataclass(frozen=True, kw_only=True)
 class OrderCancelled(OrderEvent):
     reason: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookEndpointEvent(Event):
+    """An event of a webhook endpoint (`webhooks.Webhook`). Its secret is in no event: the outbox never holds it."""
+
+    aggregate_type: ClassVar[str] = WEBHOOK
+    webhook_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookRegistered(WebhookEndpointEvent):
+    url: str
+    events: tuple[WebhookEvent, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookRemoved(WebhookEndpointEvent):
+    pass

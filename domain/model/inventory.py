@@ -46,8 +46,8 @@ class StockItem:
 
 
 def check_total_on_hand(total: int, field: str) -> None:
-    """A product's stock on hand, all of it together (today one stock item; with variants, their sum), stays
-    within `ON_HAND_MAX`; a change that would take it past is refused on the input `field` that asked for it."""
+    """A product's stock on hand, all of it together (summed over its variants), stays within `ON_HAND_MAX`; a
+    change that would take it past is refused on the input `field` that asked for it."""
     if total > ON_HAND_MAX:
         message = f"would bring the stock on hand to {total}, above the most a product may hold ({ON_HAND_MAX})"
         raise ValidationFailed.of([Problem(ErrorCode.VALIDATION, message, field)])

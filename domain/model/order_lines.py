@@ -14,11 +14,15 @@ from domain.model.validation import Checks
 
 @dataclass(frozen=True, slots=True)
 class OrderLine:
+    """A line as placed: the variant's sku, name ('Linen shirt / M / sand') and option values, and its price then."""
+
     sku: str
     product_id: str
     product_name: str
     quantity: int
     unit_price: Money
+    variant_name: str
+    options: tuple[tuple[str, str], ...]
 
     @property
     def total(self) -> Money:
@@ -32,17 +36,22 @@ class OrderLine:
             "quantity": self.quantity,
             "unit_price": self.unit_price.snapshot(),
             "line_total": self.total.snapshot(),
+            "variant_name": self.variant_name,
+            "options": [[name, value] for name, value in self.options],
         }
 
     @classmethod
     def from_snapshot(cls, snapshot: OrderLineSnapshot) -> OrderLine:
-        """The line as placed; its total is worked out again, not read."""
+        """The line as placed; its total is worked out again, not read. A line placed before products had variants
+        names the product, with no options."""
         return cls(
             sku=snapshot["sku"],
             product_id=snapshot["product_id"],
             product_name=snapshot["product_name"],
             quantity=snapshot["quantity"],
             unit_price=Money.from_snapshot(snapshot["unit_price"]),
+            variant_name=snapshot.get("variant_name", snapshot["product_name"]),
+            options=tuple((name, value) for name, value in snapshot.get("options", ())),
         )
 
 

@@ -79,8 +79,8 @@ class Order(Aggregate):
 
     @classmethod
     def place(cls, request: OrderRequest, products: Mapping[str, Product], now: datetime) -> Order:
-        """Reserves every line's stock on its product (`products` by sku), or refuses the whole order (the caller
-        rolls back)."""
+        """Reserves every line's stock on its product's variant (`products` by the lines' skus), or refuses the
+        whole order (the caller rolls back)."""
         order_id = str(uuid.uuid4())
         customer_id = request.customer_id
         lines = []
@@ -89,8 +89,10 @@ class Order(Aggregate):
             product = products.get(sku)
             if product is None:
                 raise NotFound(f"no product with sku {quoted(sku)}", f"lines.{i}.sku")
-            product.reserve(order_id, quantity, f"lines.{i}", now)
-            lines.append(OrderLine(sku, product.id, product.details.name, quantity, product.price))
+            variant = product.reserve(sku, order_id, quantity, f"lines.{i}", now)
+            name = product.details.name
+            price = variant.price(product.price)
+            lines.append(OrderLine(variant.sku, product.id, name, quantity, price, variant.name(name), variant.options))
         currencies = {line.unit_price.currency for line in lines}
         if len(currencies) > 1:
             raise InvalidState(f"lines are priced in several currencies ({', '.join(sorted(currencies))})", "lines")
@@ -124,24 +126,24 @@ class Order(Aggregate):
         self._record_at(now, OrderPaid(order_id=self.id, occurred_at=now, amount=amount))
 
     def ship(self, products: Mapping[str, Product], now: datetime) -> None:
-        """Ships every line's reserved stock from its product (`products` by sku)."""
+        """Ships every line's reserved stock from its variant (`products` by the lines' skus)."""
         self._require_status(OrderStatus.PAID, "shipped")
         self.status = OrderStatus.SHIPPED
         self._record_at(now, OrderShipped(order_id=self.id, occurred_at=now))
         for line in self.lines:
-            products[line.sku].ship(self.id, line.quantity, now)
+            products[line.sku].ship(line.sku, self.id, line.quantity, now)
 
     def cancel(
         self, reason: str | None, acting_customer: str | None, products: Mapping[str, Product], now: datetime
     ) -> None:
-        """Releases every line's reservation on its product (`products` by sku)."""
+        """Releases every line's reservation on its variant (`products` by the lines' skus)."""
         self._check_customer(acting_customer)
         if self.status not in (OrderStatus.PLACED, OrderStatus.PAID):
             raise InvalidState(f"a {self.status.value.lower()} order cannot be cancelled")
         self.status = OrderStatus.CANCELLED
         self._record_at(now, OrderCancelled(order_id=self.id, occurred_at=now, reason=reason))
         for line in self.lines:
-            products[line.sku].release(self.id, line.quantity, now)
+            products[line.sku].release(line.sku, self.id, line.quantity, now)
 
     def _check_customer(self, acting_customer: str | None) -> None:
         """A customer acting for itself may touch only its own orders; staff (None) may touch any. Another

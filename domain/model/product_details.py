@@ -1,10 +1,12 @@
-"""What describes a product to shoppers (name, description, brand, category path, attributes), and its checks."""
+"""What describes a product to shoppers (name, description, brand, category path, attributes, its URL handle and
+images), and its checks."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from domain.model import input_limits
+from domain.model.images import Image
 from domain.model.quoting import quoted
 from domain.model.validation import Checks
 
@@ -16,6 +18,8 @@ class ProductDetails:
     brand: str | None
     category_path: tuple[str, ...]
     attributes: tuple[tuple[str, str], ...]
+    slug: str
+    images: tuple[Image, ...]
 
 
 def check_name(checks: Checks, name: str) -> str:

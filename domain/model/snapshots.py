@@ -18,7 +18,7 @@ their enum's value.
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 Timestamp = str
 """ISO 8601, UTC, with its offset: `datetime.isoformat()` of an aware datetime in UTC."""
@@ -27,6 +27,25 @@ Timestamp = str
 class MoneySnapshot(TypedDict):
     amount: str
     currency: str
+
+
+class ImageSnapshot(TypedDict):
+    url: str
+    alt: str | None
+    width: int | None
+    height: int | None
+
+
+class VariantSnapshot(TypedDict):
+    id: str
+    sku: str
+    name: str  # "Linen shirt / M / sand": the product's name, then the option values
+    options: list[list[str]]  # [name, value] pairs, in the product's option order
+    price: MoneySnapshot  # effective: own price, else the product's default price
+    own_price: MoneySnapshot | None
+    status: str  # a ProductStatus value
+    on_hand: int
+    reserved: int
 
 
 class ProductSnapshot(TypedDict):
@@ -46,6 +65,9 @@ class ProductSnapshot(TypedDict):
     version: int
     created_at: Timestamp
     updated_at: Timestamp
+    slug: NotRequired[str]  # NotRequired: snapshots written before the migration lack the three
+    images: NotRequired[list[ImageSnapshot]]
+    variants: NotRequired[list[VariantSnapshot]]
 
 
 class OrderLineSnapshot(TypedDict):
@@ -55,6 +77,8 @@ class OrderLineSnapshot(TypedDict):
     quantity: int
     unit_price: MoneySnapshot
     line_total: MoneySnapshot
+    variant_name: NotRequired[str]  # absent on lines placed before variants: the product name
+    options: NotRequired[list[list[str]]]  # absent: []
 
 
 class OrderSnapshot(TypedDict):
@@ -69,5 +93,18 @@ class OrderSnapshot(TypedDict):
     updated_at: Timestamp
 
 
-Snapshot = ProductSnapshot | OrderSnapshot
+class WebhookSnapshot(TypedDict):
+    """A webhook endpoint without its secret: a snapshot reaches the outbox and the index, the secret neither."""
+
+    id: str
+    url: str
+    events: list[str]
+    """`WebhookEvent` values."""
+    active: bool
+    version: int
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+Snapshot = ProductSnapshot | OrderSnapshot | WebhookSnapshot
 """What an outbox record's state is: the snapshot of the aggregate type the record names."""

@@ -15,8 +15,9 @@ class Checks:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
 
-    def fail(self, field: str | None, message: str) -> None:
-        self.problems.append(Problem(ErrorCode.VALIDATION, message, field))
+    def fail(self, field: str | None, message: str, code: ErrorCode = ErrorCode.VALIDATION) -> None:
+        """A problem of the input; `code` is DUPLICATE where the input repeats itself (two variants, one sku)."""
+        self.problems.append(Problem(code, message, field))
 
     def text(
         self, field: str, value: str | None, *, max_length: int, required: bool = True, pattern: str = ""

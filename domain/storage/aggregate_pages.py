@@ -1,7 +1,8 @@
 """The write model's aggregates, page by page: what rebuilds and verification read instead of the outbox.
 
-Pages are keyset-paginated by id, so memory stays flat whatever the catalog's size. Functions take an open
-`AsyncConnection`; the caller owns the (short) transaction.
+Pages are keyset-paginated by id, so memory stays flat whatever the catalog's size; a page of products reads
+its variants in one more query. Functions take an open `AsyncConnection`; the caller owns the (short)
+transaction.
 """
 
 from __future__ import annotations
@@ -10,16 +11,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Row, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.model.events import ORDER, PRODUCT
+from domain.model.events import ORDER, PRODUCT, WEBHOOK
 from domain.model.snapshots import Snapshot
-from domain.storage.aggregate_rows import order_snapshot, product_snapshot
-from domain.storage.tables import orders, products
+from domain.storage.aggregate_rows import order_snapshot, product_snapshot, webhook_snapshot
+from domain.storage.repositories import variants_of
+from domain.storage.tables import orders, products, webhooks
 
-_AGGREGATE_TABLES: dict[str, Table] = {PRODUCT: products, ORDER: orders}
-_SNAPSHOTS: dict[str, Callable[[Any], Snapshot]] = {PRODUCT: product_snapshot, ORDER: order_snapshot}
+_AGGREGATE_TABLES: dict[str, Table] = {PRODUCT: products, ORDER: orders, WEBHOOK: webhooks}
+# A product's snapshot also needs its variants' rows (read a page at a time); these need their row only.
+_SNAPSHOTS_OF_ROW: dict[str, Callable[[Any], Snapshot]] = {ORDER: order_snapshot, WEBHOOK: webhook_snapshot}
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +48,21 @@ async def read_states(
     query = select(table).order_by(table.c.id).limit(limit)
     if after_id is not None:
         query = query.where(table.c.id > after_id)
-    snapshot = _SNAPSHOTS[aggregate_type]
-    rows = await connection.execute(query)
-    return [AggregateState(aggregate_type, row.id, row.version, snapshot(row)) for row in rows]
+    rows = list(await connection.execute(query))
+    return [
+        AggregateState(aggregate_type, row.id, row.version, snapshot)
+        for row, snapshot in await _snapshots(connection, aggregate_type, rows)
+    ]
+
+
+async def _snapshots(
+    connection: AsyncConnection, aggregate_type: str, rows: list[Row[Any]]
+) -> list[tuple[Row[Any], Snapshot]]:
+    if aggregate_type != PRODUCT:
+        snapshot = _SNAPSHOTS_OF_ROW[aggregate_type]
+        return [(row, snapshot(row)) for row in rows]
+    variants = await variants_of(connection, [row.id for row in rows])
+    return [(row, product_snapshot(row, variants[row.id])) for row in rows]
 
 
 async def versions_of(connection: AsyncConnection, aggregate_type: str, ids: Sequence[str]) -> dict[str, int]:

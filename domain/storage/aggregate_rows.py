@@ -4,9 +4,11 @@ The unit of work writes a row from the snapshot the aggregate hands out (the sam
 outbox); repositories load aggregates from rows; rebuild and verify read snapshots from rows through the same
 functions, so a document rebuilt from a row equals the one the outbox's snapshot gave.
 
-A product's snapshot is its columns: `product_snapshot` reads it straight from the row (a rebuild reads every
-product) and the repository restores the product from it. An order's snapshot adds what the model works out
-(line totals, the total), so an order is restored from its row first and gives its snapshot itself.
+A product's snapshot is its row's columns and its variants' rows (`product_variants`, in their order):
+`product_snapshot` reads it straight from them (a rebuild reads every product) and the repository restores the
+product from it. Its skus are rows of the `skus` registry too, written once, when the product or variant is new.
+An order's snapshot adds what the model works out (line totals, the total), so an order is restored from its
+row first and gives its snapshot itself.
 
 Times are UTC with their offset whatever the database: SQLite hands datetimes back naive, and PostgreSQL in the
 session's time zone.
@@ -14,13 +16,16 @@ session's time zone.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from domain.model.catalog import Product
 from domain.model.order_lines import OrderLine
 from domain.model.orders import Order, OrderStatus
-from domain.model.snapshots import OrderSnapshot, ProductSnapshot
+from domain.model.snapshots import MoneySnapshot, OrderSnapshot, ProductSnapshot, VariantSnapshot, WebhookSnapshot
+from domain.model.variants import variant_snapshot
+from domain.model.webhooks import Webhook
 
 
 def in_utc(moment: datetime) -> datetime:
@@ -46,30 +51,86 @@ def product_row(snapshot: ProductSnapshot) -> dict[str, Any]:
         "version": snapshot["version"],
         "created_at": datetime.fromisoformat(snapshot["created_at"]),
         "updated_at": datetime.fromisoformat(snapshot["updated_at"]),
+        "slug": snapshot["slug"],
+        "images": snapshot["images"],
     }
 
 
-def product_snapshot(row: Any) -> ProductSnapshot:
+def variant_rows(snapshot: ProductSnapshot) -> list[dict[str, Any]]:
+    """The product's variants as rows of `product_variants`, in its order."""
+    return [_variant_row(snapshot["id"], position, variant) for position, variant in enumerate(snapshot["variants"])]
+
+
+def _variant_row(product_id: str, position: int, variant: VariantSnapshot) -> dict[str, Any]:
+    own_price = variant["own_price"]
+    return {
+        "id": variant["id"],
+        "product_id": product_id,
+        "position": position,
+        "sku": variant["sku"],
+        "options": variant["options"],
+        "price_amount": None if own_price is None else own_price["amount"],
+        "price_currency": None if own_price is None else own_price["currency"],
+        "status": variant["status"],
+        "on_hand": variant["on_hand"],
+        "reserved": variant["reserved"],
+    }
+
+
+def sku_rows(variants: Sequence[dict[str, Any]], product: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The `skus` registry's rows of these variant rows, with a new `product` row's own sku when it names none of
+    them (a product created with variants: its sku is its style number)."""
+    rows = [
+        {"sku": variant["sku"], "product_id": variant["product_id"], "variant_id": variant["id"]}
+        for variant in variants
+    ]
+    if product is not None and all(variant["sku"] != product["sku"] for variant in variants):
+        rows.insert(0, {"sku": product["sku"], "product_id": product["id"], "variant_id": None})
+    return rows
+
+
+def product_snapshot(row: Any, variants: Sequence[Any]) -> ProductSnapshot:
+    """The snapshot of a product row and its variants' rows (in their order)."""
+    name = row.name
+    price: MoneySnapshot = {"amount": row.price_amount, "currency": row.price_currency}
     return {
         "id": row.id,
         "sku": row.sku,
-        "name": row.name,
+        "name": name,
         "description": row.description,
         "brand": row.brand,
         "category_path": row.category_path,
         "attributes": row.attributes,
-        "price": {"amount": row.price_amount, "currency": row.price_currency},
+        "price": price,
         "status": row.status,
         "on_hand": row.on_hand,
         "reserved": row.reserved,
         "version": row.version,
         "created_at": in_utc(row.created_at).isoformat(),
         "updated_at": in_utc(row.updated_at).isoformat(),
+        "slug": row.slug,
+        "images": row.images,
+        "variants": [
+            variant_snapshot(
+                id=variant.id,
+                sku=variant.sku,
+                options=variant.options,
+                own_price=None
+                if variant.price_amount is None
+                else {"amount": variant.price_amount, "currency": variant.price_currency},
+                status=variant.status,
+                on_hand=variant.on_hand,
+                reserved=variant.reserved,
+                product_name=name,
+                default_price=price,
+            )
+            for variant in variants
+        ],
     }
 
 
-def product_from_row(row: Any) -> Product:
-    return Product.from_snapshot(product_snapshot(row))
+def product_from_rows(row: Any, variants: Sequence[Any]) -> Product:
+    return Product.from_snapshot(product_snapshot(row, variants))
 
 
 def order_row(snapshot: OrderSnapshot) -> dict[str, Any]:
@@ -99,3 +160,33 @@ def order_from_row(row: Any) -> Order:
 
 def order_snapshot(row: Any) -> OrderSnapshot:
     return order_from_row(row).snapshot()
+
+
+def webhook_row(snapshot: WebhookSnapshot, secret: str) -> dict[str, Any]:
+    """The snapshot and the secret, which no snapshot carries (it must reach neither the outbox nor the index)."""
+    return {
+        "id": snapshot["id"],
+        "url": snapshot["url"],
+        "events": snapshot["events"],
+        "secret": secret,
+        "active": snapshot["active"],
+        "version": snapshot["version"],
+        "created_at": datetime.fromisoformat(snapshot["created_at"]),
+        "updated_at": datetime.fromisoformat(snapshot["updated_at"]),
+    }
+
+
+def webhook_snapshot(row: Any) -> WebhookSnapshot:
+    return {
+        "id": row.id,
+        "url": row.url,
+        "events": row.events,
+        "active": bool(row.active),
+        "version": row.version,
+        "created_at": in_utc(row.created_at).isoformat(),
+        "updated_at": in_utc(row.updated_at).isoformat(),
+    }
+
+
+def webhook_from_row(row: Any) -> Webhook:
+    return Webhook.from_snapshot(webhook_snapshot(row), row.secret)

@@ -1,6 +1,6 @@
 """What a database error means for the command that met it: a concurrent transaction got in the way (run it again),
 the database cannot be used now (answer UNAVAILABLE; and whether a commit's outcome is then unknown), a bug (let
-it propagate), or that the sku is taken."""
+it propagate), or that the sku or the slug is taken."""
 
 from __future__ import annotations
 
@@ -21,9 +21,12 @@ _POSTGRES_UNAVAILABLE = ("08", "53", "57P")
 _SQLITE_UNAVAILABLE = ("SQLITE_CANTOPEN", "SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_NOTADB")
 _SQLITE_LOCK_HELD = {"SQLITE_BUSY", "SQLITE_LOCKED"}
 _POSTGRES_UNIQUE_VIOLATION = "23505"
-# The UNIQUE constraint on products.sku, as each database names it (migrations/versions/0001: unnamed).
+# The UNIQUE constraints on products.sku and products.slug, as each database names them (migrations/versions/0001:
+# unnamed; 0002: the index products_slug_key).
 _POSTGRES_SKU_CONSTRAINT = "products_sku_key"
 _SQLITE_SKU_MESSAGE = "UNIQUE constraint failed: products.sku"
+_POSTGRES_SLUG_CONSTRAINT = "products_slug_key"
+_SQLITE_SLUG_MESSAGE = "UNIQUE constraint failed: products.slug"
 
 
 class Stage(Enum):
@@ -87,12 +90,21 @@ def store_refusal(error: BaseException, stage: Stage) -> Exception | None:
 def is_sku_taken(error: DBAPIError) -> bool:
     """The insert of a product collided with an existing product's sku (not a racing idempotency key: that one
     stays transient)."""
+    return _violates(error, _POSTGRES_SKU_CONSTRAINT, _SQLITE_SKU_MESSAGE)
+
+
+def is_slug_taken(error: DBAPIError) -> bool:
+    """The insert or update of a product collided with another product's slug."""
+    return _violates(error, _POSTGRES_SLUG_CONSTRAINT, _SQLITE_SLUG_MESSAGE)
+
+
+def _violates(error: DBAPIError, postgres_constraint: str, sqlite_message: str) -> bool:
     original = error.orig
     sqlstate = getattr(original, "sqlstate", None)
     if sqlstate is not None:
         diagnostics = getattr(original, "diag", None)
         constraint = getattr(diagnostics, "constraint_name", None)
-        return sqlstate == _POSTGRES_UNIQUE_VIOLATION and constraint == _POSTGRES_SKU_CONSTRAINT
+        return sqlstate == _POSTGRES_UNIQUE_VIOLATION and constraint == postgres_constraint
     return getattr(original, "sqlite_errorname", None) == "SQLITE_CONSTRAINT_UNIQUE" and str(original).startswith(
-        _SQLITE_SKU_MESSAGE
+        sqlite_message
     )

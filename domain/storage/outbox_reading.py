@@ -27,6 +27,7 @@ import orjson
 from sqlalchemy import ColumnElement, Text, and_, cast, func, literal, literal_column, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain.model.snapshots import Snapshot
 from domain.outbox import START, OutboxPosition, OutboxRecord
 from domain.storage.dialects import as_utc, is_postgres
 from domain.storage.tables import outbox
@@ -190,6 +191,36 @@ async def read_at(connection: AsyncConnection, positions: Sequence[OutboxPositio
     wanted = _position_column().in_([tuple_(literal(p.txid), literal(p.sequence)) for p in positions])
     query = select(*_RECORD_COLUMNS).where(wanted).order_by(outbox.c.txid, outbox.c.sequence)
     return [_record(row) for row in await connection.execute(query)]
+
+
+async def read_aggregate_type(
+    connection: AsyncConnection, aggregate_type: str, up_to: OutboxPosition
+) -> list[OutboxRecord]:
+    """Every record of one aggregate type at or before `up_to` that carries state, in position order (the
+    webhook fan-out's endpoints as of its checkpoint; there are few such records)."""
+    query = (
+        select(*_RECORD_COLUMNS)
+        .where(outbox.c.aggregate_type == aggregate_type, _has_state())
+        .where(_position_column() <= tuple_(literal(up_to.txid), literal(up_to.sequence)))
+        .order_by(outbox.c.txid, outbox.c.sequence)
+    )
+    return [_record(row) for row in await connection.execute(query)]
+
+
+async def read_carried_state(
+    connection: AsyncConnection, aggregate_type: str, aggregate_id: str, after_version: int
+) -> Snapshot | None:
+    """The state a stateless record's transaction left its aggregate in: that of the aggregate's first record after
+    `after_version` that carries one (every transaction's last record of an aggregate does)."""
+    query = (
+        select(outbox.c.state)
+        .where(outbox.c.aggregate_type == aggregate_type, outbox.c.aggregate_id == aggregate_id)
+        .where(outbox.c.aggregate_version > after_version, _has_state())
+        .order_by(outbox.c.aggregate_version)
+        .limit(1)
+    )
+    state: Snapshot | None = (await connection.execute(query)).scalar()
+    return state
 
 
 async def horizon(connection: AsyncConnection) -> OutboxPosition:

@@ -10,7 +10,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, CursorResult, Executable
+from sqlalchemy import Connection, CursorResult, Dialect, Executable
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
@@ -32,6 +32,10 @@ class BlockingConnection:
         self._connection = connection
         self._driver: Any = connection.connection.driver_connection
         self._open = False
+
+    @property
+    def dialect(self) -> Dialect:
+        return self._connection.dialect
 
     async def begin(self) -> None:
         self._driver.execute("SAVEPOINT attempt")

@@ -5,9 +5,11 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -15,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -35,12 +38,48 @@ products = Table(
     Column("price_amount", String(32), nullable=False),
     Column("price_currency", String(3), nullable=False),
     Column("status", String(16), nullable=False),
+    # The sums over the product's variants (product_variants holds each one's stock), kept for queries of the
+    # database itself; the snapshot gives them.
     Column("on_hand", Integer, nullable=False),
     Column("reserved", Integer, nullable=False),
     Column("version", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("slug", String(100), nullable=False),
+    Column("images", JSON, nullable=False),
     CheckConstraint("reserved >= 0 AND on_hand >= reserved", name="stock_never_oversold"),
+    Index("products_slug_key", "slug", unique=True),
+)
+
+# A product's purchasable variants, in its order (`position`), each with its stock: orders lock the product row
+# and then change one variant row, under the product's version.
+product_variants = Table(
+    "product_variants",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("product_id", String(36), ForeignKey("products.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("options", JSON, nullable=False),
+    # The variant's own price; both null: it follows the product's default price.
+    Column("price_amount", String(32)),
+    Column("price_currency", String(3)),
+    Column("status", String(16), nullable=False),
+    Column("on_hand", Integer, nullable=False),
+    Column("reserved", Integer, nullable=False),
+    CheckConstraint("reserved >= 0 AND on_hand >= reserved", name="variant_stock_never_oversold"),
+    UniqueConstraint("product_id", "position", name="product_variants_position"),
+)
+
+# Every sku in use, a product's own and its variants': one primary key makes skus unique across all products and
+# variants, and finds the product (and variant) of a sku. `variant_id` is null for a product's own sku when it
+# names no variant (a product created with variants).
+skus = Table(
+    "skus",
+    metadata,
+    Column("sku", String(64), primary_key=True),
+    Column("product_id", String(36), ForeignKey("products.id"), nullable=False),
+    Column("variant_id", String(36)),
 )
 
 orders = Table(
@@ -141,4 +180,49 @@ dead_letters = Table(
     Column("attempts", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("resolved_at", DateTime(timezone=True)),
+)
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("url", String(2000), nullable=False),
+    Column("events", JSON, nullable=False),
+    # Signs every delivery, so it is kept as given; it leaves this table only in a delivery's signature.
+    Column("secret", String(200), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# The webhook delivery queue: one row per outbox record and subscribed endpoint, written in the transaction that
+# advances the `webhooks` subscription's checkpoint (sync/webhooks/fan_out.py), sent by the senders.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Sequence64, primary_key=True, autoincrement=True),
+    Column("webhook_id", String(36), nullable=False),
+    Column("event_id", String(36), nullable=False),
+    Column("event", String(32), nullable=False),
+    Column("txid", BigInteger, nullable=False),
+    Column("sequence", BigInteger, nullable=False),
+    Column("aggregate_type", String(32), nullable=False),
+    Column("aggregate_id", String(36), nullable=False),
+    Column("aggregate_version", Integer, nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("first_attempt_at", DateTime(timezone=True)),
+    Column("last_attempt_at", DateTime(timezone=True)),
+    Column("last_status_code", Integer),
+    Column("last_error", Text),
+    Column("delivered_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("webhook_id", "txid", "sequence", name="one_delivery_per_webhook_and_record"),
+    Index("webhook_deliveries_due", "webhook_id", "status", "txid", "sequence"),
+    Index("webhook_deliveries_in_order", "webhook_id", "aggregate_type", "aggregate_id", "status", "txid", "sequence"),
+    Index("webhook_deliveries_by_status", "status", "id"),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
@@ -18,14 +19,24 @@ from domain.model.catalog import Product
 from domain.model.json_data import as_json_data
 from domain.model.orders import Order
 from domain.model.snapshots import Snapshot
+from domain.model.webhooks import Webhook
 from domain.outbox import ConsistencyToken, OutboxPosition, partition_of
-from domain.ports import IdempotencyClaim, Outcome, SkuTaken, TransientConflict
-from domain.storage.aggregate_rows import order_row, product_row
-from domain.storage.database_errors import Stage, is_sku_taken, store_refusal
+from domain.ports import IdempotencyClaim, Outcome, SkuTaken, SlugTaken, TransientConflict
+from domain.storage.aggregate_rows import order_row, product_row, sku_rows, variant_rows, webhook_row
+from domain.storage.batch_transaction import SqlBatch
+from domain.storage.database_errors import is_sku_taken, is_slug_taken
 from domain.storage.engine import is_sqlite_file
-from domain.storage.repositories import SqlConnection, SqlOrderRepository, SqlProductRepository, Tracker
+from domain.storage.repositories import (
+    SqlConnection,
+    SqlOrderRepository,
+    SqlProductRepository,
+    SqlWebhookRepository,
+    Tracker,
+)
 from domain.storage.sqlite_writer import SqliteWriter
-from domain.storage.tables import idempotency_keys, orders, outbox, products
+from domain.storage.tables import idempotency_keys, orders, outbox, products, webhooks
+from domain.storage.transaction_hold import TransactionHold
+from domain.storage.variant_writes import write_changed_variants, write_new_product_variants
 
 Clock = Callable[[], datetime]
 T = TypeVar("T")
@@ -45,7 +56,7 @@ class Transaction(SqlConnection, Protocol):
 
 Connect = Callable[[], Awaitable[Transaction]]
 
-_TABLES = {Product.aggregate_type: products, Order.aggregate_type: orders}
+_TABLES = {Product.aggregate_type: products, Order.aggregate_type: orders, Webhook.aggregate_type: webhooks}
 # Built once, executed with parameters: compiled once (see repositories.py).
 _INSERTS = {kind: insert(table) for kind, table in _TABLES.items()}
 _VERSION_CHECKED_UPDATES = {
@@ -59,19 +70,31 @@ _RECALL = select(idempotency_keys).where(
 )
 
 
-def rows_to_write(aggregate: Aggregate, partitions: int = 1) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """What a commit writes of an aggregate: its table row, and the outbox rows of its pending events (in its
-    partition of `partitions`), the last carrying its snapshot. Row and outbox state come from one snapshot."""
-    snapshot: Snapshot
+@dataclass(slots=True)
+class AggregateRows:
+    """What a commit writes of an aggregate, all from one snapshot: its table row, the outbox rows of its pending
+    events (the last carrying the snapshot) and, of a product, its variants' rows and, were it new, its rows of the
+    sku registry. A webhook's row carries its secret, which its snapshot (and so the outbox) never does."""
+
+    row: dict[str, Any]
+    outbox: list[dict[str, Any]]
+    variants: list[dict[str, Any]] = field(default_factory=list)
+    skus: list[dict[str, Any]] = field(default_factory=list)
+
+
+def rows_to_write(aggregate: Aggregate, partitions: int = 1) -> AggregateRows:
+    """What a commit writes of `aggregate`, its outbox rows in its partition of `partitions`."""
     if isinstance(aggregate, Product):
-        snapshot = product = aggregate.snapshot()
-        row = product_row(product)
-    elif isinstance(aggregate, Order):
-        snapshot = order = aggregate.snapshot()
-        row = order_row(order)
-    else:
-        raise TypeError(f"no table holds a {type(aggregate).__name__}")
-    return row, _outbox_rows(aggregate, snapshot, partitions)
+        product = aggregate.snapshot()
+        row, variants = product_row(product), variant_rows(product)
+        return AggregateRows(row, _outbox_rows(aggregate, product, partitions), variants, sku_rows(variants, row))
+    if isinstance(aggregate, Order):
+        order = aggregate.snapshot()
+        return AggregateRows(order_row(order), _outbox_rows(aggregate, order, partitions))
+    if isinstance(aggregate, Webhook):
+        webhook = aggregate.snapshot()
+        return AggregateRows(webhook_row(webhook, aggregate.secret), _outbox_rows(aggregate, webhook, partitions))
+    raise TypeError(f"no table holds a {type(aggregate).__name__}")
 
 
 def _outbox_rows(aggregate: Aggregate, snapshot: Snapshot, partitions: int) -> list[dict[str, Any]]:
@@ -100,6 +123,7 @@ class SqlUnitOfWork:
 
     products: SqlProductRepository
     orders: SqlOrderRepository
+    webhooks: SqlWebhookRepository
 
     def __init__(
         self,
@@ -109,50 +133,25 @@ class SqlUnitOfWork:
         write_lock: asyncio.Lock | None = None,
         partitions: int = 1,
     ) -> None:
-        self._connect = connect
+        self._hold = TransactionHold(connect, write_lock)
         self._clock = clock
         self._partitions = partitions
-        self._write_lock = write_lock
         self._connection: Transaction | None = None
         self._claim: IdempotencyClaim | None = None
         self._tracker = Tracker()
-        self._committing = False
 
     async def __aenter__(self) -> Self:
-        if self._write_lock is not None:
-            await self._write_lock.acquire()
-        try:
-            self._connection = await self._connect()
-            await self._connection.begin()
-        except BaseException as error:
-            await self._release()
-            refusal = store_refusal(error, Stage.BEGIN)
-            if refusal is not None:
-                raise refusal from error
-            raise
+        self._connection = await self._hold.open()
         self.products = SqlProductRepository(self._connection, self._tracker)
         self.orders = SqlOrderRepository(self._connection, self._tracker)
+        self.webhooks = SqlWebhookRepository(self._connection, self._tracker)
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        await self._release()
-        if exc is not None:
-            # A connection lost before COMMIT was sent (a pooled one the server closed) wrote nothing: the attempt
-            # runs again. One lost during COMMIT leaves the outcome unknown: the caller is told, not retried.
-            refusal = store_refusal(exc, Stage.COMMIT if self._committing else Stage.STATEMENT)
-            if refusal is not None:
-                raise refusal from exc
-
-    async def _release(self) -> None:
-        try:
-            if self._connection is not None:
-                await self._connection.close()  # rolls back whatever was not committed
-        finally:
-            self._connection = None
-            if self._write_lock is not None and self._write_lock.locked():
-                self._write_lock.release()
+        self._connection = None
+        await self._hold.close(exc)
 
     def now(self) -> datetime:
         return self._clock()
@@ -183,8 +182,7 @@ class SqlUnitOfWork:
                 "created_at": self.now(),
             }
             await connection.execute(_REMEMBER, remembered)
-        self._committing = True
-        await connection.commit()
+        await self._hold.commit()
         for aggregate in self._tracker.aggregates.values():
             aggregate.pending_events.clear()
         return outcome
@@ -195,31 +193,39 @@ class SqlUnitOfWork:
         for identity, aggregate in self._tracker.aggregates.items():
             if not aggregate.pending_events:
                 continue
-            row, aggregate_events = rows_to_write(aggregate, self._partitions)
-            await self._save(connection, aggregate, row, self._tracker.loaded_versions[identity])
-            events.extend(aggregate_events)
+            written = rows_to_write(aggregate, self._partitions)
+            await self._save(connection, aggregate, written, self._tracker.loaded_versions[identity])
+            events.extend(written.outbox)
         if not events:
             return [], set()
         appended = await connection.execute(_APPEND, events)
         return [OutboxPosition(row.txid, row.sequence) for row in appended], {event["partition"] for event in events}
 
     async def _save(
-        self, connection: SqlConnection, aggregate: Aggregate, row: dict[str, Any], loaded_version: int | None
+        self, connection: SqlConnection, aggregate: Aggregate, written: AggregateRows, loaded_version: int | None
     ) -> None:
         kind = aggregate.aggregate_type
-        if loaded_version is None:
-            try:
+        row = written.row
+        try:
+            if loaded_version is None:
                 await connection.execute(_INSERTS[kind], row)
-            except IntegrityError as error:
-                if isinstance(aggregate, Product) and is_sku_taken(error):
-                    raise SkuTaken(aggregate.sku) from error
-                raise
-            return
-        row["loaded_id"] = row.pop("id")
-        row["loaded_version"] = loaded_version
-        result = await connection.execute(_VERSION_CHECKED_UPDATES[kind], row)
-        if result.rowcount != 1:
-            raise TransientConflict(f"{kind} {aggregate.key} changed concurrently")
+            else:
+                row["loaded_id"] = row.pop("id")
+                row["loaded_version"] = loaded_version
+                result = await connection.execute(_VERSION_CHECKED_UPDATES[kind], row)
+                if result.rowcount != 1:
+                    raise TransientConflict(f"{kind} {aggregate.key} changed concurrently")
+        except IntegrityError as error:
+            if isinstance(aggregate, Product) and is_sku_taken(error):
+                raise SkuTaken((aggregate.sku,)) from error
+            if isinstance(aggregate, Product) and is_slug_taken(error):
+                raise SlugTaken(aggregate.details.slug) from error
+            raise
+        if isinstance(aggregate, Product):
+            if loaded_version is None:
+                await write_new_product_variants(connection, written.variants, written.skus)
+            else:
+                await write_changed_variants(connection, written.variants, self._tracker.loaded_variants[aggregate.id])
 
     def _active(self) -> Transaction:
         if self._connection is None:
@@ -248,6 +254,17 @@ class SqlUnitOfWorkFactory:
         return SqlUnitOfWork(
             self._engine.connect, clock=self._clock, write_lock=self._write_lock, partitions=self._partitions
         )
+
+    def batch(self) -> SqlBatch:
+        """Rows in one transaction, each under a savepoint: on the writer thread inside its group, as an
+        attempt; otherwise on a connection of `engine`, queued on the in-process lock like a command."""
+
+        def row_unit_of_work(connect: Connect) -> SqlUnitOfWork:
+            return SqlUnitOfWork(connect, clock=self._clock, partitions=self._partitions)
+
+        if self._writer is not None and self._writer.is_current_thread():
+            return SqlBatch(self._writer.connect, row_unit_of_work, None)
+        return SqlBatch(self._engine.connect, row_unit_of_work, self._write_lock)
 
     async def run(self, attempt: Callable[[], Coroutine[Any, Any, T]]) -> T:
         if not self._use_writer:

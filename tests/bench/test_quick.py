@@ -20,7 +20,8 @@ QUICK = ["--quick", "--products", "400", "--seconds", "0.2", "--repetitions", "1
 def test_quick_mode_reports_a_ratio_for_every_scenario(elasticsearch_url: str, tmp_path: Path) -> None:
     out = tmp_path / "results.json"
     command = [sys.executable, "-m", "bench", *QUICK, "--elasticsearch-url", elasticsearch_url, "--out", str(out)]
-    finished = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    # A bound against a hang, not a timing: nine scenarios, some starting `catalog serve`, on two shared cores.
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
 
     assert finished.returncode == 0, finished.stdout[-2000:] + finished.stderr[-2000:]
     results = json.loads(out.read_text())

@@ -31,6 +31,7 @@ MAX_CONNECTIONS = 3
 
 def serve_with(request: pytest.FixtureRequest, elasticsearch_url: str, tmp: Path, **limits: str) -> Iterator[Server]:
     env = catalog_env(tmp, elasticsearch_url, f"e2e-{uuid.uuid4().hex[:12]}", fast_path=request.param)
+    env["CATALOG_LOG_JSON"] = "true"  # access lines read back as JSON objects (`access_lines`)
     yield from running_server(["serve"], {**env, **limits}, tmp, elasticsearch_url)
 
 
@@ -62,7 +63,7 @@ def trickle(connection: socket.socket, data: bytes, pause: float = 0.1) -> None:
 
 def access_lines(server: Server, status: int) -> list[dict[str, object]]:
     lines = (json.loads(line) for line in server.log.read_text().splitlines() if line.startswith('{"ts"'))
-    return [line for line in lines if line["status"] == status]
+    return [line for line in lines if line["logger"] == "catalog.access" and line["status"] == status]
 
 
 def eventually(check: Callable[[], bool]) -> None:

@@ -8,6 +8,7 @@ import click
 import pytest
 
 from api.cli import main
+from api.cli.exit_codes import ExitCode
 from api.settings import Settings
 
 README = (Path(__file__).parents[2] / "README.md").read_text()
@@ -33,3 +34,8 @@ def test_every_command_is_in_the_readme(command: str) -> None:
     parent, name = command.rsplit(" ", 1)
     lines = [line for line in README.splitlines() if f"`{parent} " in line or f"`{command}" in line]
     assert any(f"{parent} {name}" in line or f"|{name}" in line or f"{name}\\|" in line for line in lines)
+
+
+@pytest.mark.parametrize("code", list(ExitCode), ids=lambda code: code.name)
+def test_every_exit_code_is_in_the_readme(code: ExitCode) -> None:
+    assert f"| `{code.value}` |" in README

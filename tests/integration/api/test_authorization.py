@@ -23,6 +23,8 @@ MUTATIONS: dict[str, dict[str, Any]] = {
     "payOrder": {"orderId": "o", "amount": {"amount": "1", "currency": "EUR"}},
     "shipOrder": {"orderId": "o"},
     "cancelOrder": {"orderId": "o"},
+    "registerWebhook": {"url": "https://example.com/hooks", "events": ["ORDER_PLACED"], "secret": "s" * 20},
+    "removeWebhook": {"webhookId": "w"},
 }
 SCOPE_OF = {
     "createProduct": "catalog:write",
@@ -35,6 +37,8 @@ SCOPE_OF = {
     "payOrder": "orders:write",
     "shipOrder": "orders:write",
     "cancelOrder": "orders:write",
+    "registerWebhook": "webhooks:manage",
+    "removeWebhook": "webhooks:manage",
 }
 
 

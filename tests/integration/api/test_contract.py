@@ -38,20 +38,6 @@ PENDING: dict[str, int] = {
     # issue 16: the storefront catalog model
     **dict.fromkeys(
         [
-            "CreateProductInput.slug",
-            "CreateProductInput.variants",
-            "CreateProductInput.images",
-            "UpdateProductDetailsInput.slug",
-            "UpdateProductDetailsInput.images",
-            "ChangeProductPriceInput.sku",
-            "VariantInput",
-            "ImageInput",
-            "AddProductVariantInput",
-            "UpdateProductVariantInput",
-            "DiscontinueProductVariantInput",
-            "Mutation.addProductVariant",
-            "Mutation.updateProductVariant",
-            "Mutation.discontinueProductVariant",
             "Product.slug",
             "Product.variants",
             "Product.options",
@@ -68,25 +54,6 @@ PENDING: dict[str, int] = {
             "Query.categories",
         ],
         16,
-    ),
-    # issue 17: bulk commands and webhooks
-    **dict.fromkeys(
-        [
-            "Mutation.bulkCreateProducts",
-            "Mutation.bulkReceiveStock",
-            "Mutation.bulkChangeProductPrices",
-            "Mutation.registerWebhook",
-            "Mutation.removeWebhook",
-            "Query.webhooks",
-            "BulkErrorPolicy",
-            "BulkRowResult",
-            "BulkResult",
-            "WebhookEvent",
-            "Webhook",
-            "RegisterWebhookInput",
-            "RemoveWebhookInput",
-        ],
-        17,
     ),
 }
 

@@ -74,3 +74,11 @@ async def test_without_configured_origins_no_answer_carries_cors_headers(api: Ap
         await api.http.post("/graphql", json=QUERY, headers={"origin": APP}),
     ]
     assert all("access-control-allow-origin" not in answer.headers for answer in answers)
+
+
+async def test_a_page_on_an_allowed_origin_may_send_its_request_id_and_read_the_answers(cors_api: Api) -> None:
+    allowed = await cors_api.http.options("/graphql", headers=preflight(APP, headers="content-type,x-request-id"))
+    assert allowed.status_code == 200
+    answer = await cors_api.http.post("/graphql", json=QUERY, headers={"origin": APP, "x-request-id": "page-7"})
+    assert answer.headers["x-request-id"] == "page-7"
+    assert "x-request-id" in answer.headers["access-control-expose-headers"].lower().split(", ")

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from api.app import create_app
+from api.demo.catalog_data import products
 from api.settings import Settings
 
 GRAPHIQL_ASSETS = Path(__file__).parents[3] / "api" / "static" / "graphiql"
@@ -108,3 +109,29 @@ async def test_the_storefront_switched_off_serves_neither_the_page_nor_its_files
         page = await http.get("/")
         script = await http.get("/static/storefront/app.js")
     assert (page.status_code, script.status_code) == (404, 404)
+
+
+async def test_every_image_of_the_demo_catalog_is_served_by_the_service_as_an_svg() -> None:
+    urls = {image.url for created in products(0, 30) for image in created.images}
+    async with browser_http(storefront=False, graphiql=False) as http:
+        for url in sorted(urls)[:20]:
+            response = await http.get(url)
+            assert response.status_code == 200, url
+            assert response.headers["content-type"] == "image/svg+xml"
+            assert response.headers["content-security-policy"] == "default-src 'none'; style-src 'unsafe-inline'"
+            assert response.text.startswith("<svg ")
+            assert "<script" not in response.text
+
+
+async def test_a_demo_image_shows_the_products_words_and_differs_per_view() -> None:
+    async with browser_http() as http:
+        first = await http.get("/demo/images/rustic-oak-sofa-17-1.svg")
+        second = await http.get("/demo/images/rustic-oak-sofa-17-2.svg")
+    assert ">Rustic Oak Sofa</text>" in first.text
+    assert first.text != second.text
+
+
+async def test_a_demo_image_name_with_anything_but_letters_digits_and_hyphens_is_not_found() -> None:
+    async with browser_http() as http:
+        for name in ("Rustic", "a--b", "a%3Cscript%3E", "-a", "a" * 201):
+            assert (await http.get(f"/demo/images/{name}.svg")).status_code == 404, name

@@ -22,7 +22,7 @@ from domain.storage.migrate import upgrade
 from domain.storage.tables import products
 from tests.integration.api.conftest import Api, open_api, product_input, settings_for
 from tests.support.postgres import PostgresForTests
-from tests.support.tcp_proxy import tcp_proxy
+from tests.support.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -118,7 +118,7 @@ async def test_a_commit_whose_outcome_is_unknown_says_so_and_its_idempotency_key
 ) -> None:
     direct = make_url(postgres.new_database("commit_lost"))
     await asyncio.to_thread(upgrade, direct.render_as_string(hide_password=False))
-    async with tcp_proxy(direct.host or "127.0.0.1", direct.port or 5432) as proxy:
+    async with TcpProxy(direct.host or "127.0.0.1", direct.port or 5432) as proxy:
         through_proxy = direct.set(host="127.0.0.1", port=proxy.port, query={"sslmode": "disable"})
         url = through_proxy.render_as_string(hide_password=False)
         settings = settings_for(url, elasticsearch_url, index_prefix, tmp_path, sync_in_process=False)
@@ -179,7 +179,7 @@ async def test_queries_while_elasticsearch_is_unreachable_answer_unavailable(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     node = urlsplit(elasticsearch_url)
-    async with tcp_proxy(node.hostname or "127.0.0.1", node.port or 9200) as proxy:
+    async with TcpProxy(node.hostname or "127.0.0.1", node.port or 9200) as proxy:
         through_proxy = f"http://127.0.0.1:{proxy.port}"
         settings = settings_for(
             database_url, through_proxy, index_prefix, tmp_path, sync_in_process=False, consistency_timeout_seconds=1

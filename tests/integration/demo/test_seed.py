@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.demo.catalog_data import product, stock_on_hand
+from api.demo.assortment import stock_levels
+from api.demo.catalog_data import SEED, product
 from api.demo.orders_data import orders
 from api.demo.seed import SKU_PREFIX, item_count, outbox_events, seed_demo
 from domain.bus import MessageBus
@@ -39,7 +40,8 @@ async def test_seeding_writes_the_products_their_stock_and_the_customers_orders(
     expected = orders(PRODUCTS, SKU_PREFIX)
     shipped = sum(line.quantity for order in expected if order.shipped for line in order.lines)
     assert len(products) == PRODUCTS
-    assert sum(on_hand for _, on_hand in products) + shipped == sum(stock_on_hand(i) for i in range(PRODUCTS))
+    seeded = sum(units for i in range(PRODUCTS) for _, units in stock_levels(i, product(i), seed=SEED))
+    assert sum(on_hand for _, on_hand in products) + shipped == seeded
     assert statuses == Counter("SHIPPED" if order.shipped else "PAID" if order.paid else "PLACED" for order in expected)
     assert sum(advanced) == item_count(PRODUCTS)
     assert result.token is not None

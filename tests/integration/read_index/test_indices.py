@@ -75,7 +75,9 @@ async def test_delete_indices_removes_every_index_of_the_prefix_only(
     try:
         await delete_indices(es_client, index_prefix)
 
-        assert [await current_index(es_client, index_prefix, model) for model in READ_MODELS] == [None, None]
+        assert [await current_index(es_client, index_prefix, model) for model in READ_MODELS] == [None] * len(
+            READ_MODELS
+        )
         assert not (await es_client.indices.resolve_index(name=f"{index_prefix}-*"))["indices"]
         assert await current_index(es_client, neighbour, "products") is not None
     finally:

@@ -54,9 +54,10 @@ async def test_a_document_whose_content_differs_at_the_same_version_is_reported(
 
     report = await verify(engine, es_client, index_prefix)
 
-    [products, orders] = report.read_models
+    [products, orders, webhooks] = report.read_models
     assert (products.missing, products.stale, products.different, products.extra) == (0, 0, 1, 0)
     assert orders.clean
+    assert webhooks.clean
     assert not report.clean
     [line] = products.samples
     assert line.startswith(f"different products/{doc_id} at version ")

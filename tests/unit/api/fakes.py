@@ -5,7 +5,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from prometheus_client import CollectorRegistry
+
 from api.auth import Authenticator, Keys
+from api.metrics import CommandMetrics
 from api.outages import StoreOutages
 from read_index.facets import AttributeFacet, Facets, FacetValue, PriceRange
 from read_index.queries import OrderPage, ProductPage
@@ -43,9 +46,26 @@ FACETS = Facets(
 )
 
 
+def order(lines: list[dict[str, Any]]) -> dict[str, Any]:
+    """An order document with these lines (snapshots of OrderLine, as indexed)."""
+    return {
+        "id": "o1",
+        "customer_id": "c-1",
+        "status": "PLACED",
+        "lines": lines,
+        "total": {"amount": "10.00", "currency": "EUR"},
+        "version": 1,
+        "placed_at": "2024-01-01T00:00:00+00:00",
+        "updated_at": "2024-01-01T00:00:00+00:00",
+    }
+
+
 class FakeReader:
-    def __init__(self, products: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self, products: list[dict[str, Any]] | None = None, orders: list[dict[str, Any]] | None = None
+    ) -> None:
         self.products = products if products is not None else [product(n) for n in range(3)]
+        self.orders_by_id = {document["id"]: document for document in orders or ()}
 
     async def search_products(self, request: SearchRequest, *, fresh: bool = False) -> ProductPage:
         edges = [(f"cursor-{doc['id']}", copy.deepcopy(doc)) for doc in self.products[: request.first]]
@@ -60,6 +80,9 @@ class FakeReader:
     ) -> OrderPage:
         return OrderPage([], False, None, 0)
 
+    async def order(self, id: str) -> dict[str, Any] | None:
+        return copy.deepcopy(self.orders_by_id.get(id))
+
 
 class NoWait:
     async def wait(self, token: str | None, *, search: bool) -> None:
@@ -71,5 +94,6 @@ class FakeBackends:
         self.reader = reader or FakeReader()
         self.consistency = NoWait()
         self.authenticator = Authenticator(Keys(secret=SECRET))
+        self.commands = CommandMetrics(CollectorRegistry())
         self.outages = StoreOutages()
         self.bus = None

@@ -271,7 +271,7 @@ def test_the_development_secret_is_announced_without_revealing_it(
 
 STAFF = {
     scope: Caller("staff", frozenset({scope}))
-    for scope in ("catalog:write", "inventory:write", "orders:write", "orders:read")
+    for scope in ("catalog:write", "inventory:write", "orders:write", "orders:read", "webhooks:manage")
 }
 CUSTOMER = Caller("customer-1", frozenset({"orders:place"}))
 
@@ -288,14 +288,24 @@ ORDER_COMMANDS = [
     commands.ShipOrder(order_id="o"),
     commands.CancelOrder(order_id="o"),
 ]
+WEBHOOK_COMMANDS = [
+    commands.RegisterWebhook(url="https://example.com/", events=("ORDER_PLACED",), secret="s" * 20),
+    commands.RemoveWebhook(webhook_id="w"),
+]
+EVERY_COMMAND = PRODUCT_COMMANDS + STOCK_COMMANDS + ORDER_COMMANDS + WEBHOOK_COMMANDS
 
 
 @pytest.mark.parametrize(
     ("scope", "allowed"),
-    [("catalog:write", PRODUCT_COMMANDS), ("inventory:write", STOCK_COMMANDS), ("orders:write", ORDER_COMMANDS)],
+    [
+        ("catalog:write", PRODUCT_COMMANDS),
+        ("inventory:write", STOCK_COMMANDS),
+        ("orders:write", ORDER_COMMANDS),
+        ("webhooks:manage", WEBHOOK_COMMANDS),
+    ],
 )
 def test_each_scope_allows_its_commands_and_no_others(scope: str, allowed: list[commands.Command]) -> None:
-    for command in PRODUCT_COMMANDS + STOCK_COMMANDS + ORDER_COMMANDS:
+    for command in EVERY_COMMAND:
         if command in allowed:
             assert authorize_command(STAFF[scope], command) == command
         else:
@@ -318,8 +328,8 @@ def test_a_customer_pays_and_cancels_only_on_its_own_behalf() -> None:
     assert paid.on_behalf_of_customer == cancelled.on_behalf_of_customer == "customer-1"
 
 
-def test_a_customer_may_not_ship_or_touch_the_catalog() -> None:
-    for command in [commands.ShipOrder(order_id="o"), *PRODUCT_COMMANDS, *STOCK_COMMANDS]:
+def test_a_customer_may_not_ship_touch_the_catalog_or_manage_webhooks() -> None:
+    for command in [commands.ShipOrder(order_id="o"), *PRODUCT_COMMANDS, *STOCK_COMMANDS, *WEBHOOK_COMMANDS]:
         assert refusal(lambda command=command: authorize_command(CUSTOMER, command)).code is ErrorCode.FORBIDDEN
 
 

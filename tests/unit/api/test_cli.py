@@ -11,6 +11,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from api.cli import main
+from api.cli.exit_codes import ExitCode
+from api.cli.failures import explain
 
 SECRET = "a-cli-test-secret-that-is-long-enough-for-hs256"
 
@@ -71,3 +73,18 @@ def test_a_bad_setting_is_one_line_per_problem(runner: CliRunner, monkeypatch: p
     result = runner.invoke(main, ["token", "--scope", "catalog:write"])
     assert result.exit_code == 2
     assert "CATALOG_INDEX_PREFIX" in result.output
+
+
+def test_help_lists_every_exit_code(runner: CliRunner) -> None:
+    output = runner.invoke(main, ["--help"]).output
+
+    assert "Exit codes:" in output
+    for code in ExitCode:
+        assert f"  {code.value:<4} " in output, code
+
+
+def test_an_unexpected_error_is_one_line_that_calls_it_a_bug() -> None:
+    assert explain(RuntimeError("boom\nat line 2")) == (
+        ExitCode.INTERNAL,
+        "unexpected RuntimeError: boom at line 2 (a bug; please report it)",
+    )

@@ -10,6 +10,7 @@ import pytest
 from graphql import ExecutionResult, execute
 
 from api.fastpath.direct_execution import DirectExecution
+from api.schema.bulk import BULK_MUTATIONS
 from api.schema.context import RequestContext
 from api.schema.mutations import COMMANDS
 from api.schema.schema import ServedSchema
@@ -176,9 +177,55 @@ async def test_other_shapes_take_graphql_cores_path_and_agree(served: ServedSche
     assert received
 
 
+UPDATE_VARIANT = """
+mutation($input: UpdateProductVariantInput!) { updateProductVariant(input: $input) { ok errors { code field } } }"""
+
+
+@pytest.mark.parametrize(
+    ("price", "expected"),
+    [
+        ({}, {"price": None, "clear_price": False}),
+        ({"price": None}, {"price": None, "clear_price": True}),
+        ({"price": {"amount": "9.5", "currency": "EUR"}},
+         {"price": commands.PriceRequest(amount="9.5", currency="EUR"), "clear_price": False}),
+    ],
+    ids=["absent-leaves-it", "null-clears-it", "given-sets-it"],
+)  # fmt: skip
+async def test_a_variants_price_absent_null_or_given_is_told_apart_on_both_paths(
+    served: ServedSchema, price: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    variables = {"input": {"productId": "p-1", "sku": "A-M", "options": [{"name": "size", "value": "M"}], **price}}
+    _, received, planned = await both(served, UPDATE_VARIANT, variables)
+    assert planned
+    [(command, _)] = received
+    assert command == commands.UpdateProductVariant(product_id="p-1", sku="A-M", options=(("size", "M"),), **expected)
+
+
+async def test_a_product_with_variants_slug_and_images_is_one_planned_command(served: ServedSchema) -> None:
+    variant = {
+        "sku": "OAK-1-S",
+        "options": [{"name": "size", "value": "S"}],
+        "price": {"amount": "21", "currency": "EUR"},
+    }
+    image = {"url": "https://img.example.com/oak.jpg", "alt": "Oak", "width": 10, "height": 20}
+    product = {**PRODUCT, "slug": "oak-chair", "variants": [variant], "images": [image]}
+    _, received, planned = await both(served, CREATE, {"input": product})
+    assert planned
+    [(command, _)] = received
+    assert command.variants == (
+        commands.VariantRequest(sku="OAK-1-S", options=(("size", "S"),),
+                                price=commands.PriceRequest(amount="21", currency="EUR")),
+    )  # fmt: skip
+    assert command.images == (commands.ImageRequest(url="https://img.example.com/oak.jpg", alt="Oak", width=10,
+                                                    height=20),)  # fmt: skip
+    assert command.slug == "oak-chair"
+
+
 async def test_every_mutation_has_a_command_and_every_command_a_mutation(served: ServedSchema) -> None:
+    """A bulk mutation's rows are commands of a single mutation."""
     assert served.graphql.mutation_type is not None
-    assert set(COMMANDS) == set(served.graphql.mutation_type.fields)
+    assert set(COMMANDS) | set(BULK_MUTATIONS) == set(served.graphql.mutation_type.fields)
+    assert set(BULK_MUTATIONS.values()) <= set(COMMANDS)
 
 
 def _direct(served: ServedSchema) -> DirectExecution:

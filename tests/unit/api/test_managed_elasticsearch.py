@@ -10,10 +10,11 @@ import pytest
 from click.testing import CliRunner
 from pydantic import SecretStr
 
-from api.bootstrap import StartupError, services
+from api.bootstrap import services
 from api.cli import main
 from api.cli.managed_elasticsearch import elasticsearch_url, managed_cluster, managed_node
 from api.settings import Settings
+from api.startup_errors import StartupError
 from devstack.distribution import DEFAULT_VERSION
 
 

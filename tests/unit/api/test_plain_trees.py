@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 from graphql import ExecutionResult, execute, parse
 
+from api.auth import Authenticator, Keys
 from api.fastpath.direct_execution import DirectExecution
 from api.schema.context import RequestContext
 from api.schema.schema import ServedSchema
 from api.settings import Settings
-from tests.unit.api.fakes import FakeBackends, FakeReader, product
+from tests.unit.api.fakes import SECRET, FakeBackends, FakeReader, order, product
 
 
 @pytest.fixture(scope="module")
@@ -20,11 +21,17 @@ def served() -> ServedSchema:
     return ServedSchema(Settings.model_validate({"fast_path": True}))
 
 
-async def both(served: ServedSchema, query: str, reader: FakeReader | None = None, **variables: Any) -> ExecutionResult:
+async def both(
+    served: ServedSchema,
+    query: str,
+    reader: FakeReader | None = None,
+    authorization: str | None = None,
+    **variables: Any,
+) -> ExecutionResult:
     """Runs the query with both executors; asserts identical results and returns the fast one."""
     results = []
     for executor in (None, _direct(served).executor):
-        context = RequestContext(FakeBackends(reader))  # type: ignore[arg-type]
+        context = RequestContext(FakeBackends(reader), authorization)  # type: ignore[arg-type]
         outcome = execute(served.graphql, parse(query), context_value=context, variable_values=variables,
                           executor_class=executor)  # fmt: skip
         results.append(await outcome if not isinstance(outcome, ExecutionResult) else outcome)
@@ -90,6 +97,29 @@ async def test_a_value_of_the_wrong_type_gives_graphql_cores_error(served: Serve
 async def test_a_null_in_a_nullable_field_is_null(served: ServedSchema) -> None:
     result = await both(served, '{ product(id: "p1") { description brand } }')
     assert result.data == {"product": {"description": None, "brand": "Acme"}}
+
+
+async def test_order_lines_show_their_variant_and_lines_placed_before_variants_the_product(
+    served: ServedSchema,
+) -> None:
+    line = {
+        "sku": "A",
+        "product_id": "p1",
+        "product_name": "Oak chair",
+        "quantity": 1,
+        "unit_price": {"amount": "10.00", "currency": "EUR"},
+        "line_total": {"amount": "10.00", "currency": "EUR"},
+    }
+    variant_line = {**line, "sku": "A-M", "variant_name": "Oak chair / M", "options": [["size", "M"]]}
+    reader = FakeReader(orders=[order([line, variant_line])])
+    bearer = "Bearer " + Authenticator(Keys(secret=SECRET)).issue(["orders:read"], "staff")
+    query = '{ order(id: "o1") { lines { sku productName variantName options { name value } } } }'
+    result = await both(served, query, reader, bearer)
+    assert result.data == {"order": {"lines": [
+        {"sku": "A", "productName": "Oak chair", "variantName": "Oak chair", "options": []},
+        {"sku": "A-M", "productName": "Oak chair", "variantName": "Oak chair / M",
+         "options": [{"name": "size", "value": "M"}]},
+    ]}}  # fmt: skip
 
 
 def _direct(served: ServedSchema) -> DirectExecution:

@@ -7,18 +7,22 @@ from domain.bus import CommandContext, MessageBus
 from domain.handlers import COMMAND_HANDLERS
 from domain.model.commands import Command, CreateProduct, OrderLineRequest, PlaceOrder, ReceiveStock
 from domain.model.errors import DomainError
-from domain.ports import Outcome
+from domain.ports import Outcome, Precheck
 from tests.unit.domain.fakes import FakeStore, FakeUnitOfWorkFactory
 
 Refusal = list[tuple[str, str | None]]
 
 
 class Scenario:
-    def __init__(self, *, max_attempts: int = 3) -> None:
+    def __init__(self, *, max_attempts: int = 3, prechecks: dict[type[Command], Precheck] | None = None) -> None:
         self.factory = FakeUnitOfWorkFactory()
         self.committed_callbacks = 0
         self.bus = MessageBus(
-            self.factory, COMMAND_HANDLERS, max_attempts=max_attempts, on_committed=self._count_committed
+            self.factory,
+            COMMAND_HANDLERS,
+            max_attempts=max_attempts,
+            on_committed=self._count_committed,
+            prechecks=prechecks,
         )
 
     @property
@@ -45,7 +49,8 @@ class Scenario:
         store = self.store
         products = {key: product.snapshot() for key, product in store.products.items()}
         orders = {key: order.snapshot() for key, order in store.orders.items()}
-        return products, orders, len(store.outbox), dict(store.outcomes), store.commits
+        webhooks = {key: webhook.snapshot() for key, webhook in store.webhooks.items()}
+        return products, orders, webhooks, len(store.outbox), dict(store.outcomes), store.commits
 
     async def product(self, sku: str = "OAK-1", *, price: str = "10.00", stock: int = 5, currency: str = "EUR") -> str:
         created = await self.run(
@@ -60,7 +65,8 @@ class Scenario:
         return await self.run(PlaceOrder(customer_id=customer, lines=requests))
 
     def stock(self, sku: str) -> tuple[int, int]:
-        """(on hand, reserved) of the sku's product as committed."""
+        """(on hand, reserved) of the sku's variant as committed."""
         product = self.store.product_by_sku(sku)
         assert product is not None
-        return product.stock.on_hand, product.stock.reserved
+        stock = product.stock_of(sku)
+        return stock.on_hand, stock.reserved

@@ -26,7 +26,7 @@ def test_receiving_stock_raises_on_hand() -> None:
 def test_adjusting_stock_below_what_is_reserved_is_refused() -> None:
     product = create()
     product.receive_stock(StockReceipt(product.sku, 5), NOW)
-    product.reserve("order-1", 4, "lines.0", NOW)
+    product.reserve(product.sku, "order-1", 4, "lines.0", NOW)
     with pytest.raises(InvalidState) as refused:
         product.adjust_stock(StockAdjustment(product.sku, -2, "damaged"), NOW)
     assert refused.value.problems[0].field == "delta"
@@ -46,7 +46,7 @@ def test_reserving_more_than_available_names_the_line() -> None:
     product = create()
     product.receive_stock(StockReceipt(product.sku, 2), NOW)
     with pytest.raises(InsufficientStock) as refused:
-        product.reserve("order-1", 3, "lines.1", NOW)
+        product.reserve(product.sku, "order-1", 3, "lines.1", NOW)
     assert refused.value.problems[0].field == "lines.1.quantity"
 
 
@@ -55,23 +55,23 @@ def test_reserving_a_discontinued_product_is_refused() -> None:
     product.receive_stock(StockReceipt(product.sku, 2), NOW)
     product.discontinue(None, NOW)
     with pytest.raises(InvalidState):
-        product.reserve("order-1", 1, "lines.0", NOW)
+        product.reserve(product.sku, "order-1", 1, "lines.0", NOW)
 
 
 def test_shipping_removes_the_reservation_from_on_hand() -> None:
     product = create()
     product.receive_stock(StockReceipt(product.sku, 5), NOW)
-    product.reserve("order-1", 2, "lines.0", NOW)
+    product.reserve(product.sku, "order-1", 2, "lines.0", NOW)
     assert isinstance(product.pending_events[-1], StockReserved)
-    product.ship("order-1", 2, NOW)
+    product.ship(product.sku, "order-1", 2, NOW)
     assert product.stock == StockItem(3, 0)
 
 
 def test_releasing_returns_the_reservation() -> None:
     product = create()
     product.receive_stock(StockReceipt(product.sku, 5), NOW)
-    product.reserve("order-1", 2, "lines.0", NOW)
-    product.release("order-1", 2, NOW)
+    product.reserve(product.sku, "order-1", 2, "lines.0", NOW)
+    product.release(product.sku, "order-1", 2, NOW)
     assert product.stock == StockItem(5, 0)
 
 
@@ -99,7 +99,8 @@ def test_an_adjustment_needs_a_non_zero_delta_within_limits_and_a_reason(
 
 def stocked_to(on_hand: int) -> Product:
     product = create()
-    product.stock = StockItem(on_hand, 0)
+    product.receive_stock(StockReceipt(product.sku, 1), NOW)
+    product.adjust_stock(StockAdjustment(product.sku, on_hand - 1, "counted"), NOW)  # past QUANTITY_MAX: not checked
     return product
 
 

@@ -4,12 +4,14 @@ from decimal import Decimal
 import pytest
 
 from domain.model.catalog import Product
+from domain.model.commands import PriceRequest, VariantRequest
 from domain.model.errors import InsufficientStock, InvalidState, NotFound, ValidationFailed
 from domain.model.events import OrderCancelled, OrderPaid, OrderPlaced, StockReleased, StockShipped
 from domain.model.inventory import StockItem, StockReceipt
 from domain.model.money import Money
 from domain.model.order_lines import OrderLine, OrderRequest, RequestedLine
 from domain.model.orders import Order, OrderStatus, cancellation_reason, unknown_order
+from domain.model.snapshots import OrderLineSnapshot
 from tests.unit.domain.test_products import create
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -158,3 +160,39 @@ def test_the_placed_event_records_the_lines_as_placed() -> None:
     placed = order.pending_events[0]
     assert isinstance(placed, OrderPlaced)
     assert (placed.lines, placed.total) == (order.lines, Money(Decimal("20.00"), "EUR"))
+
+
+def test_a_line_placed_before_products_had_variants_names_the_product_and_no_options() -> None:
+    placed_before: OrderLineSnapshot = {
+        "sku": "A",
+        "product_id": "p-1",
+        "product_name": "Oak chair",
+        "quantity": 2,
+        "unit_price": {"amount": "10.00", "currency": "EUR"},
+        "line_total": {"amount": "20.00", "currency": "EUR"},
+    }
+    line = OrderLine.from_snapshot(placed_before)
+    assert (line.variant_name, line.options) == ("Oak chair", ())
+    assert line.snapshot() == {**placed_before, "variant_name": "Oak chair", "options": []}
+
+
+def test_a_line_records_the_variant_its_sku_names_with_its_name_options_and_price() -> None:
+    product = create(
+        sku="SHIRT",
+        name="Linen shirt",
+        price_amount="49.00",
+        variants=(
+            VariantRequest(sku="SHIRT-M", options=(("size", "M"), ("colour", "sand"))),
+            VariantRequest(
+                sku="SHIRT-L",
+                options=(("size", "L"), ("colour", "sand")),
+                price=PriceRequest(amount="59.00", currency="EUR"),
+            ),
+        ),
+    )
+    product.receive_stock(StockReceipt("SHIRT-L", 3), NOW)
+    order = place({"SHIRT-L": product}, ("SHIRT-L", 2))
+    [line] = order.lines
+    assert (line.sku, line.product_name, line.variant_name) == ("SHIRT-L", "Linen shirt", "Linen shirt / L / sand")
+    assert (line.options, line.unit_price) == ((("size", "L"), ("colour", "sand")), Money(Decimal("59.00"), "EUR"))
+    assert product.stock_of("SHIRT-L") == StockItem(3, 2)

@@ -91,6 +91,21 @@ def test_an_older_token_names_no_partition_so_a_read_waits_for_every_one() -> No
     assert ConsistencyToken.parse("c1.7.12").partitions is None
 
 
+def test_a_covering_token_names_every_partition_its_commands_wrote_and_waits_for_the_latest_position() -> None:
+    earlier = ConsistencyToken.of([OutboxPosition(7, 10)], [1])
+    latest = ConsistencyToken.of([OutboxPosition(9, 3), OutboxPosition(9, 4)], [2])
+    covering = ConsistencyToken.covering([latest, earlier])
+    assert covering == ConsistencyToken(OutboxPosition(9, 3), OutboxPosition(9, 4), frozenset({1, 2}))
+    assert covering.text() == "c3.9.3.4.6"
+
+
+def test_a_covering_token_over_an_older_token_waits_for_every_partition() -> None:
+    older = ConsistencyToken.parse("c2.7.10.12")
+    latest = ConsistencyToken.of([OutboxPosition(9, 3)], [2])
+    assert ConsistencyToken.covering([older, latest]) == ConsistencyToken(OutboxPosition(9, 3), OutboxPosition(9, 3))
+    assert ConsistencyToken.covering([]) is None
+
+
 def test_the_longest_partitioned_token_fits_where_tokens_are_kept() -> None:
     biggest = "9" * TOKEN_PART_MAX
     token = f"c3.{biggest}.{biggest}.{biggest}.{(1 << MAX_PARTITIONS) - 1}"

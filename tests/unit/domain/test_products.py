@@ -17,6 +17,7 @@ def create(**overrides: object) -> Product:
         "name": "Blue sofa",
         "price_amount": "499.90",
         "price_currency": "EUR",
+        "slug": "blue-sofa",
         "category_path": ("Furniture", "Sofas"),
         "attributes": (("color", "blue"),),
     }

@@ -28,6 +28,7 @@ CATEGORIES = (["Home", "Lighting"], ["Home", "Lighting", "Lamps"], ["Furniture",
 WORDS = ("walnut lamp", "oak chair", "brass lamp", "linen sofa", "oak table")
 MUTATION_PRODUCTS = ("M-UPDATE", "M-PRICE", "M-DISCONTINUE", "M-RECEIVE", "M-ADJUST", "M-ORDER")
 ORDER_STATES = ("to-pay", "to-ship", "unpaid", "to-cancel", "shipped", "cancelled")
+WEBHOOK_URL = "https://93.184.215.14/hooks"
 
 
 @dataclass
@@ -35,10 +36,11 @@ class Seeded:
     products: dict[str, str] = field(default_factory=dict)  # sku -> id
     versions: dict[str, int] = field(default_factory=dict)  # sku -> version
     orders: dict[str, str] = field(default_factory=dict)  # state -> id
+    webhook: str = ""  # a registered webhook's id
     token: str = ""  # the last write's consistency token
 
     def ids(self) -> set[str]:
-        return set(self.products.values()) | set(self.orders.values())
+        return set(self.products.values()) | set(self.orders.values()) | {self.webhook}
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class Pair:
     fast: Server
     plain: Server
     seeded: Seeded
-    tokens: dict[str, str | None]  # "staff", "customer" (c-1), "none"
+    tokens: dict[str, str | None]  # "staff", "customer" (c-1), "manager" (webhooks), "none"
     http: httpx.Client
 
     def post(self, body: dict[str, Any] | bytes, token: str = "staff") -> tuple[tuple[int, bytes], tuple[int, bytes]]:
@@ -115,6 +117,8 @@ async def _seed(api: Api) -> Seeded:
     for sku in MUTATION_PRODUCTS:
         await create(sku)
         seeded.versions[sku] = (await run("receiveStock", {"sku": sku, "quantity": 5}))["version"]
+    sizes = [{"sku": f"M-VARIANTS-{size}", "options": [{"name": "size", "value": size}]} for size in ("S", "M", "L")]
+    await create("M-VARIANTS", variants=sizes, slug="m-variants")
     totals = {}
     stocked = [number for number in range(12) if number % 5 != 4]
     for number, state in zip(stocked, ORDER_STATES, strict=False):
@@ -126,6 +130,11 @@ async def _seed(api: Api) -> Seeded:
         await run("payOrder", {"orderId": seeded.orders[state], "amount": {"amount": totals[state], "currency": "EUR"}})
     await run("shipOrder", {"orderId": seeded.orders["shipped"]})
     await run("cancelOrder", {"orderId": seeded.orders["cancelled"], "reason": "changed mind"})
+    # Last, so that it is sent nothing (and the servers run no worker): a public address, with no name to resolve.
+    webhook = {"url": WEBHOOK_URL, "events": ["ORDER_SHIPPED"], "secret": "differential-secret-0123"}
+    registered = await api.command("registerWebhook", webhook, api.token("webhooks:manage"))
+    assert registered["ok"], registered
+    seeded.webhook, seeded.token = registered["aggregateId"], registered["consistencyToken"]
     waited = await api.graphql(
         "query($t: String) { searchProducts(first: 1, consistencyToken: $t) { totalCount } }", {"t": seeded.token}
     )
@@ -160,6 +169,7 @@ async def pair(elasticsearch_url: str, tmp_path_factory: pytest.TempPathFactory)
         tokens = {
             "staff": fast.token("catalog:write", "inventory:write", "orders:write", "orders:read"),
             "customer": fast.token("orders:place", customer="c-1"),
+            "manager": fast.token("webhooks:manage"),
             "none": None,
         }
         with httpx.Client(timeout=30) as http:

@@ -7,6 +7,7 @@ run is repeatable and a larger number reaches further.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from api.schema.schema import ServedSchema
 from api.settings import Settings
-from tests.integration.api.fast_path_differential.conftest import Pair, Seeded
+from tests.integration.api.fast_path_differential.conftest import WEBHOOK_URL, Pair, Seeded
 from tests.integration.api.fast_path_differential.documents import requests
 
 pytestmark = [pytest.mark.e2e, pytest.mark.elasticsearch]
@@ -25,10 +26,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.elasticsearch]
 EXAMPLES = int(os.environ.get("CATALOG_DIFFERENTIAL_EXAMPLES", "500"))
 SCHEMA = ServedSchema(Settings.model_validate({})).graphql
 RESULT = "{ ok aggregateId version consistencyToken errors { code field message } __typename }"
+BULK_RESULT = "{ ok written consistencyToken rows { index ok aggregateId version errors { code field message } } }"
 PRODUCT = """id sku name description brand categoryPath price { amount currency } attributes { name value }
   status stock { sku onHand reserved available } inStock version createdAt updatedAt"""
 ORDER = """id customerId status total { amount currency } placedAt updatedAt version
-  lines { sku productId productName quantity unitPrice { amount currency } lineTotal { amount } }"""
+  lines { sku productId productName variantName options { name value } quantity unitPrice { amount currency }
+    lineTotal { amount } }"""
 SEARCH = f"""query($q: String, $f: ProductFilter, $s: ProductSort, $n: Int, $a: String) {{
   searchProducts(query: $q, filter: $f, sort: $s, first: $n, after: $a) {{
     totalCount pageInfo {{ hasNextPage endCursor }} edges {{ cursor node {{ {PRODUCT} }} }}
@@ -85,6 +88,8 @@ QUERIES: dict[str, Case] = {
         {},
         "customer",
     ),
+    "webhooks": lambda s: ("{ webhooks { id url events active createdAt } }", {}, "manager"),
+    "webhooks-forbidden": lambda s: ("{ webhooks { id } }", {}, "staff"),
     "introspection": lambda s: ("{ __schema { queryType { name } types { name kind } } }", {}, "none"),
     "typename": lambda s: ("{ __typename }", {}, "none"),
     "parse-error": lambda s: ("{ product(id: ", {}, "none"),
@@ -97,6 +102,26 @@ QUERIES: dict[str, Case] = {
 }
 
 MUTATIONS: dict[str, Case] = {
+    "registerWebhook": lambda s: (
+        f"mutation($i: RegisterWebhookInput!) {{ registerWebhook(input: $i) {RESULT} }}",
+        {"i": {"url": WEBHOOK_URL, "events": ["ORDER_PAID", "STOCK_CHANGED"], "secret": "a-secret-of-some-length"}},
+        "manager",
+    ),
+    "registerWebhook-refused": lambda s: (
+        f"mutation($i: RegisterWebhookInput!) {{ registerWebhook(input: $i) {RESULT} }}",
+        {"i": {"url": "http://127.0.0.1:8080/", "events": [], "secret": "short"}},
+        "manager",
+    ),
+    "removeWebhook": lambda s: (
+        f"mutation($i: RemoveWebhookInput!) {{ removeWebhook(input: $i) {RESULT} }}",
+        {"i": {"webhookId": s.webhook}},
+        "manager",
+    ),
+    "removeWebhook-unknown": lambda s: (
+        f"mutation($i: RemoveWebhookInput!) {{ removeWebhook(input: $i) {RESULT} }}",
+        {"i": {"webhookId": "nope"}},
+        "manager",
+    ),
     "createProduct": lambda s: (
         f"mutation($i: CreateProductInput!) {{ createProduct(input: $i) {RESULT} }}",
         {
@@ -135,6 +160,100 @@ MUTATIONS: dict[str, Case] = {
     "createProduct-missing-variable": lambda s: (
         f"mutation($i: CreateProductInput!) {{ createProduct(input: $i) {RESULT} }}",
         {},
+        "staff",
+    ),
+    "createProduct-with-variants": lambda s: (
+        f"mutation($i: CreateProductInput!) {{ createProduct(input: $i) {RESULT} }}",
+        {
+            "i": {
+                "sku": "NEW-V",
+                "name": "New lamp",
+                "price": {"amount": "12.00", "currency": "EUR"},
+                "variants": [
+                    {"sku": "NEW-V-1", "options": [{"name": "colour", "value": "brass"}]},
+                    {
+                        "sku": "NEW-V-2",
+                        "options": [{"name": "colour", "value": "black"}],
+                        "price": {"amount": "14", "currency": "EUR"},
+                    },
+                ],
+                "images": [{"url": "https://img.example.com/lamp.jpg", "alt": "Lamp", "width": 10}],
+            }
+        },
+        "staff",
+    ),
+    "createProduct-variant-sku-taken": lambda s: (
+        f"mutation($i: CreateProductInput!) {{ createProduct(input: $i) {RESULT} }}",
+        {
+            "i": {
+                "sku": "NEW-W",
+                "name": "x",
+                "slug": "m-variants",
+                "price": {"amount": "1", "currency": "EUR"},
+                "variants": [{"sku": "P-1", "options": []}],
+            }
+        },
+        "staff",
+    ),
+    "addProductVariant": lambda s: (
+        f"mutation($i: AddProductVariantInput!) {{ addProductVariant(input: $i) {RESULT} }}",
+        {
+            "i": {
+                "productId": s.products["M-VARIANTS"],
+                "variant": {
+                    "sku": "M-VARIANTS-XL",
+                    "options": [{"name": "size", "value": "XL"}],
+                    "price": {"amount": "3.50", "currency": "EUR"},
+                },
+            }
+        },
+        "staff",
+    ),
+    "addProductVariant-same-options": lambda s: (
+        f"mutation($i: AddProductVariantInput!) {{ addProductVariant(input: $i) {RESULT} }}",
+        {
+            "i": {
+                "productId": s.products["M-VARIANTS"],
+                "variant": {"sku": "M-VARIANTS-S2", "options": [{"name": "size", "value": "S"}]},
+            }
+        },
+        "staff",
+    ),
+    "updateProductVariant-price-absent": lambda s: (
+        f"mutation($i: UpdateProductVariantInput!) {{ updateProductVariant(input: $i) {RESULT} }}",
+        {
+            "i": {
+                "productId": s.products["M-VARIANTS"],
+                "sku": "M-VARIANTS-XL",
+                "options": [{"name": "size", "value": "XXL"}],
+            }
+        },
+        "staff",
+    ),
+    "updateProductVariant": lambda s: (
+        f"mutation($i: UpdateProductVariantInput!) {{ updateProductVariant(input: $i) {RESULT} }}",
+        {"i": {"productId": s.products["M-VARIANTS"], "sku": "M-VARIANTS-XL", "price": None}},
+        "staff",
+    ),
+    "changeProductPrice-variant": lambda s: (
+        f"mutation($i: ChangeProductPriceInput!) {{ changeProductPrice(input: $i) {RESULT} }}",
+        {
+            "i": {
+                "productId": s.products["M-VARIANTS"],
+                "sku": "M-VARIANTS-M",
+                "price": {"amount": "4.00", "currency": "EUR"},
+            }
+        },
+        "staff",
+    ),
+    "discontinueProductVariant": lambda s: (
+        f"mutation($i: DiscontinueProductVariantInput!) {{ discontinueProductVariant(input: $i) {RESULT} }}",
+        {"i": {"productId": s.products["M-VARIANTS"], "sku": "M-VARIANTS-S"}},
+        "staff",
+    ),
+    "discontinueProductVariant-unknown": lambda s: (
+        f"mutation($i: DiscontinueProductVariantInput!) {{ discontinueProductVariant(input: $i) {RESULT} }}",
+        {"i": {"productId": s.products["M-VARIANTS"], "sku": "NOPE"}},
         "staff",
     ),
     "updateProductDetails": lambda s: (
@@ -179,6 +298,27 @@ MUTATIONS: dict[str, Case] = {
     "receiveStock-not-positive": lambda s: (
         f"mutation($i: ReceiveStockInput!) {{ receiveStock(input: $i) {RESULT} }}",
         {"i": {"sku": "M-RECEIVE", "quantity": 0}},
+        "staff",
+    ),
+    "bulkCreateProducts": lambda s: (
+        f"mutation($i: [CreateProductInput!]!) {{ bulkCreateProducts(inputs: $i) {BULK_RESULT} }}",
+        {
+            "i": [
+                {"sku": "BULK-1", "name": "Bulk lamp", "price": {"amount": "4.00", "currency": "EUR"}},
+                {"sku": "bad sku", "name": "", "price": {"amount": "-1", "currency": "EUR"}},
+            ]
+        },
+        "staff",
+    ),
+    "bulkReceiveStock-reject-everything": lambda s: (
+        f"mutation($i: [ReceiveStockInput!]!) {{ bulkReceiveStock(inputs: $i, errorPolicy: REJECT_EVERYTHING) "
+        f"{BULK_RESULT} }}",
+        {"i": [{"sku": "M-RECEIVE", "quantity": 2}, {"sku": "NO-SUCH", "quantity": 1}]},
+        "staff",
+    ),
+    "bulkChangeProductPrices": lambda s: (
+        f"mutation($i: [ChangeProductPriceInput!]!) {{ bulkChangeProductPrices(inputs: $i) {BULK_RESULT} }}",
+        {"i": [{"productId": s.products["M-PRICE"], "price": {"amount": "3.50", "currency": "EUR"}}]},
         "staff",
     ),
     "adjustStock-below-zero": lambda s: (
@@ -251,6 +391,20 @@ def _new_ids_named(body: bytes, seeded: Seeded) -> bytes:
     return UUID.sub(name, body)
 
 
+def _errors_in_any_order(answer: tuple[int, bytes]) -> tuple[int, Any]:
+    """The answer with its errors in a fixed order. Root fields of a query run concurrently and graphql-core lists
+    their errors as they happen, so two failing fields (two `order` reads a customer token may not make) list
+    theirs in the order their Elasticsearch reads came back, on either path: the same answer."""
+    status, body = answer
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return status, body
+    if isinstance(parsed, dict) and isinstance(parsed.get("errors"), list):
+        parsed["errors"] = sorted(parsed["errors"], key=lambda error: json.dumps(error, sort_keys=True))
+    return status, parsed
+
+
 def test_the_cases_cover_every_root_field_of_the_served_schema() -> None:
     assert SCHEMA.query_type is not None
     assert SCHEMA.mutation_type is not None
@@ -315,7 +469,7 @@ def test_generated_requests_answer_alike(pair: Pair) -> None:
     def answer_alike(request: tuple[dict[str, Any], str]) -> None:
         body, token = request
         fast, plain = pair.post(body, token)
-        assert fast == plain, body
+        assert fast == plain or _errors_in_any_order(fast) == _errors_in_any_order(plain), body
         compared.append(fast[0])
 
     answer_alike()

@@ -1,10 +1,8 @@
 """sync partitions: the outbox's partition column, and per-partition checkpoints, leases and worker heartbeats
 
-Revision ID: 0003
-Revises: 0001
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-03 13:30:00.000000
-
-It revises 0001 so that it applies to main as it is; once `0002` (webhooks) is on main, it revises `0002`.
 """
 
 from __future__ import annotations
@@ -15,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0003'
-down_revision = '0001'
+revision = '0004'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

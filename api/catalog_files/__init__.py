@@ -1,0 +1,1 @@
+"""Catalog files: `catalog import` and `catalog export` (docs/import.md)."""
