@@ -15,12 +15,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, insert, select
 
-from domain.handlers import product_created_by
 from domain.model.catalog import Product
 from domain.model.commands import CreateProduct
 from domain.model.inventory import StockReceipt
+from domain.model.new_products import product_created_by
+from domain.storage.aggregate_rows import AggregateRows, rows_to_write
 from domain.storage.tables import outbox, product_variants, products, skus
-from domain.storage.unit_of_work import AggregateRows, rows_to_write
 
 INITIAL_STOCK = 1_000_000
 

@@ -2,7 +2,9 @@
 
 Each row is the command the single mutation runs, through the same handler and idempotency claim; only the
 transaction differs. The rows run in chunks, each chunk one transaction of the store (`UnitOfWorkFactory.batch`),
-each row under a savepoint of it: a refused row is rolled back alone and the chunk goes on. Under
+each row under a savepoint of it: a refused row is rolled back alone and the chunk goes on. A chunk of new
+products is written together instead, every table at once, when that answers exactly alike
+(domain/product_batches.py). Under
 `REJECT_EVERYTHING` the whole batch is one chunk, committed only when no row was refused, so a refusal anywhere
 writes nothing at all (the bus bounds a batch's rows, so one transaction stays short). A transient conflict in a
 chunk (a concurrent command got in the way) rolls the chunk back and runs it again, as the bus does for one
@@ -30,6 +32,7 @@ from domain.ports import (
     UnitOfWorkBatch,
     UnitOfWorkFactory,
 )
+from domain.product_batches import create_together
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +126,11 @@ class BatchRunner:
 
     async def _attempt(self, rows: list[BatchRow], *, keep: bool, write: bool) -> list[RowAnswer]:
         async with self._uow_factory.batch() as batch:
-            answers = [await self._run_row(batch, row) for row in rows]
+            new = batch.new_products
+            together = None
+            if new is not None:
+                together = await create_together(new, [row.command for row in rows], [row.claim for row in rows])
+            answers = together if together is not None else [await self._run_row(batch, row) for row in rows]
             if keep or (write and all(isinstance(answer, Outcome) for answer in answers)):
                 await batch.commit()
             return answers

@@ -6,7 +6,6 @@ Every business rule lives in the model; a handler only decides what to load and 
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
 
 from domain.model.catalog import Product
 from domain.model.commands import (
@@ -30,6 +29,7 @@ from domain.model.commands import (
 from domain.model.errors import Duplicate, ErrorCode, NotFound, Problem, ValidationFailed
 from domain.model.inventory import StockAdjustment, StockReceipt
 from domain.model.money import Money
+from domain.model.new_products import product_created_by
 from domain.model.order_lines import OrderRequest
 from domain.model.orders import Order, cancellation_reason, unknown_order
 from domain.model.quoting import quoted
@@ -57,25 +57,6 @@ async def _order(uow: UnitOfWork, order_id: str) -> Order:
     if order is None:
         raise unknown_order(order_id)
     return order
-
-
-def product_created_by(command: CreateProduct, now: datetime, free_slug: str | None = None) -> Product:
-    """The new product a CreateProduct asks for, not yet stored (the benchmarks seed rows with it too). A command
-    without a slug gets `free_slug`, else the slug made from its name (whether another product has it or not)."""
-    return Product.create(
-        sku=command.sku,
-        name=command.name,
-        price_amount=command.price_amount,
-        price_currency=command.price_currency,
-        slug=command.slug if command.slug is not None else free_slug or made_slug(command.name, command.sku),
-        description=command.description,
-        brand=command.brand,
-        category_path=command.category_path,
-        attributes=command.attributes,
-        variants=command.variants,
-        images=command.images,
-        now=now,
-    )
 
 
 async def create_product(command: CreateProduct, uow: UnitOfWork) -> Outcome:

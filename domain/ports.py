@@ -127,9 +127,35 @@ class UnitOfWork(Protocol):
         ...
 
 
+class NewProducts(Protocol):
+    """A batch's way to write many new products at once (`domain/product_batches.py` decides when it may): a
+    query for many keys, skus or slugs at a time, one write for all the products."""
+
+    def now(self) -> datetime: ...
+
+    async def recall(self, claims: list[IdempotencyClaim]) -> dict[tuple[str, str], tuple[str, Outcome]]:
+        """The fingerprint and outcome stored under each of these claims' keys that has one, by (caller, key)."""
+        ...
+
+    async def slugs_taken(self, slugs: list[str]) -> set[str]: ...
+
+    async def skus_taken(self, skus: list[str]) -> set[str]:
+        """Those of `skus` a product or variant has."""
+        ...
+
+    async def write(self, products: list[Product], claims: list[IdempotencyClaim | None]) -> list[Outcome] | None:
+        """Writes the new products, their outbox records in their order and each one's idempotency claim; None,
+        with nothing of them written, when a unique constraint refused them (a concurrent writer got there)."""
+        ...
+
+
 class UnitOfWorkBatch(Protocol):
     """One transaction for several commands: each unit of work it hands out runs inside it under a savepoint,
-    so a refused command is rolled back alone; nothing is durable before the batch's `commit`."""
+    so a refused command is rolled back alone; nothing is durable before the batch's `commit`. `new_products`,
+    when the store has it, writes many new products at once in the same transaction."""
+
+    @property
+    def new_products(self) -> NewProducts | None: ...
 
     def __call__(self) -> UnitOfWork: ...
 

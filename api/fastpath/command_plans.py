@@ -1,15 +1,16 @@
 """Mutation documents run as what they are, one command, without graphql-core's generic execution.
 
-A mutation request names one command field and passes its input as a variable; that is how every client
-sends them. graphql-core handles such a request like any other (an executor, a depth walk of every variable
-value before coercing it, an async reduction over the root fields, strawberry's argument conversion again),
-which is the larger part of a command's GraphQL cost (docs/performance.md, finding 16).
+A mutation request names one command field (or one bulk command field) and passes its input (its inputs) as a
+variable; that is how every client sends them. graphql-core handles such a request like any other (an executor,
+a depth walk of every variable value before coercing it, an async reduction over the root fields, strawberry's
+argument conversion again), which is the larger part of a command's GraphQL cost (docs/performance.md, findings
+16 and 23).
 
 For a document of that shape this module makes a plan once (cached by the checked document): the variable
 types, the field's strawberry arguments, and the compiled completion of its selection. A request then coerces
 its variables with graphql-core's own `coerce_input_value`, converts them with strawberry's `convert_arguments`
-(which uses the input builders), runs the command through `mutations.run_command` as the resolver does, and
-completes the result with the plan.
+(which uses the input builders), runs the command through `mutations.run_command` (a bulk command through
+`bulk.run_bulk`) as the resolver does, and completes the result with the plan.
 
 Anything else takes graphql-core's path, which reports errors its usual way: a document of another shape
 (several fields, literals, defaults, directives, fragments the completion cannot compile, an input type that
@@ -47,6 +48,7 @@ from strawberry.types.field import StrawberryField
 
 from api.bounded_cache import BoundedCache
 from api.fastpath.plain_trees import plain_completion
+from api.schema.bulk import BULK_MUTATIONS, run_bulk
 from api.schema.document_size import retained_bytes
 from api.schema.mutations import COMMANDS, run_command
 
@@ -90,7 +92,12 @@ class CommandPlan:
         converter = self.converter
         try:
             kwargs = convert_arguments(coerced, self.strawberry_arguments, converter.scalar_registry, converter.config)
-            return ExecutionResult({self.key: self.complete(await run_command(context, self.field, **kwargs))})
+            if self.field in BULK_MUTATIONS:
+                rows = BULK_MUTATIONS[self.field]
+                result: Any = await run_bulk(context, rows, kwargs["inputs"], kwargs.get("error_policy"))
+            else:
+                result = await run_command(context, self.field, **kwargs)
+            return ExecutionResult({self.key: self.complete(result)})
         except Exception as error:  # as graphql-core reports it: located, and null all the way up the non-null root
             return ExecutionResult(None, [located_error(error, [self.node], [self.key])])
 
@@ -127,10 +134,18 @@ class CommandPaths:
         node = selections[0]
         name = node.name.value
         definition = mutation_type.fields.get(name)
-        if name not in COMMANDS or definition is None or not isinstance(definition.type, GraphQLNonNull):
+        known = name in COMMANDS or name in BULK_MUTATIONS
+        if not known or definition is None or not isinstance(definition.type, GraphQLNonNull):
             return None  # (a nullable root would make a failed command's data {key: null}; the contract has none)
         arguments = self._arguments(operation, node)
-        if arguments is None or {argument.name for argument in arguments} != set(definition.args):
+        if arguments is None:
+            return None
+        # an argument left out takes its default (bulk mutations' errorPolicy): the resolver's own, as strawberry
+        # leaves it out of the arguments it converts
+        given = {argument.name for argument in arguments}
+        if not given <= set(definition.args) or any(
+            name not in given and argument.default_value is Undefined for name, argument in definition.args.items()
+        ):
             return None
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         complete = plain_completion(definition.type, [node], fragments)

@@ -26,10 +26,10 @@ from bench.rows import Rows, insert_rows, new_product
 from bench.run import Run
 from bench.services import catalog_env, run_catalog
 from domain.model.inventory import StockReceipt
+from domain.storage.aggregate_rows import rows_to_write
 from domain.storage.engine import create_sync
 from domain.storage.migrate import upgrade
 from domain.storage.tables import outbox
-from domain.storage.unit_of_work import rows_to_write
 from read_index.indices import delete_indices
 
 TARGET = 0.7

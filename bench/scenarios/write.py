@@ -26,11 +26,10 @@ from bench.run import Run
 from domain.model.commands import CreateProduct
 from domain.model.order_lines import OrderRequest
 from domain.model.orders import Order
-from domain.storage.aggregate_rows import product_from_rows
+from domain.storage.aggregate_rows import product_from_rows, rows_to_write
 from domain.storage.engine import create_async, create_sync
 from domain.storage.migrate import upgrade
 from domain.storage.tables import orders, outbox, product_variants, products
-from domain.storage.unit_of_work import rows_to_write
 
 RawOrder = tuple[dict[str, Any], list[dict[str, Any]], list[tuple[str, int]]]
 TARGET = 0.5

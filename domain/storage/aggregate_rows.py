@@ -17,15 +17,27 @@ session's time zone.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from domain.model.aggregate import Aggregate
 from domain.model.catalog import Product
+from domain.model.json_data import as_json_data
 from domain.model.order_lines import OrderLine
 from domain.model.orders import Order, OrderStatus
-from domain.model.snapshots import MoneySnapshot, OrderSnapshot, ProductSnapshot, VariantSnapshot, WebhookSnapshot
+from domain.model.snapshots import (
+    MoneySnapshot,
+    OrderSnapshot,
+    ProductSnapshot,
+    Snapshot,
+    VariantSnapshot,
+    WebhookSnapshot,
+)
 from domain.model.variants import variant_snapshot
 from domain.model.webhooks import Webhook
+from domain.outbox import partition_of
+from domain.ports import IdempotencyClaim, Outcome
 
 
 def in_utc(moment: datetime) -> datetime:
@@ -190,3 +202,63 @@ def webhook_snapshot(row: Any) -> WebhookSnapshot:
 
 def webhook_from_row(row: Any) -> Webhook:
     return Webhook.from_snapshot(webhook_snapshot(row), row.secret)
+
+
+@dataclass(slots=True)
+class AggregateRows:
+    """What a commit writes of an aggregate, all from one snapshot: its table row, the outbox rows of its pending
+    events (the last carrying the snapshot) and, of a product, its variants' rows and, were it new, its rows of the
+    sku registry. A webhook's row carries its secret, which its snapshot (and so the outbox) never does."""
+
+    row: dict[str, Any]
+    outbox: list[dict[str, Any]]
+    variants: list[dict[str, Any]] = field(default_factory=list)
+    skus: list[dict[str, Any]] = field(default_factory=list)
+
+
+def rows_to_write(aggregate: Aggregate, partitions: int = 1) -> AggregateRows:
+    """What a commit writes of `aggregate`, its outbox rows in its partition of `partitions` (the outbox's
+    partition count, read from the database: `outbox_partitioning.load_partitions`)."""
+    if isinstance(aggregate, Product):
+        product = aggregate.snapshot()
+        row, variants = product_row(product), variant_rows(product)
+        return AggregateRows(row, _outbox_rows(aggregate, product, partitions), variants, sku_rows(variants, row))
+    if isinstance(aggregate, Order):
+        order = aggregate.snapshot()
+        return AggregateRows(order_row(order), _outbox_rows(aggregate, order, partitions))
+    if isinstance(aggregate, Webhook):
+        webhook = aggregate.snapshot()
+        return AggregateRows(webhook_row(webhook, aggregate.secret), _outbox_rows(aggregate, webhook, partitions))
+    raise TypeError(f"no table holds a {type(aggregate).__name__}")
+
+
+def _outbox_rows(aggregate: Aggregate, snapshot: Snapshot, partitions: int) -> list[dict[str, Any]]:
+    first_version = aggregate.version - len(aggregate.pending_events) + 1
+    last = len(aggregate.pending_events) - 1
+    partition = partition_of(aggregate.aggregate_type, aggregate.key, partitions)
+    return [
+        {
+            "partition": partition,
+            "aggregate_type": aggregate.aggregate_type,
+            "aggregate_id": aggregate.key,
+            "aggregate_version": first_version + i,
+            "event_type": type(event).__name__,
+            "payload": as_json_data(event),
+            "state": snapshot if i == last else None,
+            "occurred_at": event.occurred_at,
+        }
+        for i, event in enumerate(aggregate.pending_events)
+    ]
+
+
+def idempotency_row(claim: IdempotencyClaim, outcome: Outcome, now: datetime) -> dict[str, Any]:
+    """The `idempotency_keys` row that answers every repeat of the claim's key with `outcome`."""
+    return {
+        "caller": claim.caller,
+        "key": claim.key,
+        "fingerprint": claim.fingerprint,
+        "aggregate_id": outcome.aggregate_id,
+        "version": outcome.version,
+        "consistency_token": outcome.consistency_token,
+        "created_at": now,
+    }

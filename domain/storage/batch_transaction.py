@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy import CursorResult, Dialect, Executable, text
 
 from domain.ports import UnitOfWork
+from domain.storage.product_batch_writes import SqlNewProducts
 from domain.storage.transaction_hold import TransactionHold
 
 _SAVEPOINT = text("SAVEPOINT batch_row")
@@ -50,16 +52,28 @@ class SavepointTransaction:
 
 
 class SqlBatch:
-    """One transaction on `connect()`'s connection; `unit_of_work(connect)` builds the rows' units of work."""
+    """One transaction on `connect()`'s connection; `unit_of_work(connect)` builds the rows' units of work.
+    `partitions`: the outbox's partition count, as the units of work have it."""
 
     def __init__(
         self,
         connect: Callable[[], Awaitable[Any]],
         unit_of_work: Callable[[Callable[[], Awaitable[SavepointTransaction]]], UnitOfWork],
         write_lock: asyncio.Lock | None,
+        clock: Callable[[], datetime],
+        partitions: int,
     ) -> None:
         self._hold = TransactionHold(connect, write_lock)
         self._unit_of_work = unit_of_work
+        self._clock = clock
+        self._partitions = partitions
+
+    @property
+    def new_products(self) -> SqlNewProducts:
+        """Many new products written at once, in the batch's transaction."""
+        if self._hold.connection is None:
+            raise RuntimeError("the batch is used outside its `async with` block")
+        return SqlNewProducts(self._hold.connection, self._clock, self._partitions)
 
     def __call__(self) -> UnitOfWork:
         return self._unit_of_work(self._savepoint)

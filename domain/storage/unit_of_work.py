@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
@@ -16,13 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.model.aggregate import Aggregate
 from domain.model.catalog import Product
-from domain.model.json_data import as_json_data
 from domain.model.orders import Order
-from domain.model.snapshots import Snapshot
 from domain.model.webhooks import Webhook
-from domain.outbox import ConsistencyToken, OutboxPosition, partition_of
+from domain.outbox import ConsistencyToken, OutboxPosition
 from domain.ports import IdempotencyClaim, Outcome, SkuTaken, SlugTaken, TransientConflict
-from domain.storage.aggregate_rows import order_row, product_row, sku_rows, variant_rows, webhook_row
+from domain.storage.aggregate_rows import AggregateRows, idempotency_row, rows_to_write
 from domain.storage.batch_transaction import SqlBatch
 from domain.storage.database_errors import is_sku_taken, is_slug_taken
 from domain.storage.engine import is_sqlite_file
@@ -68,52 +65,6 @@ _REMEMBER = insert(idempotency_keys)
 _RECALL = select(idempotency_keys).where(
     idempotency_keys.c.caller == bindparam("caller"), idempotency_keys.c.key == bindparam("key")
 )
-
-
-@dataclass(slots=True)
-class AggregateRows:
-    """What a commit writes of an aggregate, all from one snapshot: its table row, the outbox rows of its pending
-    events (the last carrying the snapshot) and, of a product, its variants' rows and, were it new, its rows of the
-    sku registry. A webhook's row carries its secret, which its snapshot (and so the outbox) never does."""
-
-    row: dict[str, Any]
-    outbox: list[dict[str, Any]]
-    variants: list[dict[str, Any]] = field(default_factory=list)
-    skus: list[dict[str, Any]] = field(default_factory=list)
-
-
-def rows_to_write(aggregate: Aggregate, partitions: int = 1) -> AggregateRows:
-    """What a commit writes of `aggregate`, its outbox rows in its partition of `partitions`."""
-    if isinstance(aggregate, Product):
-        product = aggregate.snapshot()
-        row, variants = product_row(product), variant_rows(product)
-        return AggregateRows(row, _outbox_rows(aggregate, product, partitions), variants, sku_rows(variants, row))
-    if isinstance(aggregate, Order):
-        order = aggregate.snapshot()
-        return AggregateRows(order_row(order), _outbox_rows(aggregate, order, partitions))
-    if isinstance(aggregate, Webhook):
-        webhook = aggregate.snapshot()
-        return AggregateRows(webhook_row(webhook, aggregate.secret), _outbox_rows(aggregate, webhook, partitions))
-    raise TypeError(f"no table holds a {type(aggregate).__name__}")
-
-
-def _outbox_rows(aggregate: Aggregate, snapshot: Snapshot, partitions: int) -> list[dict[str, Any]]:
-    first_version = aggregate.version - len(aggregate.pending_events) + 1
-    last = len(aggregate.pending_events) - 1
-    partition = partition_of(aggregate.aggregate_type, aggregate.key, partitions)
-    return [
-        {
-            "partition": partition,
-            "aggregate_type": aggregate.aggregate_type,
-            "aggregate_id": aggregate.key,
-            "aggregate_version": first_version + i,
-            "event_type": type(event).__name__,
-            "payload": as_json_data(event),
-            "state": snapshot if i == last else None,
-            "occurred_at": event.occurred_at,
-        }
-        for i, event in enumerate(aggregate.pending_events)
-    ]
 
 
 class SqlUnitOfWork:
@@ -172,16 +123,7 @@ class SqlUnitOfWork:
         token = ConsistencyToken.of(written, partitions).text() if written else None
         outcome = Outcome(primary.key, primary.version, token)
         if self._claim is not None:
-            remembered = {
-                "caller": self._claim.caller,
-                "key": self._claim.key,
-                "fingerprint": self._claim.fingerprint,
-                "aggregate_id": outcome.aggregate_id,
-                "version": outcome.version,
-                "consistency_token": outcome.consistency_token,
-                "created_at": self.now(),
-            }
-            await connection.execute(_REMEMBER, remembered)
+            await connection.execute(_REMEMBER, idempotency_row(self._claim, outcome, self.now()))
         await self._hold.commit()
         for aggregate in self._tracker.aggregates.values():
             aggregate.pending_events.clear()
@@ -263,8 +205,8 @@ class SqlUnitOfWorkFactory:
             return SqlUnitOfWork(connect, clock=self._clock, partitions=self._partitions)
 
         if self._writer is not None and self._writer.is_current_thread():
-            return SqlBatch(self._writer.connect, row_unit_of_work, None)
-        return SqlBatch(self._engine.connect, row_unit_of_work, self._write_lock)
+            return SqlBatch(self._writer.connect, row_unit_of_work, None, self._clock, self._partitions)
+        return SqlBatch(self._engine.connect, row_unit_of_work, self._write_lock, self._clock, self._partitions)
 
     async def run(self, attempt: Callable[[], Coroutine[Any, Any, T]]) -> T:
         if not self._use_writer:

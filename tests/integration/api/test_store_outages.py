@@ -81,17 +81,19 @@ async def test_commands_during_a_database_restart_answer_unavailable_and_then_ru
                 answers.append(await receive(api, "LOAD-1", key=uuid.uuid4().hex))
 
         loads = [asyncio.create_task(load()) for _ in range(4)]
-        await asyncio.sleep(0.3)
-        await asyncio.to_thread(own_postgres.stop)
-        await asyncio.sleep(1.5)
-        down = len(answers)
-        await asyncio.to_thread(own_postgres.start)
-        for _ in range(300):  # until the commands run again
-            if sum(answer["ok"] for answer in answers[down:]) >= 8:
-                break
-            await asyncio.sleep(0.1)
-        stop.set()
-        await asyncio.gather(*loads)
+        try:
+            await asyncio.sleep(0.3)
+            await asyncio.to_thread(own_postgres.stop)
+            await asyncio.sleep(1.5)
+            down = len(answers)
+            await asyncio.to_thread(own_postgres.start)
+            for _ in range(300):  # until the commands run again
+                if sum(answer["ok"] for answer in answers[down:]) >= 8:
+                    break
+                await asyncio.sleep(0.1)
+        finally:  # a failed restart must fail the test, not leave the load spinning forever
+            stop.set()
+            await asyncio.gather(*loads)
         stock = await on_hand(api, "LOAD-1")
 
     refused = [answer for answer in answers if not answer["ok"]]

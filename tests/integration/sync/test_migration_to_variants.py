@@ -31,10 +31,11 @@ from domain.model.order_lines import OrderRequest
 from domain.model.orders import Order
 from domain.model.snapshots import ProductSnapshot
 from domain.storage import aggregate_pages
+from domain.storage.aggregate_rows import rows_to_write
 from domain.storage.engine import create_async, create_sync, is_sqlite
 from domain.storage.migrate import upgrade
 from domain.storage.tables import orders, outbox, products, skus
-from domain.storage.unit_of_work import SqlUnitOfWorkFactory, rows_to_write
+from domain.storage.unit_of_work import SqlUnitOfWorkFactory
 from read_index.queries import CatalogReader
 from read_index.search import ProductFilter, SearchRequest
 from sync.rebuild import rebuild

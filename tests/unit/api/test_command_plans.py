@@ -15,6 +15,7 @@ from api.schema.context import RequestContext
 from api.schema.mutations import COMMANDS
 from api.schema.schema import ServedSchema
 from api.settings import Settings
+from domain.batches import ErrorPolicy
 from domain.bus import CommandContext
 from domain.model import commands
 from domain.model.errors import ErrorCode, Problem, ValidationFailed
@@ -28,7 +29,7 @@ class RecordingBus:
     """Answers every command with an outcome (or the refusal it was told to give) and remembers what it got."""
 
     def __init__(self, refusal: Exception | None = None) -> None:
-        self.received: list[tuple[commands.Command, CommandContext | None]] = []
+        self.received: list[tuple[commands.Command, CommandContext | ErrorPolicy | None]] = []
         self.refusal = refusal
 
     async def dispatch(self, command: commands.Command, context: CommandContext | None = None) -> Outcome:
@@ -36,6 +37,12 @@ class RecordingBus:
         if self.refusal is not None:
             raise self.refusal
         return Outcome("p-1", 3, "token-1")
+
+    max_batch_rows = 10
+
+    async def dispatch_rows(self, rows: list[Any], policy: ErrorPolicy, **_: Any) -> list[Any]:
+        self.received.extend((row.command, policy) for row in rows)
+        return [Outcome(f"p-{i}", 1, f"c2.0.{i}.{i}") for i, _ in enumerate(rows)]
 
 
 @pytest.fixture(scope="module")
@@ -219,6 +226,35 @@ async def test_a_product_with_variants_slug_and_images_is_one_planned_command(se
     assert command.images == (commands.ImageRequest(url="https://img.example.com/oak.jpg", alt="Oak", width=10,
                                                     height=20),)  # fmt: skip
     assert command.slug == "oak-chair"
+
+
+BULK = """
+mutation($inputs: [ReceiveStockInput!]!) {
+  bulkReceiveStock(inputs: $inputs) { ok written consistencyToken rows { index ok errors { code field } } }
+}"""
+BULK_WITH_POLICY = """
+mutation($inputs: [ReceiveStockInput!]!, $policy: BulkErrorPolicy) {
+  bulkReceiveStock(inputs: $inputs, errorPolicy: $policy) { ok written rows { index ok } }
+}"""
+
+
+@pytest.mark.parametrize(
+    ("query", "policy"),
+    [(BULK, ErrorPolicy.REJECT_FAILED_ROWS), (BULK_WITH_POLICY, ErrorPolicy.REJECT_EVERYTHING)],
+    ids=["default-policy", "policy-given"],
+)
+async def test_a_bulk_document_takes_the_command_path_and_answers_the_same(
+    served: ServedSchema, query: str, policy: ErrorPolicy
+) -> None:
+    inputs = [{"sku": "OAK-1", "quantity": 5}, {"sku": "OAK-2", "quantity": 1}]
+    result, received, planned = await both(served, query, {"inputs": inputs, "policy": "REJECT_EVERYTHING"})
+    assert planned
+    assert result.data is not None
+    assert result.data["bulkReceiveStock"]["written"] == 2
+    assert received == [
+        (commands.ReceiveStock(sku="OAK-1", quantity=5), policy),
+        (commands.ReceiveStock(sku="OAK-2", quantity=1), policy),
+    ]
 
 
 async def test_every_mutation_has_a_command_and_every_command_a_mutation(served: ServedSchema) -> None:

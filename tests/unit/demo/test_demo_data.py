@@ -8,7 +8,7 @@ from decimal import Decimal
 from api.demo.assortment import purchasable_skus, stock_levels
 from api.demo.catalog_data import BRANDS, SEED, product, products
 from api.demo.orders_data import CUSTOMERS, ORDER_POOL, orders
-from domain.handlers import product_created_by
+from domain.model.new_products import product_created_by
 from tests.unit.domain.fakes import NOW
 
 

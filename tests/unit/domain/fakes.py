@@ -227,6 +227,8 @@ class FakeBatch:
     """Rows in one transaction: each row's unit of work commits into the store as usual (a refused row wrote
     nothing), and leaving the batch without `commit` puts back what the store held when it began."""
 
+    new_products = None  # rows run one by one
+
     def __init__(self, factory: FakeUnitOfWorkFactory) -> None:
         self._factory = factory
         self._before: FakeStore | None = None

@@ -1,0 +1,98 @@
+"""Many new products written at once in a batch's transaction (`ports.NewProducts`; domain/product_batches.py
+decides when): each table written by one executemany, under a savepoint, so that a unique constraint met by a
+race with another writer rolls back just these writes and the batch runs its rows one by one instead."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy.exc import IntegrityError
+
+from domain.model.catalog import Product
+from domain.outbox import ConsistencyToken, OutboxPosition
+from domain.ports import IdempotencyClaim, Outcome
+from domain.storage.aggregate_rows import idempotency_row, rows_to_write
+from domain.storage.repositories import SqlConnection
+from domain.storage.tables import idempotency_keys, outbox, product_variants, products, skus
+
+_INSERT_PRODUCTS = insert(products)
+_INSERT_SKUS = insert(skus)
+_INSERT_VARIANTS = insert(product_variants)
+# The rows' positions, in the order of the rows given: each product's are known, and follow the products' order.
+# PostgreSQL needs SQLAlchemy's ordered form (an INSERT … SELECT ordered by the rows' index), which SQLite would
+# run one row at a time; there the single writer numbers a multi-row INSERT's rows in their order, so the
+# positions sorted are the rows' (RETURNING itself promises no order).
+_APPEND = {
+    "postgresql": insert(outbox).returning(outbox.c.txid, outbox.c.sequence, sort_by_parameter_order=True),
+    "sqlite": insert(outbox).returning(outbox.c.txid, outbox.c.sequence),
+}
+_REMEMBER = insert(idempotency_keys)
+_RECALL = select(idempotency_keys).where(
+    idempotency_keys.c.caller.in_(bindparam("callers", expanding=True)),
+    idempotency_keys.c.key.in_(bindparam("keys", expanding=True)),
+)
+_SLUGS_TAKEN = select(products.c.slug).where(products.c.slug.in_(bindparam("slugs", expanding=True)))
+_SKUS_TAKEN = select(skus.c.sku).where(skus.c.sku.in_(bindparam("skus", expanding=True)))
+_SAVEPOINT = text("SAVEPOINT new_products")
+_RELEASE = text("RELEASE SAVEPOINT new_products")
+_ROLLBACK = text("ROLLBACK TO SAVEPOINT new_products")
+
+
+class SqlNewProducts:
+    def __init__(self, connection: SqlConnection, clock: Callable[[], datetime], partitions: int) -> None:
+        self._connection = connection
+        self._clock = clock
+        self._partitions = partitions
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    async def recall(self, claims: list[IdempotencyClaim]) -> dict[tuple[str, str], tuple[str, Outcome]]:
+        wanted = {(claim.caller, claim.key) for claim in claims}
+        parameters = {"callers": sorted({c for c, _ in wanted}), "keys": sorted({k for _, k in wanted})}
+        return {
+            (row.caller, row.key): (row.fingerprint, Outcome(row.aggregate_id, row.version, row.consistency_token))
+            for row in await self._connection.execute(_RECALL, parameters)
+            if (row.caller, row.key) in wanted
+        }
+
+    async def slugs_taken(self, slugs: list[str]) -> set[str]:
+        return set((await self._connection.execute(_SLUGS_TAKEN, {"slugs": slugs})).scalars())
+
+    async def skus_taken(self, skus: list[str]) -> set[str]:
+        return set((await self._connection.execute(_SKUS_TAKEN, {"skus": skus})).scalars())
+
+    async def write(self, products: list[Product], claims: list[IdempotencyClaim | None]) -> list[Outcome] | None:
+        written = [rows_to_write(product, self._partitions) for product in products]
+        connection = self._connection
+        await connection.execute(_SAVEPOINT)
+        try:
+            await connection.execute(_INSERT_PRODUCTS, [rows.row for rows in written])
+            await connection.execute(_INSERT_SKUS, [row for rows in written for row in rows.skus])
+            await connection.execute(_INSERT_VARIANTS, [row for rows in written for row in rows.variants])
+            events = [row for rows in written for row in rows.outbox]
+            appended = await connection.execute(_APPEND[connection.dialect.name], events)
+            positions = sorted(OutboxPosition(row.txid, row.sequence) for row in appended)
+            outcomes = []
+            for product, rows in zip(products, written, strict=True):
+                mine, positions = positions[: len(rows.outbox)], positions[len(rows.outbox) :]
+                token = ConsistencyToken.of(mine, {rows.outbox[0]["partition"]})
+                outcomes.append(Outcome(product.key, product.version, token.text()))
+            now = self._clock()
+            remembered = [
+                idempotency_row(claim, outcome, now)
+                for claim, outcome in zip(claims, outcomes, strict=True)
+                if claim is not None
+            ]
+            if remembered:
+                await connection.execute(_REMEMBER, remembered)
+        except IntegrityError:
+            await connection.execute(_ROLLBACK)
+            await connection.execute(_RELEASE)
+            return None
+        await connection.execute(_RELEASE)
+        for product in products:
+            product.pending_events.clear()
+        return outcomes
