@@ -222,7 +222,7 @@ async def outbox_partitions(engine: AsyncEngine, settings: Settings) -> int:
 
 async def migrate(database_url: str) -> list[str]:
     """Applies pending migrations; returns the revisions applied (oldest first)."""
-    from domain.storage.migrate import pending, upgrade  # alembic: only the commands that migrate load it
+    from domain.storage.migrate import UnknownRevision, pending, upgrade  # alembic: only the commands that migrate
 
     try:
         todo = await asyncio.to_thread(pending, database_url)
@@ -230,6 +230,8 @@ async def migrate(database_url: str) -> list[str]:
             await asyncio.to_thread(upgrade, database_url)
     except UnsupportedDatabase as error:
         raise StartupError(str(error)) from None
+    except UnknownRevision as error:
+        raise StartupError(f"cannot migrate {redacted_database_url(database_url)}: {error}; run that release") from None
     except (SQLAlchemyError, OSError) as error:
         reason = getattr(error, "orig", None) or error
         message = f"cannot migrate the database at {redacted_database_url(database_url)}: {one_line(reason)}"

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.outbox import OutboxPosition
 from domain.storage import outbox_partitioning, outbox_reading, sync_workers
+from domain.storage.schema_revision import check_schema
 from read_index.indices import ensure_indices
 from sync.fair_share import claim_order, fair_share, surplus
 from sync.lease_keeper import default_owner
@@ -197,6 +198,7 @@ class SyncWorker:
     async def _prepare(self, halt: asyncio.Event) -> None:
         if self._prepared:
             return
+        await self._stores.database(check_schema, halt)  # SchemaMismatch: never retried, the worker stops
         layout = self.options.index_layout
         await self._stores.elasticsearch(lambda: ensure_indices(self._client, self._prefix, layout), halt)
         await self._stores.elasticsearch(lambda: ensure_state_index(self._client, self._prefix, layout), halt)

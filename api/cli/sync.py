@@ -32,6 +32,7 @@ from api.startup_errors import StartupError
 from api.webhook_options import webhook_options
 from domain.outbox import MAX_PARTITIONS, OutboxPosition
 from domain.storage.engine import UnsupportedDatabase, create_async
+from domain.storage.schema_revision import check_schema
 from sync.options import SyncOptions
 from sync.repartition import Repartitioned, RepartitionRefused, repartition
 from sync.status import SyncStatus, read_status
@@ -55,12 +56,15 @@ class Runtime:
 
 @asynccontextmanager
 async def database(settings: Settings) -> AsyncIterator[AsyncEngine]:
-    """A read-mostly engine (SQLite: deferred transactions, so the worker's reads never block writers)."""
+    """A read-mostly engine (SQLite: deferred transactions, so the worker's reads never block writers), on a
+    database whose schema is this release's (`SchemaMismatch` otherwise: these commands never migrate)."""
     try:
         engine = create_async(settings.database_url, pool_size=5, sqlite_immediate=False)
     except UnsupportedDatabase as error:
         raise StartupError(str(error)) from None
     try:
+        async with engine.connect() as connection:
+            await check_schema(connection)
         yield engine
     finally:
         await engine.dispose()
