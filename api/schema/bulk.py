@@ -76,8 +76,8 @@ async def run_bulk(
 
 
 def covering_token(outcomes: list[Outcome]) -> str | None:
-    """A token covering every written row (`ConsistencyToken.covering`): the latest row's positions and the
-    partitions of all of them."""
+    """A token covering every written row (`ConsistencyToken.covering`): from the first row's first position to the
+    last row's last, and the partitions of all of them."""
     tokens = [ConsistencyToken.parse(outcome.consistency_token) for outcome in outcomes if outcome.consistency_token]
     covering = ConsistencyToken.covering(tokens)
     return covering.text() if covering is not None else None
