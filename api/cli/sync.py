@@ -31,10 +31,12 @@ from api.settings import Settings
 from api.startup_errors import StartupError
 from api.webhook_options import webhook_options
 from domain.outbox import MAX_PARTITIONS, OutboxPosition
+from domain.storage.database_errors import is_unavailable
 from domain.storage.engine import UnsupportedDatabase, create_async
 from domain.storage.schema_revision import check_schema
 from sync.options import SyncOptions
 from sync.repartition import Repartitioned, RepartitionRefused, repartition
+from sync.retry import DATABASE_ERRORS
 from sync.status import SyncStatus, read_status
 from sync.webhooks.worker import WebhookWorker
 from sync.worker import SyncWorker
@@ -63,11 +65,21 @@ async def database(settings: Settings) -> AsyncIterator[AsyncEngine]:
     except UnsupportedDatabase as error:
         raise StartupError(str(error)) from None
     try:
-        async with engine.connect() as connection:
-            await check_schema(connection)
+        await _check_schema_unless_down(engine)
         yield engine
     finally:
         await engine.dispose()
+
+
+async def _check_schema_unless_down(engine: AsyncEngine) -> None:
+    """A database down is left to the command, which meets it its own way: `reindex` waits it out (then its rebuild
+    checks the schema), the others exit 3."""
+    try:
+        async with engine.connect() as connection:
+            await check_schema(connection)
+    except DATABASE_ERRORS as error:
+        if not is_unavailable(error):
+            raise
 
 
 @asynccontextmanager
