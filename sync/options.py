@@ -31,13 +31,17 @@ class SyncOptions:
     """How long a batch that is not full waits for more records. 0: ship at once (lowest latency; while a bulk
     is in flight the next batch fills by itself)."""
     poll_seconds: float = 0.1
+    """When idle, how often the outbox is looked at; `SyncWorker.wake()` cuts the wait short."""
     idle_advance_seconds: float = 1.0
     """How often, at most, a partition without new records records that its reads reached a newer horizon while
     other partitions hold records beyond it, so that a read waiting on every partition (an older token) is never
     held back by an idle one for much longer than this."""
-    """When idle, how often the outbox is looked at; `SyncWorker.wake()` cuts the wait short."""
     lease_seconds: float = 15.0
     """A lease not renewed for this long may be taken over by a standby worker; renewed every third of it."""
+    share_seconds: float = 1.0
+    """How often a worker renews its heartbeat and reconsiders its share of the partitions (gives surplus back,
+    claims free ones), at most every third of `lease_seconds`: a worker joining, or a partition given back, is
+    settled within about this long, rather than a lease renewal's period."""
     max_attempts: int = 5
     """Tries of an operation Elasticsearch refuses as invalid before its record goes to the dead letters."""
     backoff_base_seconds: float = 0.1
@@ -60,8 +64,8 @@ class SyncOptions:
             raise ValueError("batch_size, max_batch_bytes, max_attempts and bulks_in_flight must be positive")
         if self.remembered_versions < 0:
             raise ValueError("remembered_versions must not be negative")
-        if self.poll_seconds <= 0 or self.lease_seconds <= 0 or self.backoff_base_seconds <= 0:
-            raise ValueError("poll_seconds, lease_seconds and backoff_base_seconds must be positive")
+        if min(self.poll_seconds, self.lease_seconds, self.backoff_base_seconds, self.share_seconds) <= 0:
+            raise ValueError("poll_seconds, lease_seconds, share_seconds and backoff_base_seconds must be positive")
         if self.give_up_after_seconds is not None and self.give_up_after_seconds <= 0:
             raise ValueError("give_up_after_seconds must be positive (or None: never give up)")
         if self.backoff_cap_seconds < self.backoff_base_seconds:

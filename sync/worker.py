@@ -66,6 +66,7 @@ class SyncWorker:
         self._stops: dict[int, asyncio.Event] = {}
         self._prepared = False
         self._renew_seconds = self.options.lease_seconds / 3
+        self._share_seconds = min(self._renew_seconds, self.options.share_seconds)
 
     @property
     def holds_lease(self) -> bool:
@@ -110,7 +111,7 @@ class SyncWorker:
                         self._serving[partition] = asyncio.create_task(
                             server.serve(self._stops[partition], until=None), name=f"sync-partition-{partition}"
                         )
-                await sleep_or_halt(self._renew_seconds, stop)
+                await sleep_or_halt(self._share_seconds, stop)
         except Interrupted:
             pass
         finally:
