@@ -3,9 +3,11 @@ sharing the partitions of one PostgreSQL backlog of N products, each time into f
 subscription, against the same raw limits of the same final documents: a plain sequential `_bulk` of 2 000
 documents per request (issue 18's reference: the worker at >= 0.9x of it) and `helpers.async_bulk`.
 
-Each run is measured from the moment the first worker holds a partition's lease until the last document is
-searchable (every partition caught up, then a refresh and a count); the raw bulks until their refresh. CPU is
-reported per document, for each worker process and for Elasticsearch and PostgreSQL. On two cores the absolute
+The worker processes start first and are let go together once each has started (a process's start-up is not
+its worker's work, nor another's). Each run is measured from the moment the first worker holds a partition's
+lease until the last document is searchable (every partition's checkpoint past its last record, polled in one
+small query, then a refresh and a count); the raw bulks until their refresh. CPU is reported per document, for
+each worker process (after its start-up) and for Elasticsearch and PostgreSQL. On two cores the absolute
 gain of more workers is bounded by Elasticsearch sharing them: the point is the ratio, and that the worker is
 not the only process busy. Needs `--postgres` (a fresh PostgreSQL outbox has 4 partitions; SQLite has one).
 """
@@ -25,10 +27,11 @@ from bench import raw
 from bench.measure import CpuMeter, median, process_cpu_seconds
 from bench.report import Row, Skipped
 from bench.run import Run
+from domain.outbox import START, OutboxPosition
+from domain.storage import outbox_partitioning, sync_checkpoints
 from domain.storage.engine import create_async, create_sync
-from domain.storage.tables import sync_leases
+from domain.storage.tables import outbox, sync_leases
 from read_index.indices import alias_name, delete_indices, ensure_indices
-from sync.status import read_status
 
 TARGET = 0.9
 WORKER_COUNTS = (1, 2, 4)
@@ -38,7 +41,21 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _start_worker(run: Run, database: str, prefix: str, subscription: str) -> subprocess.Popen[bytes]:
     args = [sys.executable, "-m", "bench.sync_worker", database, run.elasticsearch.url, prefix, subscription]
-    return subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    pipe = subprocess.PIPE
+    return subprocess.Popen(args, cwd=ROOT, stdin=pipe, stdout=pipe, stderr=subprocess.DEVNULL)
+
+
+async def _started_together(processes: list[subprocess.Popen[bytes]]) -> None:
+    """Waits until every worker has started (imports, engine, client: a process's start-up, not the worker's
+    work), then lets them all go: no worker's start-up is charged to another's run."""
+    for process in processes:
+        assert process.stdout is not None
+        if (await asyncio.to_thread(process.stdout.readline)).strip() != b"ready":
+            raise RuntimeError("a sync worker process did not start")
+    for process in processes:
+        assert process.stdin is not None
+        process.stdin.write(b"go\n")
+        process.stdin.close()
 
 
 async def _first_lease(engine: AsyncEngine, subscription: str) -> float:
@@ -50,10 +67,31 @@ async def _first_lease(engine: AsyncEngine, subscription: str) -> float:
         await asyncio.sleep(POLL_SECONDS)
 
 
-async def _caught_up(engine: AsyncEngine, subscription: str) -> None:
+async def _last_records(engine: AsyncEngine) -> dict[int, OutboxPosition]:
+    """Each partition's last record: the backlog is written before the run, so these are fixed (read untimed)."""
+    async with engine.connect() as connection:
+        partitions = await outbox_partitioning.load_partitions(connection)
+        found = {}
+        for partition in range(partitions):
+            newest = (
+                select(outbox.c.txid, outbox.c.sequence)
+                .where(outbox.c.partition == partition)
+                .order_by(outbox.c.txid.desc(), outbox.c.sequence.desc())
+                .limit(1)
+            )
+            row = (await connection.execute(newest)).first()
+            if row is not None:
+                found[partition] = OutboxPosition(row.txid, row.sequence)
+    return found
+
+
+async def _caught_up(engine: AsyncEngine, subscription: str, targets: dict[int, OutboxPosition]) -> None:
+    """Polls the subscription's checkpoints only (one small query): the status's backlog counts would load the
+    database, which shares the two cores with the workers and Elasticsearch, every poll."""
     while True:
-        status = await read_status(engine, subscription, partitioned=True)
-        if not status.events_behind:
+        async with engine.connect() as connection:
+            reached = await sync_checkpoints.load_checkpoints(connection, subscription)
+        if all(reached.get(partition, START) >= target for partition, target in targets.items()):
             return
         await asyncio.sleep(POLL_SECONDS)
 
@@ -67,15 +105,18 @@ async def _workers_run(run: Run, database: str, workers: int, documents: int) ->
     processes: list[subprocess.Popen[bytes]] = []
     try:
         await ensure_indices(client, prefix)  # untimed, as in the sync scenario
+        targets = await _last_records(engine)
+        processes = [_start_worker(run, database, prefix, subscription) for _ in range(workers)]
+        await _started_together(processes)
+        started_cpu = [process_cpu_seconds(p.pid) for p in processes]  # start-up: not the worker's work
         meter = CpuMeter(run.cpu_probes())
         with meter.measuring():
-            processes = [_start_worker(run, database, prefix, subscription) for _ in range(workers)]
             started = await _first_lease(engine, subscription)
-            await _caught_up(engine, subscription)
+            await _caught_up(engine, subscription, targets)
             index = alias_name(prefix, "products")
             await client.indices.refresh(index=index)
             seconds = time.perf_counter() - started
-            cpu = {f"worker{i + 1}": process_cpu_seconds(p.pid) for i, p in enumerate(processes)}
+            cpu = {f"worker{i + 1}": process_cpu_seconds(p.pid) - started_cpu[i] for i, p in enumerate(processes)}
         counted = (await client.count(index=index))["count"]
         if counted != documents:
             raise RuntimeError(f"{workers} workers: {counted:,} documents searchable, not {documents:,}")
