@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -39,13 +39,14 @@ from api.worker_task import running, waking
 from domain.bus import MessageBus
 from domain.handlers import COMMAND_HANDLERS, prechecks
 from domain.outbox import ConsistencyToken
+from domain.storage import outbox_partitioning
 from domain.storage.engine import UnsupportedDatabase, create_async, is_sqlite
 from domain.storage.unit_of_work import SqlUnitOfWorkFactory
 from read_index import indices
 from read_index.points_in_time import CursorOptions, PointsInTime
 from read_index.queries import CatalogReader
 from read_index.transport import ClientTransport, ReadTransport
-from sync.applied_position import AppliedState, applied_state
+from sync.applied_position import AppliedState, applied_states
 from sync.options import SyncOptions
 from sync.published_dead_letters import PublishedDeadLetter, dead_letters_within
 from sync.state_index import ensure_state_index, state_index
@@ -104,6 +105,7 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
         await migrate(settings.database_url)
         engine = create_async(settings.database_url)
         stack.push_async_callback(engine.dispose)
+        partitions = await outbox_partitions(engine, settings)
         await _create_indices(client, settings.index_prefix, index_layout(settings), url)
         transport = await stack.enter_async_context(_read_transport(settings, client, url, search_metrics))
         await _report_reindex_due(client, settings.index_prefix, registry)
@@ -126,7 +128,9 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
                 options = webhook_options(settings)
                 webhooks = WebhookWorker(webhooks_engine, options, registry=registry, guard=guard)
                 await stack.enter_async_context(running(webhooks, "webhook_delivery"))
-        uow_factory = SqlUnitOfWorkFactory(engine, serialize_writes=is_sqlite(settings.database_url))
+        uow_factory = SqlUnitOfWorkFactory(
+            engine, serialize_writes=is_sqlite(settings.database_url), partitions=partitions
+        )
         stack.callback(uow_factory.close)  # before the engine is disposed: the exit stack unwinds in reverse
         bus = MessageBus(
             uow_factory,
@@ -146,7 +150,7 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
                 WatchedTransport(transport, outages), settings.index_prefix, _points_in_time(client, settings)
             ),
             authenticator=authenticator,
-            consistency=_consistency_gate(client, settings, outages),
+            consistency=_consistency_gate(client, settings, outages, partitions),
             registry=registry,
             commands=CommandMetrics(registry),
             worker=worker,
@@ -203,9 +207,22 @@ def elasticsearch_client(url: str, metrics: ElasticsearchMetrics | None = None) 
     )
 
 
+async def outbox_partitions(engine: AsyncEngine, settings: Settings) -> int:
+    """The outbox's partition count, from the database; a StartupError when `CATALOG_SYNC_PARTITIONS` says
+    otherwise (a process writing or reading another count would put records where no worker reads them)."""
+    async with engine.connect() as connection:
+        partitions = await outbox_partitioning.load_partitions(connection)
+    if settings.sync_partitions is not None and settings.sync_partitions != partitions:
+        raise StartupError(
+            f"CATALOG_SYNC_PARTITIONS is {settings.sync_partitions} but the outbox has {partitions} partitions; "
+            "change it with `catalog sync repartition` (docs/sync.md, 'Changing the number of partitions')"
+        )
+    return partitions
+
+
 async def migrate(database_url: str) -> list[str]:
     """Applies pending migrations; returns the revisions applied (oldest first)."""
-    from domain.storage.migrate import pending, upgrade  # alembic: only the commands that migrate load it
+    from domain.storage.migrate import UnknownRevision, pending, upgrade  # alembic: only the commands that migrate
 
     try:
         todo = await asyncio.to_thread(pending, database_url)
@@ -213,6 +230,8 @@ async def migrate(database_url: str) -> list[str]:
             await asyncio.to_thread(upgrade, database_url)
     except UnsupportedDatabase as error:
         raise StartupError(str(error)) from None
+    except UnknownRevision as error:
+        raise StartupError(f"cannot migrate {redacted_database_url(database_url)}: {error}; run that release") from None
     except (SQLAlchemyError, OSError) as error:
         reason = getattr(error, "orig", None) or error
         message = f"cannot migrate the database at {redacted_database_url(database_url)}: {one_line(reason)}"
@@ -284,12 +303,14 @@ async def _report_reindex_due(client: AsyncElasticsearch, prefix: str, registry:
         )
 
 
-def _consistency_gate(client: AsyncElasticsearch, settings: Settings, outages: StoreOutages) -> ConsistencyGate:
+def _consistency_gate(
+    client: AsyncElasticsearch, settings: Settings, outages: StoreOutages, partitions: int
+) -> ConsistencyGate:
     """Its reads of Elasticsearch raise IndexUnavailable when it cannot answer (see api.outages)."""
     prefix = settings.index_prefix
 
-    async def applied() -> AppliedState:
-        return await outages.read(lambda: applied_state(client, prefix))
+    async def applied(wanted: Collection[int]) -> dict[int, AppliedState]:
+        return await outages.read(lambda: applied_states(client, prefix, wanted))
 
     async def refresh() -> None:
         await outages.read(lambda: indices.refresh(client, prefix))
@@ -297,4 +318,6 @@ def _consistency_gate(client: AsyncElasticsearch, settings: Settings, outages: S
     async def dead_letters(token: ConsistencyToken) -> list[PublishedDeadLetter]:
         return await outages.read(lambda: dead_letters_within(client, prefix, token))
 
-    return ConsistencyGate(applied, refresh, dead_letters, timeout_seconds=settings.consistency_timeout_seconds)
+    return ConsistencyGate(
+        applied, refresh, dead_letters, timeout_seconds=settings.consistency_timeout_seconds, partitions=partitions
+    )

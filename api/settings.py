@@ -115,6 +115,13 @@ class Settings(BaseSettings):
 
     sync_in_process: bool = Field(True, description="`catalog serve` also runs the sync worker")
     sync_batch_size: int = Field(1000, ge=1, le=10_000, description="Most events per bulk request")
+    sync_partitions: int | None = Field(
+        None,
+        ge=1,
+        le=32,
+        description="Outbox partitions this deployment expects; the count lives in the database (changed by "
+        "`catalog sync repartition`): a process refuses to start when it differs. Unset: whatever the database says",
+    )
     webhooks_delivery: bool = Field(
         True, description="Where the sync worker runs (`catalog serve`, `catalog sync`), deliver webhooks too"
     )

@@ -13,13 +13,15 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from domain.storage.database_errors import is_schema_mismatch
+
 DATABASE = "database"
 ELASTICSEARCH = "Elasticsearch"
 MIGRATE_HINT = "run `catalog migrate`"
 
-# SQLSTATE classes and codes that no retry fixes: bad credentials (28), no such database (3D), no such table.
+# SQLSTATE classes that no retry fixes: bad credentials (28), no such database (3D); and a missing table or column
+# (`is_schema_mismatch`).
 _CONFIGURATION_SQLSTATES = ("28", "3D")
-_UNDEFINED_TABLE = "42P01"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +55,7 @@ def store_trouble(error: BaseException) -> StoreTrouble | None:
 def _database_trouble(error: DBAPIError) -> StoreTrouble | None:
     sqlstate = getattr(error.orig, "sqlstate", None) or ""
     text = str(error.orig)
-    if sqlstate == _UNDEFINED_TABLE or "no such table" in text:
+    if is_schema_mismatch(error):
         return StoreTrouble(DATABASE, unavailable=False, hint=MIGRATE_HINT)
     if sqlstate.startswith(_CONFIGURATION_SQLSTATES) or "unable to open database file" in text:
         return StoreTrouble(DATABASE, unavailable=False)

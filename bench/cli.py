@@ -15,7 +15,7 @@ from rich.console import Console
 
 from bench.profiling import profiled
 from bench.report import Skipped, print_report
-from bench.run import ALL_SCENARIOS, Run, Settings
+from bench.run import ALL_SCENARIOS, Run, Settings, default_scenarios
 from bench.services import BENCH_ES_PORT, Elasticsearch, Postgres
 
 QUICK_PRODUCTS = 2_000
@@ -27,7 +27,9 @@ def parse(argv: list[str] | None) -> Settings:
     parser.add_argument("--products", type=int, help=f"catalog size (default {FULL_PRODUCTS:,})")
     parser.add_argument("--quick", action="store_true", help="small catalog, a few seconds per scenario")
     parser.add_argument("--postgres", action="store_true", help="also run the write path on PostgreSQL")
-    parser.add_argument("--scenarios", default=",".join(ALL_SCENARIOS), help="comma-separated subset, in order")
+    parser.add_argument(
+        "--scenarios", help="comma-separated subset, in order (default: all; sync_workers only with --postgres)"
+    )
     parser.add_argument("--out", type=Path, default=Path("bench-results.json"), help="where the JSON goes")
     parser.add_argument("--elasticsearch-url", help=f"use this node instead of a managed one on port {BENCH_ES_PORT}")
     parser.add_argument("--seconds", type=float, help="length of each timed measurement (default 10; quick 1)")
@@ -40,7 +42,8 @@ def parse(argv: list[str] | None) -> Settings:
     )
     parser.add_argument("--disorder-events", type=int, help="events replayed by the disorder scenario (100,000)")
     args = parser.parse_args(argv)
-    scenarios = tuple(name.strip() for name in args.scenarios.split(",") if name.strip())
+    given = args.scenarios or ",".join(default_scenarios(postgres=args.postgres))
+    scenarios = tuple(name.strip() for name in given.split(",") if name.strip())
     unknown = [name for name in scenarios if name not in ALL_SCENARIOS]
     if unknown:
         parser.error(f"unknown scenarios {unknown}; choose from {', '.join(ALL_SCENARIOS)}")

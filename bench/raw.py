@@ -121,3 +121,37 @@ async def timed_bulk_into_fresh_index(
         seconds = time.perf_counter() - started
     await client.indices.delete(index=index)
     return seconds
+
+
+SEQUENTIAL_BULK_DOCUMENTS = 2_000
+
+
+async def sequential_bulk(
+    client: AsyncElasticsearch, index: str, docs: list[VersionedDoc], per_request: int = SEQUENTIAL_BULK_DOCUMENTS
+) -> None:
+    """The plainest way to index `docs`: one `_bulk` of `per_request` documents after another, each awaited (the
+    worker's reference in issue 18: no pipelining, no helper)."""
+    for low in range(0, len(docs), per_request):
+        operations: list[dict[str, Any]] = []
+        for doc in docs[low : low + per_request]:
+            operations += [{"index": {"_id": doc.id, "version": doc.version, "version_type": "external"}}, doc.document]
+        response = await client.bulk(index=index, operations=operations, refresh=False)
+        if response["errors"]:
+            failed = [item for entry in response["items"] for item in entry.values() if item.get("error")]
+            if any(item["status"] != 409 for item in failed):
+                raise RuntimeError(f"sequential bulk failed: {failed[:1]}")
+
+
+async def timed_sequential_bulk_until_searchable(
+    client: AsyncElasticsearch, index: str, docs: list[VersionedDoc], meter: CpuMeter
+) -> float:
+    """Seconds from the first request of `sequential_bulk` until every document is searchable (a refresh), into a
+    new index (deleted afterwards); CPU is charged to `meter`."""
+    await create_products_index(client, index)
+    with meter.measuring():
+        started = time.perf_counter()
+        await sequential_bulk(client, index, docs)
+        await client.indices.refresh(index=index)
+        seconds = time.perf_counter() - started
+    await client.indices.delete(index=index)
+    return seconds

@@ -51,10 +51,11 @@ def new_product(command: CreateProduct, *, stock: int = INITIAL_STOCK, now: date
     return created
 
 
-def product_rows(commands: Iterable[CreateProduct], *, stock: int = INITIAL_STOCK) -> Rows:
+def product_rows(commands: Iterable[CreateProduct], *, stock: int = INITIAL_STOCK, partitions: int = 1) -> Rows:
+    """`partitions`: the outbox's partition count, as the unit of work reads it from the database."""
     rows = Rows()
     for command in commands:
-        rows.add(rows_to_write(new_product(command, stock=stock)))
+        rows.add(rows_to_write(new_product(command, stock=stock), partitions))
     return rows
 
 

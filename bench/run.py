@@ -15,6 +15,7 @@ from elasticsearch import AsyncElasticsearch
 from elasticsearch.serializer import OrjsonSerializer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import select
 
 from api.demo import catalog_data as catalog
 from bench.measure import self_cpu_seconds
@@ -24,11 +25,13 @@ from bench.rows import chunks, insert_rows, product_rows
 from bench.services import Elasticsearch, Postgres, Service
 from domain.storage.engine import create_sync
 from domain.storage.migrate import upgrade
+from domain.storage.tables import outbox_partitioning
 
 ALL_SCENARIOS = (
     "read",
     "write",
     "sync",
+    "sync_workers",
     "freshness",
     "rebuild",
     "scale",
@@ -38,6 +41,14 @@ ALL_SCENARIOS = (
     "bulk",
     "import",
 )
+POSTGRES_SCENARIOS = ("sync_workers",)
+"""Scenarios that need `--postgres` (several partitions): the default run includes them only with it."""
+
+
+def default_scenarios(*, postgres: bool) -> tuple[str, ...]:
+    return tuple(name for name in ALL_SCENARIOS if postgres or name not in POSTGRES_SCENARIOS)
+
+
 SEED_CHUNK = 2_000
 
 
@@ -151,10 +162,13 @@ class Run:
         upgrade(database_url)
         engine = create_sync(database_url)
         try:
+            with engine.connect() as connection:
+                partitions = connection.execute(select(outbox_partitioning.c.partitions)).scalar() or 1
             with self.progress() as bar:
                 task = bar.add_task(f"seeding {label}", total=count)
                 for low, high in chunks(start, start + count, SEED_CHUNK):
-                    insert_rows(engine, product_rows(catalog.products(low, high, sku_prefix=sku_prefix)))
+                    commands = catalog.products(low, high, sku_prefix=sku_prefix)
+                    insert_rows(engine, product_rows(commands, partitions=partitions))
                     bar.advance(task, high - low)
         finally:
             engine.dispose()

@@ -7,6 +7,8 @@ sequence number. On SQLite every transaction id is 0, so the sequence number alo
 from __future__ import annotations
 
 import re
+import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,10 +18,24 @@ from domain.model.snapshots import Snapshot
 
 TOKEN_PART_MAX = 20
 """Digits of a token's part at most: a 64-bit number has 20."""
-TOKEN_MAX = 80
+TOKEN_MAX = 100
+"""Characters of a token at most: a spanning token (`c4`) of 20-digit parts is 97. A single command's (`c3`) is
+76 at most, which `idempotency_keys.consistency_token` (80) keeps; spanning tokens are never stored."""
 _DIGITS = rf"([0-9]{{1,{TOKEN_PART_MAX}}})"  # ASCII only: str.isdigit and int() take other scripts' digits
 _POSITION_TOKEN = re.compile(rf"c1\.{_DIGITS}\.{_DIGITS}")
 _RANGE_TOKEN = re.compile(rf"c2\.{_DIGITS}\.{_DIGITS}\.{_DIGITS}")
+_MASK = r"([0-9]{1,10})"
+_PARTITIONED_TOKEN = re.compile(rf"c3\.{_DIGITS}\.{_DIGITS}\.{_DIGITS}\.{_MASK}")
+_SPANNING_TOKEN = re.compile(rf"c4\.{_DIGITS}\.{_DIGITS}\.{_DIGITS}\.{_DIGITS}\.{_MASK}")
+
+MAX_PARTITIONS = 32
+"""Most partitions the outbox may be split into: a token names its partitions as a 32-bit mask."""
+
+
+def partition_of(aggregate_type: str, aggregate_id: str, partitions: int) -> int:
+    """The partition of an aggregate's records: a stable hash (CRC-32, the same in every process and release,
+    unlike `hash()`) of its type and id, modulo the partition count. All of an aggregate's records share it."""
+    return zlib.crc32(f"{aggregate_type}:{aggregate_id}".encode()) % partitions
 
 
 class InvalidToken(ValueError):
@@ -48,31 +64,76 @@ class ConsistencyToken:
     consecutive sequence numbers, also inside a group commit), so the two name every record it wrote, and a read
     can tell whether any of them could not be indexed.
 
-    `c2.<txid>.<first sequence>.<last sequence>`; the version-1 tokens issued before, `c1.<txid>.<sequence>`,
-    name the last position only and stay valid (as a range of that one position).
+    `c3.<txid>.<first sequence>.<last sequence>.<partitions>` also names the outbox partitions the command wrote
+    (a bit mask: bit p set for partition p), so a read waits for those partitions only. The tokens issued before
+    stay valid and wait for every partition: `c2.<txid>.<first sequence>.<last sequence>`, and version 1,
+    `c1.<txid>.<sequence>`, which names the last position only (a range of that one position).
+
+    Several commands' records (a bulk mutation's rows, `covering`) may span transactions (PostgreSQL: several
+    transaction ids): `c4.<first txid>.<first sequence>.<last txid>.<last sequence>.<partitions>` names both
+    positions in full. A range within one transaction is written `c3` (or `c2`) as before.
     """
 
     first: OutboxPosition
     last: OutboxPosition
+    partitions: frozenset[int] | None = None
+    """The partitions holding the command's records; None (an older token): any of them."""
 
     def text(self) -> str:
-        return f"c2.{self.last.txid}.{self.first.sequence}.{self.last.sequence}"
+        first, last = self.first, self.last
+        if first.txid != last.txid:  # an older token among several commands' makes every partition's bit set
+            mask = _mask(self.partitions if self.partitions is not None else range(MAX_PARTITIONS))
+            return f"c4.{first.txid}.{first.sequence}.{last.txid}.{last.sequence}.{mask}"
+        if self.partitions is None:
+            return f"c2.{last.txid}.{first.sequence}.{last.sequence}"
+        return f"c3.{last.txid}.{first.sequence}.{last.sequence}.{_mask(self.partitions)}"
 
     def covers(self, position: OutboxPosition) -> bool:
         return self.first <= position <= self.last
 
     @classmethod
-    def of(cls, positions: list[OutboxPosition]) -> ConsistencyToken:
+    def of(cls, positions: list[OutboxPosition], partitions: Iterable[int]) -> ConsistencyToken:
         first, last = min(positions), max(positions)
         assert first.txid == last.txid, "a command's records are written by one transaction"
-        return cls(first, last)
+        return cls(first, last, frozenset(partitions))
+
+    @classmethod
+    def covering(cls, tokens: Iterable[ConsistencyToken]) -> ConsistencyToken | None:
+        """One token for several commands' (a bulk mutation's rows, written by one or more transactions): from the
+        earliest command's first position to the latest one's last, naming every partition any of them wrote.
+
+        A partition's applied position orders all of its records, so a read waiting for the latest position in
+        each of those partitions waits for every earlier command's records too; and the range holds every record
+        of every command, so a dead letter among them refuses the read. (Spanning transactions, the range may also
+        hold other commands' records, committed between the first and the last: their dead letters refuse the read
+        too, an error rather than a stale answer.) An older token among them (no partitions: any) makes it wait
+        for all."""
+        given = list(tokens)
+        if not given:
+            return None
+        first, last = min(token.first for token in given), max(token.last for token in given)
+        named = [token.partitions for token in given]
+        if any(partitions is None for partitions in named):
+            return cls(first, last)
+        return cls(first, last, frozenset(p for partitions in named if partitions for p in partitions))
 
     @classmethod
     def parse(cls, token: str) -> ConsistencyToken:
-        """Raises InvalidToken for anything but the two forms above, in ASCII digits of at most `TOKEN_PART_MAX`
-        a part, the first position not after the last."""
+        """Raises InvalidToken for anything but the four forms above, in ASCII digits of at most `TOKEN_PART_MAX`
+        a part, the first position not after the last, a partition mask naming at least one partition below
+        `MAX_PARTITIONS`."""
         if len(token) <= TOKEN_MAX:
-            if matched := _RANGE_TOKEN.fullmatch(token):
+            if matched := _PARTITIONED_TOKEN.fullmatch(token):
+                txid = int(matched[1])
+                first, last = OutboxPosition(txid, int(matched[2])), OutboxPosition(txid, int(matched[3]))
+                if (partitions := _partitions(int(matched[4]))) and first <= last:
+                    return cls(first, last, partitions)
+            elif matched := _SPANNING_TOKEN.fullmatch(token):
+                first = OutboxPosition(int(matched[1]), int(matched[2]))
+                last = OutboxPosition(int(matched[3]), int(matched[4]))
+                if (partitions := _partitions(int(matched[5]))) and first <= last:
+                    return cls(first, last, partitions)
+            elif matched := _RANGE_TOKEN.fullmatch(token):
                 txid = int(matched[1])
                 parsed = cls(OutboxPosition(txid, int(matched[2])), OutboxPosition(txid, int(matched[3])))
                 if parsed.first <= parsed.last:
@@ -81,6 +142,17 @@ class ConsistencyToken:
                 position = OutboxPosition(int(matched[1]), int(matched[2]))
                 return cls(position, position)
         raise InvalidToken(f"{quoted(token)} is not a consistency token of this service")
+
+
+def _mask(partitions: Iterable[int]) -> int:
+    return sum(1 << partition for partition in partitions)
+
+
+def _partitions(mask: int) -> frozenset[int] | None:
+    """The partitions a token's mask names; None unless it names at least one, each below `MAX_PARTITIONS`."""
+    if not 0 < mask < 1 << MAX_PARTITIONS:
+        return None
+    return frozenset(p for p in range(MAX_PARTITIONS) if mask >> p & 1)
 
 
 START = OutboxPosition(0, 0)

@@ -76,12 +76,15 @@ def prepare(
     records: list[OutboxRecord],
     *,
     tail: bool,
+    end: OutboxPosition | None = None,
     models: Collection[str] | None = None,
     acknowledged: AcknowledgedVersions | None = None,
 ) -> Batch:
     """Projects `records` to operations, coalesced to the newest version per document. With `acknowledged`, the
     records the index is known to hold a version of at least as new are left out before their documents are
     built (the deliverer would drop their operations anyway; a shuffled or re-delivered stream is full of them).
+    `end` (default: the last record's position) is where the batch takes the checkpoint: further when the read
+    covered its partition up to a horizon, which a batch without records may also carry.
     """
     versions = acknowledged.versions if acknowledged is not None else None
     bad: list[tuple[OutboxRecord, str]] = []
@@ -92,7 +95,7 @@ def prepare(
     if models is not None:
         ops = [op for op in ops if op.read_model in models]
     generation = acknowledged.generation if acknowledged is not None else None
-    return Batch(records, ops, bad, records[-1].position, tail, generation)
+    return Batch(records, ops, bad, records[-1].position if end is None else end, tail, generation)
 
 
 def still_current(batch: Batch, acknowledged: AcknowledgedVersions, *, models: Collection[str] | None) -> Batch:
@@ -100,7 +103,7 @@ def still_current(batch: Batch, acknowledged: AcknowledgedVersions, *, models: C
     have lost them), the batch prepared again under what it knows now."""
     if batch.generation is None or batch.generation == acknowledged.generation:
         return batch
-    return prepare(batch.records, tail=batch.tail, models=models, acknowledged=acknowledged)
+    return prepare(batch.records, tail=batch.tail, end=batch.end, models=models, acknowledged=acknowledged)
 
 
 def coalesced_into(op: IndexOp, records: list[OutboxRecord]) -> list[OutboxRecord]:

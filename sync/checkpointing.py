@@ -1,4 +1,4 @@
-"""Where the live worker resumes, and how it records progress once Elasticsearch acknowledged a batch: the
+"""Where the live worker resumes a partition, and how it records progress once Elasticsearch acknowledged a batch: the
 checkpoint in the database first, then (with `searchable`) a refresh of the touched indices, then the applied
 position in Elasticsearch that readers holding a consistency token wait on. See docs/sync.md."""
 
@@ -33,14 +33,17 @@ class Checkpointer:
         prefix: str,
         options: SyncOptions,
         metrics: SyncMetrics,
+        *,
+        partition: int = 0,
     ) -> None:
         self._stores = stores
         self._client = client
         self._prefix = prefix
         self._subscription = options.subscription
+        self._partition = partition
         self._searchable = options.searchable
         self._metrics = metrics
-        self._recorder = AppliedPositionRecorder(client, prefix, options.subscription)
+        self._recorder = AppliedPositionRecorder(client, prefix, options.subscription, partition)
         self._unrefreshed: set[str] = set()
         self._last_refresh = 0.0
         self._recount_due = False
@@ -52,12 +55,15 @@ class Checkpointer:
     async def resume_position(self, halt: asyncio.Event) -> OutboxPosition:
         """The lower of the database checkpoint and the position recorded in Elasticsearch: if the index lost
         writes (restored, recreated, wiped), the worker replays them instead of trusting the checkpoint."""
-        name = self._subscription
-        checkpoint = await self._stores.database(lambda c: sync_checkpoints.load_checkpoint(c, name), halt)
-        recorded = await self._stores.elasticsearch(lambda: applied_position(self._client, self._prefix, name), halt)
+        name, partition = self._subscription, self._partition
+        checkpoint = await self._stores.database(lambda c: sync_checkpoints.load_checkpoint(c, name, partition), halt)
+        recorded = await self._stores.elasticsearch(
+            lambda: applied_position(self._client, self._prefix, name, partition), halt
+        )
         if recorded < checkpoint:
             log.warning(
-                "event=resuming_behind_checkpoint checkpoint=%s index_position=%s reason=%s",
+                "event=resuming_behind_checkpoint partition=%d checkpoint=%s index_position=%s reason=%s",
+                partition,
                 checkpoint.token(),
                 recorded.token(),
                 "the index records less than the checkpoint (lost writes, or a crash between the two); replaying",
@@ -68,9 +74,11 @@ class Checkpointer:
         """Records the last of `applied` as done. Once halted, each write is still tried once: the last
         checkpoint on the way out."""
         end = applied[-1].end
-        name = self._subscription
-        await self._stores.database(lambda c: sync_checkpoints.save_checkpoint(c, name, end), halt, write=True)
-        self._metrics.checkpointed(end)
+        name, partition = self._subscription, self._partition
+        await self._stores.database(
+            lambda c: sync_checkpoints.save_checkpoint(c, name, end, partition), halt, write=True
+        )
+        self._metrics.checkpointed(partition, end)
         for item in applied:
             self._unrefreshed |= item.models
         if self._searchable:
@@ -88,5 +96,5 @@ class Checkpointer:
             self._recount_due = False
 
     async def _count_dead_letters(self, halt: asyncio.Event) -> int:
-        name = self._subscription
-        return await self._stores.database(lambda c: dead_letters.count_dead_letters(c, name), halt)
+        name, partition = self._subscription, self._partition
+        return await self._stores.database(lambda c: dead_letters.count_dead_letters(c, name, partition), halt)

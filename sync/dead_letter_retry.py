@@ -69,25 +69,26 @@ async def retry_dead_letters(
         client, prefix, max_attempts=RETRY_ATTEMPTS, backoff_base=0.2, backoff_cap=5.0, outage=Outage("elasticsearch")
     )
     outcomes = [await _retry(engine, deliverer, letter, timeout_seconds) for letter in letters]
-    await _unpublish(
-        [outcome.letter_id for outcome in outcomes if outcome.resolved], engine, client, prefix, subscription
-    )
+    resolved = {outcome.letter_id for outcome in outcomes if outcome.resolved}
+    await _unpublish([letter for letter in letters if letter.id in resolved], engine, client, prefix, subscription)
     return outcomes
 
 
 async def _unpublish(
-    resolved: list[int], engine: AsyncEngine, client: AsyncElasticsearch, prefix: str, subscription: str
+    resolved: list[DeadLetter], engine: AsyncEngine, client: AsyncElasticsearch, prefix: str, subscription: str
 ) -> None:
-    """Readers stop refusing tokens of the resolved letters' records (sync.published_dead_letters)."""
+    """Readers stop refusing tokens of the resolved letters' records (sync.published_dead_letters); the applied
+    position of each partition they were in recounts its letters."""
     if not resolved:
         return
-    await withdraw(client, prefix, subscription, resolved)
+    await withdraw(client, prefix, subscription, [letter.id for letter in resolved])
+    for partition in sorted({letter.partition for letter in resolved}):
 
-    async def count() -> int:
-        async with engine.connect() as connection:
-            return await dead_letters.count_dead_letters(connection, subscription)
+        async def count(partition: int = partition) -> int:
+            async with engine.connect() as connection:
+                return await dead_letters.count_dead_letters(connection, subscription, partition)
 
-    await AppliedPositionRecorder(client, prefix, subscription).recount(count)
+        await AppliedPositionRecorder(client, prefix, subscription, partition).recount(count)
 
 
 async def _retry(engine: AsyncEngine, deliverer: Deliverer, letter: DeadLetter, seconds: float) -> RetryOutcome:

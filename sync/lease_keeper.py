@@ -36,9 +36,11 @@ class LeaseKeeper:
         *,
         outage: Outage,
         held_gauge: Gauge,
+        partition: int = 0,
     ) -> None:
         self._engine = engine
         self._name = subscription
+        self._partition = partition
         self._owner = owner
         self._ttl = timedelta(seconds=lease_seconds)
         self.renew_seconds = lease_seconds / 3
@@ -56,18 +58,26 @@ class LeaseKeeper:
         """Takes the lease if it is free, expired or already ours. True if this worker holds it now."""
         try:
             async with self._engine.begin() as connection:
-                held = await sync_lease.claim_lease(connection, self._name, self._owner, self._ttl)
-                holder = None if held else await sync_lease.read_lease(connection, self._name)
+                held = await sync_lease.claim_lease(connection, self._name, self._owner, self._ttl, self._partition)
+                holder = None if held else await sync_lease.read_lease(connection, self._name, self._partition)
         except DATABASE_ERRORS as error:
             self._outage.failed(error)
             held, holder = False, None
         else:
             self._outage.recovered()
         if held and not self._held:
-            log.info("event=lease_acquired subscription=%s owner=%s", self._name, self._owner)
+            log.info(
+                "event=lease_acquired subscription=%s partition=%d owner=%s", self._name, self._partition, self._owner
+            )
             self._standby_logged = False
         if not held and holder is not None and not self._standby_logged:
-            log.info("event=standing_by subscription=%s owner=%s holder=%s", self._name, self._owner, holder.owner)
+            log.info(
+                "event=standing_by subscription=%s partition=%d owner=%s holder=%s",
+                self._name,
+                self._partition,
+                self._owner,
+                holder.owner,
+            )
             self._standby_logged = True
         self._set_held(held)
         return held
@@ -82,12 +92,14 @@ class LeaseKeeper:
                 return
             try:
                 async with self._engine.begin() as connection:
-                    held = await sync_lease.claim_lease(connection, self._name, self._owner, self._ttl)
+                    held = await sync_lease.claim_lease(connection, self._name, self._owner, self._ttl, self._partition)
             except DATABASE_ERRORS as error:
                 self._outage.failed(error)
                 continue
             if not held:
-                log.warning("event=lease_lost subscription=%s owner=%s", self._name, self._owner)
+                log.warning(
+                    "event=lease_lost subscription=%s partition=%d owner=%s", self._name, self._partition, self._owner
+                )
                 self._set_held(False)
                 halt.set()
 
@@ -98,8 +110,10 @@ class LeaseKeeper:
         self._set_held(False)
         with suppress(*DATABASE_ERRORS):
             async with self._engine.begin() as connection:
-                await sync_lease.release_lease(connection, self._name, self._owner)
-            log.info("event=lease_released subscription=%s owner=%s", self._name, self._owner)
+                await sync_lease.release_lease(connection, self._name, self._owner, self._partition)
+            log.info(
+                "event=lease_released subscription=%s partition=%d owner=%s", self._name, self._partition, self._owner
+            )
 
     def _set_held(self, held: bool) -> None:
         self._held = held

@@ -40,27 +40,38 @@ class SyncMetrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
             registry=registry,
         )
-        self.checkpoint_txid = Gauge("catalog_sync_checkpoint_txid", "Checkpoint: transaction id", registry=registry)
+        by_partition = ["partition"]
+        self.checkpoint_txid = Gauge(
+            "catalog_sync_checkpoint_txid", "Checkpoint: transaction id", by_partition, registry=registry
+        )
         self.checkpoint_sequence = Gauge(
-            "catalog_sync_checkpoint_sequence", "Checkpoint: outbox sequence", registry=registry
+            "catalog_sync_checkpoint_sequence", "Checkpoint: outbox sequence", by_partition, registry=registry
         )
         self.head_sequence = Gauge("catalog_sync_head_sequence", "Last committed outbox sequence", registry=registry)
-        self.events_behind = Gauge("catalog_sync_events_behind", "Committed records not yet applied", registry=registry)
+        self.events_behind = Gauge(
+            "catalog_sync_events_behind", "Committed records not yet applied", by_partition, registry=registry
+        )
         self.seconds_behind = Gauge(
-            "catalog_sync_seconds_behind", "Age of the oldest record not yet applied", registry=registry
+            "catalog_sync_seconds_behind", "Age of the oldest record not yet applied", by_partition, registry=registry
         )
         self.dead_letters = Gauge("catalog_sync_dead_letters", "Unresolved dead letters", registry=registry)
-        self.lease_held = Gauge("catalog_sync_lease_held", "1 while this worker holds the lease", registry=registry)
+        self.lease_held = Gauge(
+            "catalog_sync_lease_held",
+            "1 while this worker holds the partition's lease",
+            by_partition,
+            registry=registry,
+        )
 
-    def checkpointed(self, position: OutboxPosition) -> None:
-        self.checkpoint_txid.set(position.txid)
-        self.checkpoint_sequence.set(position.sequence)
+    def checkpointed(self, partition: int, position: OutboxPosition) -> None:
+        self.checkpoint_txid.labels(str(partition)).set(position.txid)
+        self.checkpoint_sequence.labels(str(partition)).set(position.sequence)
 
     def observe(self, status: SyncStatus) -> None:
-        self.checkpointed(status.checkpoint)
+        for part in status.partitions:
+            self.checkpointed(part.partition, part.checkpoint)
+            self.events_behind.labels(str(part.partition)).set(part.events_behind)
+            self.seconds_behind.labels(str(part.partition)).set(part.seconds_behind)
         self.head_sequence.set(status.head.sequence)
-        self.events_behind.set(status.events_behind)
-        self.seconds_behind.set(status.seconds_behind)
         self.dead_letters.set(status.dead_letters)
 
     async def observe_every(

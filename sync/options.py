@@ -7,12 +7,17 @@ from dataclasses import dataclass
 from read_index.indices import SINGLE_NODE, IndexLayout
 
 SUBSCRIPTION = "read-models"
+PARTITIONED_SUBSCRIPTIONS = frozenset({SUBSCRIPTION})
+"""Subscriptions `catalog sync status` reads partition by partition unless told; any other is read as the whole
+outbox in its partition 0 (the webhook delivery, for now)."""
 
 
 @dataclass(frozen=True, slots=True)
 class SyncOptions:
     subscription: str = SUBSCRIPTION
-    """Names the checkpoint, the lease and the applied-position document."""
+    """Names the checkpoints, the leases and the applied-position documents."""
+    partitioned: bool = True
+    """Read the outbox partition by partition (a checkpoint and lease each); off: the whole outbox as partition 0."""
     batch_size: int = 1000
     """Most outbox records per batch, hence per `_bulk` request."""
     max_batch_bytes: int = 8 * 1024 * 1024
@@ -27,8 +32,16 @@ class SyncOptions:
     is in flight the next batch fills by itself)."""
     poll_seconds: float = 0.1
     """When idle, how often the outbox is looked at; `SyncWorker.wake()` cuts the wait short."""
+    idle_advance_seconds: float = 1.0
+    """How often, at most, a partition without new records records that its reads reached a newer horizon while
+    other partitions hold records beyond it, so that a read waiting on every partition (an older token) is never
+    held back by an idle one for much longer than this."""
     lease_seconds: float = 15.0
     """A lease not renewed for this long may be taken over by a standby worker; renewed every third of it."""
+    share_seconds: float = 1.0
+    """How often a worker renews its heartbeat and reconsiders its share of the partitions (gives surplus back,
+    claims free ones), at most every third of `lease_seconds`: a worker joining, or a partition given back, is
+    settled within about this long, rather than a lease renewal's period."""
     max_attempts: int = 5
     """Tries of an operation Elasticsearch refuses as invalid before its record goes to the dead letters."""
     backoff_base_seconds: float = 0.1
@@ -51,8 +64,8 @@ class SyncOptions:
             raise ValueError("batch_size, max_batch_bytes, max_attempts and bulks_in_flight must be positive")
         if self.remembered_versions < 0:
             raise ValueError("remembered_versions must not be negative")
-        if self.poll_seconds <= 0 or self.lease_seconds <= 0 or self.backoff_base_seconds <= 0:
-            raise ValueError("poll_seconds, lease_seconds and backoff_base_seconds must be positive")
+        if min(self.poll_seconds, self.lease_seconds, self.backoff_base_seconds, self.share_seconds) <= 0:
+            raise ValueError("poll_seconds, lease_seconds, share_seconds and backoff_base_seconds must be positive")
         if self.give_up_after_seconds is not None and self.give_up_after_seconds <= 0:
             raise ValueError("give_up_after_seconds must be positive (or None: never give up)")
         if self.backoff_cap_seconds < self.backoff_base_seconds:

@@ -2,8 +2,9 @@
 read from the database and projected (and, with `bulks_in_flight` > 1, sent too), and the previous batch's
 checkpoint is written.
 
-The pipeline is generic: the live worker commits to its checkpoint and dead-letters refused records; a rebuild's
-replay commits nowhere and leaves refused records to the live worker. Batches are delivered strictly in order
+The pipeline is generic: the live worker runs one per partition it holds, commits to that partition's checkpoint
+and dead-letters refused records; a rebuild's replay reads every partition, commits nowhere and leaves refused
+records to the live worker. Batches are delivered strictly in order
 and committed strictly in order, so a commit at position P means every record up to P was acknowledged.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Collection
 from contextlib import suppress
@@ -19,8 +21,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.outbox import OutboxPosition, OutboxRecord
+from domain.outbox import OutboxPosition
 from domain.storage import outbox_reading
+from domain.storage.outbox_reading import PartitionRead
 from sync.batches import Batch, prepare, split_by_bytes, still_current
 from sync.delivery import Delivered, Deliverer
 from sync.options import SyncOptions
@@ -56,8 +59,11 @@ class Pipeline:
         models: Collection[str] | None = None,
         wake: asyncio.Event | None = None,
         on_db_retry: Callable[[], None] | None = None,
+        partition: int | None = None,
     ) -> None:
+        """`partition`: the outbox partition read (None: all of them)."""
         self._engine = engine
+        self._partition = partition
         self._deliverer = deliverer
         self._options = options
         self._db_outage = db_outage
@@ -133,35 +139,55 @@ class Pipeline:
         out: asyncio.Queue[Batch | None],
     ) -> None:
         limit = min(self._options.batch_size, FIRST_BATCH)
+        at_horizon = False  # `position` is a horizon a read reached, not the last record of a full read
+        recorded_at = time.monotonic()
         while not halt.is_set():
             if self._wake is not None:
                 self._wake.clear()
-            records = await self._read_after(position, limit, halt)
-            if not records:
+            read = await self._read_partition(position, limit, halt)
+            if not read.records:
+                idle_due = read.others_ahead and time.monotonic() - recorded_at >= self._options.idle_advance_seconds
+                if read.reached > position and (not at_horizon or idle_due):
+                    # Nothing new, but the partition is covered further than its checkpoint says: record it, a
+                    # batch without records, so that no reader waits on this partition. At once after a full
+                    # read; else at most every `idle_advance_seconds`, and only while other partitions hold records
+                    # beyond it (what a read waiting on every partition may wait for): an idle outbox writes nothing.
+                    await out.put(prepare([], tail=True, end=read.reached))
+                    position, at_horizon, recorded_at = read.reached, True, time.monotonic()
+                    continue
                 if until is not None and position >= until:
                     break
                 await self._idle(halt)
                 continue
-            if len(records) < limit and self._options.linger_seconds > 0:
+            if read.exhausted and self._options.linger_seconds > 0:
                 await asyncio.sleep(self._options.linger_seconds)
-                records += await self._read_after(records[-1].position, limit - len(records), halt)
-            drained = len(records) < limit
+                more = await self._read_partition(read.reached, limit - len(read.records), halt)
+                read = PartitionRead(read.records + more.records, more.reached, more.exhausted)
             # Slow start: after the outbox ran dry the first batch is small, so the next one is read and
             # projected while it is in flight; then batches double up to `batch_size`.
-            limit = min(self._options.batch_size, FIRST_BATCH if drained else 2 * limit)
-            runs = split_by_bytes(records, self._options.max_batch_bytes)
+            limit = min(self._options.batch_size, FIRST_BATCH if read.exhausted else 2 * limit)
+            runs = split_by_bytes(read.records, self._options.max_batch_bytes)
             for i, run in enumerate(runs):
-                tail = drained and i == len(runs) - 1
-                await out.put(prepare(run, tail=tail, models=self._models, acknowledged=self._deliverer.acknowledged))
-            position = records[-1].position
+                last = i == len(runs) - 1
+                batch = prepare(
+                    run,
+                    tail=read.exhausted and last,
+                    end=read.reached if last else None,
+                    models=self._models,
+                    acknowledged=self._deliverer.acknowledged,
+                )
+                await out.put(batch)
+            position, at_horizon, recorded_at = read.reached, read.exhausted, time.monotonic()
             if until is not None and position >= until:
                 break
         await out.put(None)
 
-    async def _read_after(self, position: OutboxPosition, limit: int, halt: asyncio.Event) -> list[OutboxRecord]:
-        async def read() -> list[OutboxRecord]:
+    async def _read_partition(self, position: OutboxPosition, limit: int, halt: asyncio.Event) -> PartitionRead:
+        async def read() -> PartitionRead:
             async with self._engine.connect() as connection:
-                return await outbox_reading.read_after(connection, position, limit, for_projection=True)
+                return await outbox_reading.read_partition(
+                    connection, position, limit, partition=self._partition, for_projection=True
+                )
 
         return await retrying(
             read,

@@ -100,17 +100,26 @@ async def dead_letters_within(
     """The published dead letters among the positions `token` names (at most `MOST_NAMED`)."""
     if max(token.last.txid, token.last.sequence) > LONG_MAX:
         return []  # no position the outbox can hold
-    query = {
-        "bool": {
-            "filter": [
-                {"term": {"dead_letter.subscription": subscription}},
-                {"term": {"txid": token.first.txid}},
-                {"range": {"sequence": {"gte": token.first.sequence, "lte": token.last.sequence}}},
-            ]
-        }
-    }
+    query = {"bool": {"filter": [{"term": {"dead_letter.subscription": subscription}}, _between(token)]}}
     response = await client.search(index=state_index(prefix), query=query, size=MOST_NAMED, sort=[{"sequence": "asc"}])
     return [_published(hit["_source"]) for hit in response["hits"]["hits"]]
+
+
+def _between(token: ConsistencyToken) -> dict[str, Any]:
+    """Positions from the token's first to its last, in (txid, sequence) order."""
+    first, last = token.first, token.last
+    if first.txid == last.txid:
+        return _in_transaction(first.txid, gte=first.sequence, lte=last.sequence)
+    spanned = [
+        _in_transaction(first.txid, gte=first.sequence),
+        {"range": {"txid": {"gt": first.txid, "lt": last.txid}}},
+        _in_transaction(last.txid, lte=last.sequence),
+    ]
+    return {"bool": {"should": spanned, "minimum_should_match": 1}}
+
+
+def _in_transaction(txid: int, **sequences: int) -> dict[str, Any]:
+    return {"bool": {"filter": [{"term": {"txid": txid}}, {"range": {"sequence": sequences}}]}}
 
 
 def _published(source: dict[str, Any]) -> PublishedDeadLetter:

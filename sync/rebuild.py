@@ -29,7 +29,7 @@ from elasticsearch import AsyncElasticsearch
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.outbox import OutboxPosition
-from domain.storage import aggregate_pages, outbox_reading
+from domain.storage import aggregate_pages, outbox_reading, schema_revision
 from domain.storage.aggregate_pages import AggregateState
 from read_index.indices import (
     READ_MODELS,
@@ -121,6 +121,7 @@ class Rebuild:
         self.report = RebuildReport()
 
     async def run(self) -> RebuildReport:
+        await self._database(schema_revision.check_schema)  # SchemaMismatch (not retried) on a schema behind
         layout = self._options.index_layout
         await self._elasticsearch(lambda: ensure_indices(self._client, self._prefix, layout))
         start = await self._database(outbox_reading.horizon)
@@ -287,7 +288,7 @@ async def rebuild(
     before_swap: Callable[[], Awaitable[None]] | None = None,
 ) -> RebuildReport:
     """See the module's docstring."""
-    job = Rebuild(
+    return await Rebuild(
         engine,
         client,
         prefix,
@@ -296,5 +297,4 @@ async def rebuild(
         keep_old=keep_old,
         on_progress=on_progress,
         before_swap=before_swap,
-    )
-    return await job.run()
+    ).run()

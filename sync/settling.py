@@ -36,7 +36,9 @@ class BatchSettler:
         metrics: SyncMetrics,
         *,
         on_dead_lettered: Callable[[], None],
+        partition: int = 0,
     ) -> None:
+        self._partition = partition
         self._stores = stores
         self._client = client
         self._prefix = prefix
@@ -53,9 +55,9 @@ class BatchSettler:
                 log.error("event=refusal_without_record document=%s/%s", refused.op.read_model, refused.op.doc_id)
             failures += [(record, refused.error, self._max_attempts) for record in records]
         if failures:
-            name = self._subscription
+            name, partition = self._subscription, self._partition
             added = await self._stores.database(
-                lambda c: dead_letters.add_dead_letters(c, name, failures), halt, write=True
+                lambda c: dead_letters.add_dead_letters(c, name, failures, partition), halt, write=True
             )
             published = [_published(letter) for letter in added]
             await self._stores.elasticsearch(lambda: publish(self._client, self._prefix, published), halt)
@@ -71,6 +73,8 @@ class BatchSettler:
                     error[:300],
                 )
             self._metrics.dead_lettered.inc(len(failures))
+        if not batch.records:  # a batch that only moves the checkpoint to a horizon sent nothing
+            return
         self._metrics.events.inc(len(batch.records))
         self._metrics.operations.inc(delivered.applied)
         self._metrics.batches.inc()

@@ -20,7 +20,7 @@ MEANINGS: dict[ExitCode, str] = {
     ExitCode.FOUND: "the check found a problem: `verify` drift, `sync status` lag, `deadletter retry` still "
     "failing, `elasticsearch status` not running",
     ExitCode.USAGE: "bad usage or configuration: an option, a CATALOG_* value, a key file, a database without "
-    "the catalog's tables",
+    "the catalog's tables or behind this release's schema",
     ExitCode.UNAVAILABLE: "a store did not answer (database or Elasticsearch): nothing was checked or changed; "
     "`reindex`: after waiting out the outage for --max-outage-seconds",
     ExitCode.INTERNAL: "an unexpected error (a bug): one line; CATALOG_LOG_LEVEL=DEBUG logs the traceback",

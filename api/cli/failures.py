@@ -22,6 +22,7 @@ from api.readiness import one_line
 from api.settings import Settings
 from api.startup_errors import StartupError, StoreUnavailable
 from api.store_errors import DATABASE, ELASTICSEARCH, redacted_database_url, store_trouble
+from domain.storage.schema_revision import SchemaMismatch
 from sync.retry import OutageTooLong
 
 log = logging.getLogger("catalog.cli")
@@ -77,6 +78,8 @@ def explain(error: Exception) -> tuple[ExitCode, str]:
         return ExitCode.USAGE, str(error)
     if isinstance(error, OutageTooLong):
         return ExitCode.UNAVAILABLE, str(error)
+    if isinstance(error, SchemaMismatch):
+        return ExitCode.USAGE, f"{_where(DATABASE, settings)} {error.detail}"
     trouble = store_trouble(error)
     if trouble is None:
         return ExitCode.INTERNAL, f"unexpected {type(error).__name__}: {one_line(error)} (a bug; please report it)"

@@ -22,17 +22,21 @@ from elasticsearch import AsyncElasticsearch
 from prometheus_client import CollectorRegistry, start_http_server
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.bootstrap import elasticsearch_client, index_layout
-from api.cli.common import freeze_startup_heap, settings_from_environment
+from api.bootstrap import elasticsearch_client, index_layout, outbox_partitions
+from api.cli.common import collect_rarely, freeze_startup_heap, settings_from_environment
 from api.cli.exit_codes import ExitCode
 from api.cli.managed_elasticsearch import elasticsearch_url
 from api.elasticsearch_metrics import ElasticsearchMetrics
 from api.settings import Settings
 from api.startup_errors import StartupError
 from api.webhook_options import webhook_options
-from domain.outbox import OutboxPosition
+from domain.outbox import MAX_PARTITIONS, OutboxPosition
+from domain.storage.database_errors import is_unavailable
 from domain.storage.engine import UnsupportedDatabase, create_async
+from domain.storage.schema_revision import check_schema
 from sync.options import SyncOptions
+from sync.repartition import Repartitioned, RepartitionRefused, repartition
+from sync.retry import DATABASE_ERRORS
 from sync.status import SyncStatus, read_status
 from sync.webhooks.worker import WebhookWorker
 from sync.worker import SyncWorker
@@ -54,15 +58,28 @@ class Runtime:
 
 @asynccontextmanager
 async def database(settings: Settings) -> AsyncIterator[AsyncEngine]:
-    """A read-mostly engine (SQLite: deferred transactions, so the worker's reads never block writers)."""
+    """A read-mostly engine (SQLite: deferred transactions, so the worker's reads never block writers), on a
+    database whose schema is this release's (`SchemaMismatch` otherwise: these commands never migrate)."""
     try:
         engine = create_async(settings.database_url, pool_size=5, sqlite_immediate=False)
     except UnsupportedDatabase as error:
         raise StartupError(str(error)) from None
     try:
+        await _check_schema_unless_down(engine)
         yield engine
     finally:
         await engine.dispose()
+
+
+async def _check_schema_unless_down(engine: AsyncEngine) -> None:
+    """A database down is left to the command, which meets it its own way: `reindex` waits it out (then its rebuild
+    checks the schema), the others exit 3."""
+    try:
+        async with engine.connect() as connection:
+            await check_schema(connection)
+    except DATABASE_ERRORS as error:
+        if not is_unavailable(error):
+            raise
 
 
 @asynccontextmanager
@@ -97,7 +114,9 @@ def _install_stop_signals(stop: asyncio.Event) -> None:
 async def _run_worker(
     settings: Settings, once: bool, metrics_port: int | None, options: SyncOptions, owner: str | None
 ) -> None:
+    collect_rarely()
     async with runtime(settings) as rt:
+        await outbox_partitions(rt.engine, settings)  # CATALOG_SYNC_PARTITIONS, when set, must agree
         if metrics_port is not None:
             start_http_server(metrics_port, registry=rt.registry)
             log.info("event=metrics_served port=%d path=/metrics", metrics_port)
@@ -158,8 +177,9 @@ def sync(  # noqa: PLR0917 (one parameter per option: click's way)
     """Keep the Elasticsearch read models in step with the outbox (Ctrl-C stops after the current batch), and
     deliver webhooks (unless CATALOG_WEBHOOKS_DELIVERY=false; --once only indexes).
 
-    Several `catalog sync` processes may run at once: for each of the two, one holds its lease and works, the
-    others stand by.
+    Several `catalog sync` processes may run at once: they share the outbox's partitions (each takes up to its
+    fair share of the partitions' leases), so up to one per partition indexes at a time; webhook delivery reads
+    the whole outbox under one lease: one process delivers, the others stand by.
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -175,17 +195,21 @@ def sync(  # noqa: PLR0917 (one parameter per option: click's way)
 
 
 def _print_status(status: SyncStatus) -> None:
-    lease = "none" if status.lease_owner is None else f"{status.lease_owner} until {status.lease_expires_at:%H:%M:%S}"
     rows = [
         ("subscription", status.subscription),
-        ("checkpoint", status.checkpoint.token()),
+        ("partitions", str(len(status.partitions))),
+        ("checkpoint", f"{status.checkpoint.token()} (the lowest partition's)"),
         ("head", status.head.token()),
         ("behind", f"{status.events_behind} events, {status.seconds_behind:.1f} s"),
         ("dead letters", str(status.dead_letters)),
-        ("lease", lease),
     ]
     for name, value in rows:
         click.echo(f"{name:<13} {value}")
+    click.echo(f"{'partition':<10} {'checkpoint':<24} {'behind':<22} {'dead letters':<13} lease")
+    for part in status.partitions:
+        lease = "none" if part.lease_owner is None else f"{part.lease_owner} until {part.lease_expires_at:%H:%M:%S}"
+        behind = f"{part.events_behind} events, {part.seconds_behind:.1f} s"
+        click.echo(f"{part.partition:<10} {part.checkpoint.token():<24} {behind:<22} {part.dead_letters:<13} {lease}")
 
 
 async def _status(settings: Settings) -> SyncStatus:
@@ -208,3 +232,24 @@ def status(max_lag_seconds: float | None, max_lag_events: int | None) -> None:
     if current.lagging(max_events=max_lag_events, max_seconds=max_lag_seconds):
         click.echo("lagging: behind by more than the thresholds", err=True)
         sys.exit(ExitCode.FOUND)
+
+
+async def _repartition(settings: Settings, partitions: int) -> Repartitioned:
+    async with runtime(settings) as rt:
+        return await repartition(rt.engine, rt.client, rt.prefix, partitions)
+
+
+@sync.command(name="repartition")
+@click.option("--partitions", type=click.IntRange(1, MAX_PARTITIONS), required=True, help="The new partition count.")
+def repartition_command(partitions: int) -> None:
+    """Split the outbox into another number of partitions (writers and workers stopped, every partition caught
+    up; see docs/sync.md). Refused, changing nothing, otherwise."""
+    try:
+        done = asyncio.run(_repartition(settings_from_environment(), partitions))
+    except RepartitionRefused as refused:
+        click.echo(f"refused: {refused}", err=True)
+        sys.exit(ExitCode.FOUND)
+    click.echo(
+        f"repartitioned: {done.before} -> {done.after} partitions, {done.moved} records moved, every partition at "
+        f"{done.position.token()}; set CATALOG_SYNC_PARTITIONS={done.after} where it is set, then start the service"
+    )

@@ -76,9 +76,11 @@ async def run_bulk(
 
 
 def covering_token(outcomes: list[Outcome]) -> str | None:
-    """The token of the latest written row: a read that waits for it waits for every earlier position too."""
+    """A token covering every written row (`ConsistencyToken.covering`): from the first row's first position to the
+    last row's last, and the partitions of all of them."""
     tokens = [ConsistencyToken.parse(outcome.consistency_token) for outcome in outcomes if outcome.consistency_token]
-    return max(tokens, key=lambda token: token.last).text() if tokens else None
+    covering = ConsistencyToken.covering(tokens)
+    return covering.text() if covering is not None else None
 
 
 def _row_result(context: RequestContext, index: int, answer: RowAnswer, input: Any) -> BulkRowResult:

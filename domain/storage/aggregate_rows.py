@@ -35,6 +35,7 @@ from domain.model.snapshots import (
 )
 from domain.model.variants import variant_snapshot
 from domain.model.webhooks import Webhook
+from domain.outbox import partition_of
 from domain.ports import IdempotencyClaim, Outcome
 
 
@@ -214,25 +215,29 @@ class AggregateRows:
     skus: list[dict[str, Any]] = field(default_factory=list)
 
 
-def rows_to_write(aggregate: Aggregate) -> AggregateRows:
+def rows_to_write(aggregate: Aggregate, partitions: int = 1) -> AggregateRows:
+    """What a commit writes of `aggregate`, its outbox rows in its partition of `partitions` (the outbox's
+    partition count, read from the database: `outbox_partitioning.load_partitions`)."""
     if isinstance(aggregate, Product):
         product = aggregate.snapshot()
         row, variants = product_row(product), variant_rows(product)
-        return AggregateRows(row, _outbox_rows(aggregate, product), variants, sku_rows(variants, row))
+        return AggregateRows(row, _outbox_rows(aggregate, product, partitions), variants, sku_rows(variants, row))
     if isinstance(aggregate, Order):
         order = aggregate.snapshot()
-        return AggregateRows(order_row(order), _outbox_rows(aggregate, order))
+        return AggregateRows(order_row(order), _outbox_rows(aggregate, order, partitions))
     if isinstance(aggregate, Webhook):
         webhook = aggregate.snapshot()
-        return AggregateRows(webhook_row(webhook, aggregate.secret), _outbox_rows(aggregate, webhook))
+        return AggregateRows(webhook_row(webhook, aggregate.secret), _outbox_rows(aggregate, webhook, partitions))
     raise TypeError(f"no table holds a {type(aggregate).__name__}")
 
 
-def _outbox_rows(aggregate: Aggregate, snapshot: Snapshot) -> list[dict[str, Any]]:
+def _outbox_rows(aggregate: Aggregate, snapshot: Snapshot, partitions: int) -> list[dict[str, Any]]:
     first_version = aggregate.version - len(aggregate.pending_events) + 1
     last = len(aggregate.pending_events) - 1
+    partition = partition_of(aggregate.aggregate_type, aggregate.key, partitions)
     return [
         {
+            "partition": partition,
             "aggregate_type": aggregate.aggregate_type,
             "aggregate_id": aggregate.key,
             "aggregate_version": first_version + i,

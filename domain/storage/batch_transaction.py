@@ -52,7 +52,8 @@ class SavepointTransaction:
 
 
 class SqlBatch:
-    """One transaction on `connect()`'s connection; `unit_of_work(connect)` builds the rows' units of work."""
+    """One transaction on `connect()`'s connection; `unit_of_work(connect)` builds the rows' units of work.
+    `partitions`: the outbox's partition count, as the units of work have it."""
 
     def __init__(
         self,
@@ -60,17 +61,19 @@ class SqlBatch:
         unit_of_work: Callable[[Callable[[], Awaitable[SavepointTransaction]]], UnitOfWork],
         write_lock: asyncio.Lock | None,
         clock: Callable[[], datetime],
+        partitions: int,
     ) -> None:
         self._hold = TransactionHold(connect, write_lock)
         self._unit_of_work = unit_of_work
         self._clock = clock
+        self._partitions = partitions
 
     @property
     def new_products(self) -> SqlNewProducts:
         """Many new products written at once, in the batch's transaction."""
         if self._hold.connection is None:
             raise RuntimeError("the batch is used outside its `async with` block")
-        return SqlNewProducts(self._hold.connection, self._clock)
+        return SqlNewProducts(self._hold.connection, self._clock, self._partitions)
 
     def __call__(self) -> UnitOfWork:
         return self._unit_of_work(self._savepoint)

@@ -21,6 +21,10 @@ _POSTGRES_UNAVAILABLE = ("08", "53", "57P")
 _SQLITE_UNAVAILABLE = ("SQLITE_CANTOPEN", "SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_NOTADB")
 _SQLITE_LOCK_HELD = {"SQLITE_BUSY", "SQLITE_LOCKED"}
 _POSTGRES_UNIQUE_VIOLATION = "23505"
+# undefined_table, undefined_column; SQLite says it in words (its result code is the generic SQLITE_ERROR)
+_POSTGRES_UNDEFINED = {"42P01", "42703"}
+_SQLITE_UNDEFINED = ("no such table", "no such column")
+_SQLITE_NO_COLUMN_NAMED = " has no column named "
 # The UNIQUE constraints on products.sku and products.slug, as each database names them (migrations/versions/0001:
 # unnamed; 0002: the index products_slug_key).
 _POSTGRES_SKU_CONSTRAINT = "products_sku_key"
@@ -85,6 +89,19 @@ def store_refusal(error: BaseException, stage: Stage) -> Exception | None:
     if is_unavailable(error):
         return StoreUnavailable(reason)
     return None
+
+
+def is_schema_mismatch(error: BaseException) -> bool:
+    """A table or column the statement names is missing: the schema is not the code's (a migration not applied,
+    or undone). No retry fixes it."""
+    if not isinstance(error, DBAPIError):
+        return False
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate in _POSTGRES_UNDEFINED
+    message = str(error.orig)
+    undefined = message.startswith(_SQLITE_UNDEFINED) or _SQLITE_NO_COLUMN_NAMED in message
+    return isinstance(error, OperationalError) and undefined
 
 
 def is_sku_taken(error: DBAPIError) -> bool:

@@ -19,6 +19,7 @@ from domain.storage.tables import dead_letters
 class DeadLetter:
     id: int
     subscription: str
+    partition: int
     position: OutboxPosition
     aggregate_type: str
     aggregate_id: str
@@ -34,6 +35,7 @@ def _dead_letter(row: Row[Any]) -> DeadLetter:
     return DeadLetter(
         id=row.id,
         subscription=row.subscription,
+        partition=row.partition,
         position=OutboxPosition(row.txid, row.sequence),
         aggregate_type=row.aggregate_type,
         aggregate_id=row.aggregate_id,
@@ -47,13 +49,17 @@ def _dead_letter(row: Row[Any]) -> DeadLetter:
 
 
 async def add_dead_letters(
-    connection: AsyncConnection, subscription: str, failures: Iterable[tuple[OutboxRecord, str, int]]
+    connection: AsyncConnection,
+    subscription: str,
+    failures: Iterable[tuple[OutboxRecord, str, int]],
+    partition: int = 0,
 ) -> list[DeadLetter]:
-    """Stores each (record, error, attempts) as an unresolved dead letter of `subscription`; returns them."""
+    """Stores each (record, error, attempts) of `partition` as an unresolved dead letter of `subscription`."""
     now = datetime.now(UTC)
     rows = [
         {
             "subscription": subscription,
+            "partition": partition,
             "txid": record.position.txid,
             "sequence": record.position.sequence,
             "aggregate_type": record.aggregate_type,
@@ -85,12 +91,15 @@ async def get_dead_letter(connection: AsyncConnection, letter_id: int) -> DeadLe
     return None if row is None else _dead_letter(row)
 
 
-async def count_dead_letters(connection: AsyncConnection, subscription: str) -> int:
+async def count_dead_letters(connection: AsyncConnection, subscription: str, partition: int | None = None) -> int:
+    """Unresolved dead letters of the subscription, in `partition` (None: in all)."""
     query = (
         select(func.count())
         .select_from(dead_letters)
         .where(dead_letters.c.subscription == subscription, dead_letters.c.resolved_at.is_(None))
     )
+    if partition is not None:
+        query = query.where(dead_letters.c.partition == partition)
     return int((await connection.execute(query)).scalar_one())
 
 

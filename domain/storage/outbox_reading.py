@@ -9,6 +9,11 @@ transaction's id (`txid`), and `read_after` only returns rows whose `txid` is be
 every transaction with an id below xmin has ended (its rows are visible now or never will be), and every
 transaction still to come gets a larger id. So nothing can later appear at or behind a position that was read.
 On SQLite writers are serialized and `txid` is always 0: the sequence alone is commit order. See docs/sync.md.
+
+**Partitions.** Every record is in one partition (`outbox.partition`, by aggregate); each function that reads
+records takes `partition` (None: every partition). The rule above holds within a partition as it does for the
+whole outbox. `read_partition` also says how far the read covered the partition: up to the horizon when it found
+every record there was, so a partition without new records still moves forward (docs/sync.md, "Partitions").
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Text, and_, cast, func, literal, literal_column, select, tuple_
+from sqlalchemy import ColumnElement, Text, and_, cast, func, literal, literal_column, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.model.snapshots import Snapshot
@@ -44,6 +49,18 @@ def _after(connection: AsyncConnection, position: OutboxPosition) -> ColumnEleme
     if is_postgres(connection):
         return _position_column() > tuple_(literal(position.txid), literal(position.sequence))
     return and_(outbox.c.txid == position.txid, outbox.c.sequence > position.sequence)
+
+
+def _in(partition: int | None) -> ColumnElement[bool]:
+    return true() if partition is None else outbox.c.partition == partition
+
+
+def _at_or_below(connection: AsyncConnection, bound: OutboxPosition) -> ColumnElement[bool]:
+    """Rows at or below a horizon. PostgreSQL's horizon is `(xmin, 0)` and no row has sequence 0, so this is
+    `txid < xmin`; SQLite's is `(0, last sequence)`."""
+    if is_postgres(connection):
+        return outbox.c.txid < bound.txid
+    return outbox.c.sequence <= bound.sequence
 
 
 def _has_state() -> ColumnElement[bool]:
@@ -90,7 +107,13 @@ def _projection_record(row: Sequence[Any]) -> OutboxRecord:
 
 
 async def read_after(
-    connection: AsyncConnection, position: OutboxPosition, limit: int, *, for_projection: bool = False
+    connection: AsyncConnection,
+    position: OutboxPosition,
+    limit: int,
+    *,
+    for_projection: bool = False,
+    partition: int | None = None,
+    up_to: OutboxPosition | None = None,
 ) -> list[OutboxRecord]:
     """Up to `limit` committed records after `position`, in position order, never leaving a gap behind them.
 
@@ -99,19 +122,66 @@ async def read_after(
     that aggregate carries (and every transaction's last record has one); that reads half the rows when commands
     emit two events. And it leaves each record's `payload` empty and its `occurred_at` None (not read), with
     `state_size` filled in.
+
+    `partition` reads that partition only; `up_to`, a `horizon()` taken earlier, reads no further than it
+    (without it, PostgreSQL reads below the xmin of the statement's own snapshot).
     """
     query = (
         select(*(_PROJECTION_COLUMNS if for_projection else _RECORD_COLUMNS))
-        .where(_after(connection, position))
+        .where(_in(partition), _after(connection, position))
         .order_by(outbox.c.txid, outbox.c.sequence)
         .limit(limit)
     )
     if for_projection:
         query = query.where(_has_state())
-    if is_postgres(connection):
+    if up_to is not None:
+        query = query.where(_at_or_below(connection, up_to))
+    elif is_postgres(connection):
         query = query.where(outbox.c.txid < select(literal_column(_SNAPSHOT_XMIN)).scalar_subquery())
     make = _projection_record if for_projection else _record
     return [make(row) for row in await connection.execute(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionRead:
+    records: list[OutboxRecord]
+    reached: OutboxPosition
+    """Every record of the partition at or below it has been read (or skipped, for carrying no state): the last
+    record's position, or the horizon when the read found fewer records than it could take."""
+    exhausted: bool
+    """The read found every record there was up to the horizon."""
+    others_ahead: bool = False
+    """(Reads that found nothing) the outbox holds a committed record, in another partition, after the position
+    read from: only then is moving this partition forward of use to a reader."""
+
+
+async def read_partition(
+    connection: AsyncConnection,
+    position: OutboxPosition,
+    limit: int,
+    *,
+    partition: int | None,
+    for_projection: bool = False,
+) -> PartitionRead:
+    """`read_after` up to the horizon taken just before it, saying how far the read covered the partition.
+
+    The horizon comes first: every record at or below it was final then and stays visible, so a read that found
+    fewer than `limit` records below it found all of them, and the partition is covered up to the horizon,
+    records or not (a later statement's snapshot only sees more; on PostgreSQL the two statements may use
+    different snapshots). This is what moves an idle partition forward: a reader waiting for a position in it
+    is never held back because the partition had nothing to apply.
+    """
+    bound = await horizon(connection)
+    if bound <= position:
+        return PartitionRead([], position, exhausted=True)
+    records = await read_after(
+        connection, position, limit, for_projection=for_projection, partition=partition, up_to=bound
+    )
+    if not records:
+        return PartitionRead([], bound, exhausted=True, others_ahead=await head(connection) > position)
+    if len(records) < limit:
+        return PartitionRead(records, bound, exhausted=True)
+    return PartitionRead(records, records[-1].position, exhausted=False)
 
 
 async def read_at(connection: AsyncConnection, positions: Sequence[OutboxPosition]) -> list[OutboxRecord]:
@@ -178,8 +248,12 @@ class Backlog:
     oldest_occurred_at: datetime | None
 
 
-async def backlog(connection: AsyncConnection, position: OutboxPosition) -> Backlog:
-    """How many committed records lie after `position`, and when the oldest of them happened."""
-    query = select(func.count(), func.min(outbox.c.occurred_at)).select_from(outbox).where(_after(connection, position))
+async def backlog(connection: AsyncConnection, position: OutboxPosition, partition: int | None = None) -> Backlog:
+    """How many committed records (of `partition`, or all) lie after `position`, and when the oldest happened."""
+    query = (
+        select(func.count(), func.min(outbox.c.occurred_at))
+        .select_from(outbox)
+        .where(_in(partition), _after(connection, position))
+    )
     count, oldest = (await connection.execute(query)).one()
     return Backlog(int(count), None if oldest is None else as_utc(oldest))

@@ -55,9 +55,10 @@ _ROLLBACK = text("ROLLBACK TO SAVEPOINT new_products")
 
 
 class SqlNewProducts:
-    def __init__(self, connection: SqlConnection, clock: Callable[[], datetime]) -> None:
+    def __init__(self, connection: SqlConnection, clock: Callable[[], datetime], partitions: int) -> None:
         self._connection = connection
         self._clock = clock
+        self._partitions = partitions
 
     def now(self) -> datetime:
         return self._clock()
@@ -82,7 +83,7 @@ class SqlNewProducts:
         return set((await self._connection.execute(statement, {"values": values})).scalars())
 
     async def write(self, products: list[Product], claims: list[IdempotencyClaim | None]) -> list[Outcome] | None:
-        written = [rows_to_write(product) for product in products]
+        written = [rows_to_write(product, self._partitions) for product in products]
         connection = self._connection
         await connection.execute(_SAVEPOINT)
         try:
@@ -95,7 +96,8 @@ class SqlNewProducts:
             outcomes = []
             for product, rows in zip(products, written, strict=True):
                 mine, positions = positions[: len(rows.outbox)], positions[len(rows.outbox) :]
-                outcomes.append(Outcome(product.key, product.version, ConsistencyToken.of(mine).text()))
+                token = ConsistencyToken.of(mine, {rows.outbox[0]["partition"]})
+                outcomes.append(Outcome(product.key, product.version, token.text()))
             now = self._clock()
             remembered = [
                 idempotency_row(claim, outcome, now)

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -106,7 +107,10 @@ outbox = Table(
     Column("payload", JSON, nullable=False),
     Column("state", JSON(none_as_null=True)),
     Column("occurred_at", DateTime(timezone=True), nullable=False),
+    # partition_of(aggregate_type, aggregate_id, outbox_partitioning.partitions), written at append time.
+    Column("partition", SmallInteger, nullable=False, server_default="0"),
     Index("outbox_read_order", "txid", "sequence"),
+    Index("outbox_partition_read_order", "partition", "txid", "sequence"),
     Index("outbox_by_aggregate", "aggregate_type", "aggregate_id", "aggregate_version"),
 )
 
@@ -122,10 +126,21 @@ idempotency_keys = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+# How many partitions the outbox is split into: one row, the one truth every writer and worker reads at start
+# (changed only by `catalog sync repartition`).
+outbox_partitioning = Table(
+    "outbox_partitioning",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("partitions", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
 sync_checkpoints = Table(
     "sync_checkpoints",
     metadata,
     Column("name", String(64), primary_key=True),
+    Column("partition", Integer, primary_key=True, server_default="0"),
     Column("txid", BigInteger, nullable=False),
     Column("sequence", BigInteger, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
@@ -135,7 +150,17 @@ sync_leases = Table(
     "sync_leases",
     metadata,
     Column("name", String(64), primary_key=True),
+    Column("partition", Integer, primary_key=True, server_default="0"),
     Column("owner", String(100), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+# The workers of a subscription that are alive, each renewing its row like a lease: how many share the partitions.
+sync_workers = Table(
+    "sync_workers",
+    metadata,
+    Column("subscription", String(64), primary_key=True),
+    Column("owner", String(100), primary_key=True),
     Column("expires_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -144,6 +169,7 @@ dead_letters = Table(
     metadata,
     Column("id", Sequence64, primary_key=True, autoincrement=True),
     Column("subscription", String(64), nullable=False),
+    Column("partition", Integer, nullable=False, server_default="0"),
     Column("txid", BigInteger, nullable=False),
     Column("sequence", BigInteger, nullable=False),
     Column("aggregate_type", String(32), nullable=False),

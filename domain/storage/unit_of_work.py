@@ -69,15 +69,24 @@ _RECALL = select(idempotency_keys).where(
 
 class SqlUnitOfWork:
     """One command's transaction. `write_lock` serializes writers inside one process (SQLite has one writer
-    anyway; queuing on a lock beats spinning on SQLITE_BUSY)."""
+    anyway; queuing on a lock beats spinning on SQLITE_BUSY). `partitions`: the outbox's partition count (read
+    from the database at start, `outbox_partitioning.load_partitions`)."""
 
     products: SqlProductRepository
     orders: SqlOrderRepository
     webhooks: SqlWebhookRepository
 
-    def __init__(self, connect: Connect, *, clock: Clock = utc_now, write_lock: asyncio.Lock | None = None) -> None:
+    def __init__(
+        self,
+        connect: Connect,
+        *,
+        clock: Clock = utc_now,
+        write_lock: asyncio.Lock | None = None,
+        partitions: int = 1,
+    ) -> None:
         self._hold = TransactionHold(connect, write_lock)
         self._clock = clock
+        self._partitions = partitions
         self._connection: Transaction | None = None
         self._claim: IdempotencyClaim | None = None
         self._tracker = Tracker()
@@ -110,8 +119,8 @@ class SqlUnitOfWork:
 
     async def commit(self, primary: Aggregate) -> Outcome:
         connection = self._active()
-        written = await self._write_changes(connection)
-        token = ConsistencyToken.of(written).text() if written else None
+        written, partitions = await self._write_changes(connection)
+        token = ConsistencyToken.of(written, partitions).text() if written else None
         outcome = Outcome(primary.key, primary.version, token)
         if self._claim is not None:
             await connection.execute(_REMEMBER, idempotency_row(self._claim, outcome, self.now()))
@@ -120,19 +129,19 @@ class SqlUnitOfWork:
             aggregate.pending_events.clear()
         return outcome
 
-    async def _write_changes(self, connection: SqlConnection) -> list[OutboxPosition]:
-        """The outbox positions of the records written, every one of this command's."""
+    async def _write_changes(self, connection: SqlConnection) -> tuple[list[OutboxPosition], set[int]]:
+        """The outbox positions of the records written, every one of this command's, and their partitions."""
         events: list[dict[str, Any]] = []
         for identity, aggregate in self._tracker.aggregates.items():
             if not aggregate.pending_events:
                 continue
-            written = rows_to_write(aggregate)
+            written = rows_to_write(aggregate, self._partitions)
             await self._save(connection, aggregate, written, self._tracker.loaded_versions[identity])
             events.extend(written.outbox)
         if not events:
-            return []
+            return [], set()
         appended = await connection.execute(_APPEND, events)
-        return [OutboxPosition(row.txid, row.sequence) for row in appended]
+        return [OutboxPosition(row.txid, row.sequence) for row in appended], {event["partition"] for event in events}
 
     async def _save(
         self, connection: SqlConnection, aggregate: Aggregate, written: AggregateRows, loaded_version: int | None
@@ -171,28 +180,33 @@ class SqlUnitOfWorkFactory:
     with a synchronous connection (`SqliteWriter`, started on first use; `close()` stops it, and so does garbage
     collection); otherwise on `engine`, queued on an in-process lock when `serialize_writes`."""
 
-    def __init__(self, engine: AsyncEngine, *, serialize_writes: bool, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, serialize_writes: bool, clock: Clock = utc_now, partitions: int = 1
+    ) -> None:
         self._engine = engine
         self._clock = clock
+        self._partitions = partitions
         self._use_writer = serialize_writes and is_sqlite_file(engine.url)
         self._write_lock = asyncio.Lock() if serialize_writes and not self._use_writer else None
         self._writer: SqliteWriter | None = None
 
     def __call__(self) -> SqlUnitOfWork:
         if self._writer is not None and self._writer.is_current_thread():
-            return SqlUnitOfWork(self._writer.connect, clock=self._clock)
-        return SqlUnitOfWork(self._engine.connect, clock=self._clock, write_lock=self._write_lock)
+            return SqlUnitOfWork(self._writer.connect, clock=self._clock, partitions=self._partitions)
+        return SqlUnitOfWork(
+            self._engine.connect, clock=self._clock, write_lock=self._write_lock, partitions=self._partitions
+        )
 
     def batch(self) -> SqlBatch:
         """Rows in one transaction, each under a savepoint: on the writer thread inside its group, as an
         attempt; otherwise on a connection of `engine`, queued on the in-process lock like a command."""
 
         def row_unit_of_work(connect: Connect) -> SqlUnitOfWork:
-            return SqlUnitOfWork(connect, clock=self._clock)
+            return SqlUnitOfWork(connect, clock=self._clock, partitions=self._partitions)
 
         if self._writer is not None and self._writer.is_current_thread():
-            return SqlBatch(self._writer.connect, row_unit_of_work, None, self._clock)
-        return SqlBatch(self._engine.connect, row_unit_of_work, self._write_lock, self._clock)
+            return SqlBatch(self._writer.connect, row_unit_of_work, None, self._clock, self._partitions)
+        return SqlBatch(self._engine.connect, row_unit_of_work, self._write_lock, self._clock, self._partitions)
 
     async def run(self, attempt: Callable[[], Coroutine[Any, Any, T]]) -> T:
         if not self._use_writer:

@@ -16,6 +16,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.storage import webhook_deliveries
+from domain.storage.schema_revision import check_schema
 from sync.lease_keeper import LeaseKeeper, default_owner
 from sync.options import SyncOptions
 from sync.retry import DATABASE_ERRORS, Backoff, Interrupted, any_set, sleep_or_halt
@@ -76,6 +77,7 @@ class WebhookWorker:
         """Delivers until `stop` is set, then abandons the requests in flight (sent again later: at least once),
         finishes writing the outcomes it has, and releases the lease. While another process holds the lease, this
         one stands by."""
+        await self._stores.database(check_schema, stop)  # SchemaMismatch: never retried, delivery stops
         gauges = asyncio.create_task(self._observe(stop), name="webhook-status")
         try:
             failures = Backoff(self.options.store_backoff_base_seconds * 10, self.options.store_backoff_cap_seconds)

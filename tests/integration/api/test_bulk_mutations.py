@@ -7,9 +7,16 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from prometheus_client import CollectorRegistry
+from sqlalchemy import select, update
 
 from api.settings import Settings
+from domain.batches import DEFAULT_CHUNK_ROWS
+from domain.outbox import ConsistencyToken
+from domain.storage.tables import outbox
+from sync.worker import SyncWorker
 from tests.integration.api.conftest import Api, open_api, product_input
+from tests.integration.sync.conftest import FAST
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -72,3 +79,38 @@ async def test_the_consistency_token_covers_every_written_row(api: Api) -> None:
     query = "query($t: String) { product(id: $PID, consistencyToken: $t) { price { amount } stock { onHand } } }"
     first = await api.graphql(query.replace("$PID", f'"{ids[0]}"'), {"t": received["consistencyToken"]})
     assert first["data"]["product"] == {"price": {"amount": "7.50"}, "stock": {"onHand": 4}}
+
+
+async def test_the_consistency_token_names_every_partition_the_rows_wrote(api: Api) -> None:
+    result = (await bulk(api, "bulkCreateProducts", [product_input(f"P-{i}") for i in range(8)]))["data"]
+    token = ConsistencyToken.parse(result["bulkCreateProducts"]["consistencyToken"])
+    async with api.services.engine.connect() as connection:
+        written = frozenset(row.partition for row in await connection.execute(select(outbox.c.partition)))
+    assert token.partitions == written
+
+
+async def test_a_token_read_of_a_bulk_whose_earlier_row_was_dead_lettered_is_refused_not_answered_stale(
+    make_settings: Callable[..., Settings],
+) -> None:
+    async with open_api(make_settings(sync_in_process=False)) as api:
+        rows = [product_input(f"D-{i}") for i in range(DEFAULT_CHUNK_ROWS + 10)]  # two transactions, two chunks
+        result = (await bulk(api, "bulkCreateProducts", rows))["data"]["bulkCreateProducts"]
+        first_id = result["rows"][0]["aggregateId"]
+        async with api.services.engine.begin() as connection:  # Elasticsearch will refuse the first row's document
+            record = outbox.c.aggregate_id == first_id
+            state = (await connection.execute(select(outbox.c.state).where(record))).scalar_one()
+            await connection.execute(update(outbox).where(record).values(state={**state, "created_at": "soon"}))
+        services = api.services
+        worker = SyncWorker(
+            services.engine, services.elasticsearch, api.settings.index_prefix, FAST, registry=CollectorRegistry()
+        )
+        await worker.run_until_caught_up()
+        assert (await worker.status()).dead_letters == 1
+
+        query = "query($t: String) { product(id: $PID, consistencyToken: $t) { id } }"
+        answer = await api.graphql(query.replace("$PID", f'"{first_id}"'), {"t": result["consistencyToken"]})
+
+    assert answer["data"] is None or answer["data"]["product"] is None
+    [error] = answer["errors"]
+    assert error["extensions"]["code"] == "UNAVAILABLE"
+    assert first_id in error["message"]

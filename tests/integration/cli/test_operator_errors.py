@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from api.cli.exit_codes import ExitCode
+from domain.storage.migrate import upgrade
 from tests.integration.cli.conftest import catalog, closed_port_url, environment
 
 EVERY_COMMAND_THAT_OPENS_A_STORE = [
@@ -52,6 +53,32 @@ def test_a_database_without_the_catalog_tables_is_one_line_that_says_to_migrate(
 
     assert outcome.code == ExitCode.USAGE
     assert_one_line(outcome.stderr, "empty.db", "run `catalog migrate`")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["sync", "--once"],
+        ["sync", "status"],
+        ["sync", "repartition", "--partitions", "2"],
+        ["deadletter", "list"],
+        ["reindex"],
+        ["verify"],
+        ["webhooks", "deliveries"],
+    ],
+    ids=" ".join,
+)
+def test_a_database_behind_the_release_is_one_line_that_says_to_migrate_and_exit_2(
+    tmp_path: Path, command: list[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'behind.db'}"
+    upgrade(url, "0003")
+    env = environment(tmp_path, database_url=url, elasticsearch_url=closed_port_url())
+
+    outcome = catalog(env, tmp_path, *command)
+
+    assert outcome.code == ExitCode.USAGE
+    assert_one_line(outcome.stderr, "behind.db", "behind this release", "run `catalog migrate`")
 
 
 @pytest.mark.postgres

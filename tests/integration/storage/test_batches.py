@@ -19,6 +19,7 @@ from domain.bus import CommandContext, MessageBus
 from domain.handlers import COMMAND_HANDLERS
 from domain.model.commands import Command, CreateProduct, OrderLineRequest, PlaceOrder, ReceiveStock
 from domain.model.errors import DomainError, InsufficientStock
+from domain.outbox import ConsistencyToken, partition_of
 from domain.ports import Outcome
 from domain.storage.engine import is_sqlite
 from domain.storage.tables import outbox, products
@@ -117,6 +118,26 @@ async def test_reject_failed_rows_writes_exactly_the_valid_rows(engine: AsyncEng
         assert [isinstance(answer, Outcome) for answer in answers] == valid, specs
         assert all(isinstance(answer, DomainError) for answer, ok in zip(answers, valid, strict=True) if not ok)
         assert await stock_by_sku(engine, prefix) == expected_stock, specs
+
+
+async def test_a_batch_writes_each_record_in_its_aggregates_partition_and_its_row_token_names_it(
+    engine: AsyncEngine, database_url: str
+) -> None:
+    factory = SqlUnitOfWorkFactory(engine, serialize_writes=is_sqlite(database_url), partitions=4)
+    bus = MessageBus(factory, COMMAND_HANDLERS)
+    creates: list[Command] = [
+        CreateProduct(sku=f"PART-{i}", name="Lamp", price_amount="5.00", price_currency="EUR") for i in range(8)
+    ]
+    answers = await bus.dispatch_rows(batch_rows(creates), ErrorPolicy.REJECT_FAILED_ROWS, chunk_rows=3)
+    async with engine.connect() as connection:
+        rows = list(await connection.execute(select(outbox.c.aggregate_id, outbox.c.partition)))
+    assert all(row.partition == partition_of("product", row.aggregate_id, 4) for row in rows)
+    assert len({row.partition for row in rows}) > 1
+    for answer in answers:
+        assert isinstance(answer, Outcome)
+        assert answer.consistency_token is not None
+        token = ConsistencyToken.parse(answer.consistency_token)
+        assert token.partitions == frozenset({partition_of("product", answer.aggregate_id, 4)})
 
 
 async def test_reject_everything_writes_nothing_unless_every_row_is_valid(

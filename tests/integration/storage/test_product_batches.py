@@ -11,11 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.batches import ErrorPolicy
 from domain.bus import CommandContext, MessageBus
+from domain.handlers import COMMAND_HANDLERS
+from domain.model.catalog import Product
 from domain.model.commands import CreateProduct
 from domain.model.errors import DomainError
-from domain.outbox import ConsistencyToken
+from domain.outbox import ConsistencyToken, partition_of
 from domain.ports import Outcome
-from domain.storage.tables import products
+from domain.storage.engine import is_sqlite
+from domain.storage.tables import outbox, products
+from domain.storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.integration.storage.test_batches import make_bus
 
 KINDS = ["create", "create", "create", "invalid", "slug", "keyed"]
@@ -84,3 +88,21 @@ async def test_new_products_written_together_have_outbox_positions_in_row_order(
     assert all(token.first == token.last for token in tokens)
     assert [token.last for token in tokens] == sorted(token.last for token in tokens)
     assert len({token.last for token in tokens}) == 30
+
+
+async def test_new_products_written_together_are_in_their_partitions_and_their_tokens_name_them(
+    engine: AsyncEngine, database_url: str
+) -> None:
+    bus = MessageBus(
+        SqlUnitOfWorkFactory(engine, serialize_writes=is_sqlite(database_url), partitions=4), COMMAND_HANDLERS
+    )
+    rows = [MessageBus.row(command("P", "create", slot), CommandContext()) for slot in range(12)]
+    answers = await bus.dispatch_rows(rows, ErrorPolicy.REJECT_FAILED_ROWS, chunk_rows=12)
+    async with engine.connect() as connection:
+        written = {row.aggregate_id: row.partition for row in await connection.execute(select(outbox))}
+    for answer in answers:
+        assert isinstance(answer, Outcome)
+        expected = partition_of(Product.aggregate_type, answer.aggregate_id, 4)
+        assert written[answer.aggregate_id] == expected
+        assert ConsistencyToken.parse(answer.consistency_token or "").partitions == frozenset({expected})
+    assert len(set(written.values())) > 1

@@ -65,7 +65,7 @@ async def test_a_command_commits_its_state_and_its_event_together(bus: MessageBu
     assert (row.event_type, row.aggregate_id, row.aggregate_version) == ("ProductCreated", outcome.aggregate_id, 1)
     assert row.state["sku"] == "SOFA-1"
     position = OutboxPosition(row.txid, row.sequence)
-    assert outcome.consistency_token == ConsistencyToken(position, position).text()
+    assert outcome.consistency_token == ConsistencyToken(position, position, frozenset({row.partition})).text()
     assert await count(engine, products) == 1
 
 
@@ -213,6 +213,7 @@ async def test_a_commands_token_spans_its_records_from_the_first_to_the_last(
     placing = [OutboxPosition(row.txid, row.sequence) for row in rows[-3:]]
     assert (token.first, token.last) == (min(placing), max(placing)) == (placing[0], max(positions))
     assert {row.event_type for row in rows[-3:]} == {"OrderPlaced", "StockReserved"}
+    assert token.partitions == frozenset(row.partition for row in rows[-3:])
 
 
 async def test_racing_creates_with_one_idempotency_key_return_the_first_outcome(

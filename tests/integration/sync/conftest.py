@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.bus import MessageBus
 from domain.handlers import COMMAND_HANDLERS
+from domain.storage import outbox_partitioning
 from domain.storage.engine import create_async, is_sqlite
 from domain.storage.unit_of_work import SqlUnitOfWorkFactory
 from sync.options import SyncOptions
@@ -37,8 +38,12 @@ FAST = SyncOptions(
 
 
 @pytest.fixture
-def bus(engine: AsyncEngine, database_url: str) -> MessageBus:
-    return MessageBus(SqlUnitOfWorkFactory(engine, serialize_writes=is_sqlite(database_url)), COMMAND_HANDLERS)
+async def bus(engine: AsyncEngine, database_url: str) -> MessageBus:
+    """Writing into the outbox's partitions as `catalog serve` does (PostgreSQL: 4, SQLite: 1)."""
+    async with engine.connect() as connection:
+        partitions = await outbox_partitioning.load_partitions(connection)
+    factory = SqlUnitOfWorkFactory(engine, serialize_writes=is_sqlite(database_url), partitions=partitions)
+    return MessageBus(factory, COMMAND_HANDLERS)
 
 
 @pytest.fixture

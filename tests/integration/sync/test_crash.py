@@ -14,6 +14,7 @@ from elasticsearch import AsyncElasticsearch
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.bus import MessageBus
+from domain.outbox import OutboxPosition
 from sync.status import read_status
 from tests.integration.sync.conftest import (
     assert_verified_clean,
@@ -22,7 +23,7 @@ from tests.integration.sync.conftest import (
     poll_until,
     wait_until_caught_up,
 )
-from tests.integration.sync.workload import Catalog, churn, create_products
+from tests.integration.sync.workload import Catalog, create_products, write_until
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -41,9 +42,11 @@ def start_worker(env: dict[str, str], log: Path, metrics_port: int) -> subproces
         return subprocess.Popen(args, env=env, stdout=output, stderr=output)
 
 
-async def wait_for_progress(engine: AsyncEngine, beyond: int) -> None:
+async def wait_for_progress(engine: AsyncEngine, beyond: OutboxPosition) -> None:
+    """Until every partition's checkpoint is past `beyond`."""
+
     async def progressed() -> bool:
-        return (await read_status(engine)).checkpoint.sequence > beyond
+        return (await read_status(engine)).checkpoint > beyond
 
     await poll_until(progressed, 60, interval=0.01)
 
@@ -64,19 +67,12 @@ async def test_a_worker_killed_mid_stream_resumes_and_converges(
     await create_products(bus, catalog, 40)
     stop_writes = asyncio.Event()
 
-    async def write() -> None:  # until told to stop, so that every kill lands mid-stream
-        rounds = 0
-        while not stop_writes.is_set():
-            await churn(bus, catalog, 10, seed=rounds, discontinue=False)
-            rounds += 1
-
-    writes = asyncio.create_task(write())
+    writes = asyncio.create_task(write_until(stop_writes, bus, catalog))
     port = free_port()
     worker = start_worker(env, log, port)
     try:
         for _ in range(3):
-            checkpoint = (await read_status(engine)).checkpoint.sequence
-            await wait_for_progress(engine, checkpoint + 20)
+            await wait_for_progress(engine, (await read_status(engine)).checkpoint)
             worker.send_signal(signal.SIGKILL)
             worker.wait(10)
             assert worker.returncode == -signal.SIGKILL
@@ -86,7 +82,7 @@ async def test_a_worker_killed_mid_stream_resumes_and_converges(
         await wait_until_caught_up(engine, seconds=120)
         async with httpx.AsyncClient() as http:  # the standalone worker serves its own metrics
             metrics = (await http.get(f"http://127.0.0.1:{port}/metrics")).text
-        assert "catalog_sync_lease_held 1.0" in metrics
+        assert 'catalog_sync_lease_held{partition="0"} 1.0' in metrics
         assert "catalog_sync_events_total" in metrics
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(30) == 0, log.read_text()[-3000:]
@@ -96,6 +92,7 @@ async def test_a_worker_killed_mid_stream_resumes_and_converges(
             worker.wait(10)
         stop_writes.set()
         await asyncio.gather(writes, return_exceptions=True)
-    assert (await read_status(engine)).lease_owner is None  # the graceful stop released the lease
+    # the graceful stop released every partition's lease
+    assert all(part.lease_owner is None for part in (await read_status(engine)).partitions)
     assert "event=lease_released" in log.read_text()
     await assert_verified_clean(engine, es_client, index_prefix)

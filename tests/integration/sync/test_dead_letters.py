@@ -14,7 +14,7 @@ from domain.bus import MessageBus
 from domain.model.commands import CreateProduct
 from domain.outbox import ConsistencyToken, OutboxPosition
 from domain.storage.tables import outbox
-from sync.applied_position import applied_state
+from sync.applied_position import applied_states
 from sync.dead_letter_retry import list_dead_letters, retry_dead_letters
 from sync.published_dead_letters import dead_letters_within
 from sync.state_index import STATE_MAPPING, ensure_state_index, state_index
@@ -75,7 +75,9 @@ async def test_poison_events_are_dead_lettered_then_retried_once_fixed(
 
     status = await worker.status()
     assert (status.events_behind, status.dead_letters) == (0, 2)  # the worker moved on past both
-    assert (await applied_state(es_client, index_prefix)).dead_letters == 2  # readers are told to look
+    partitions = range(len(status.partitions))
+    recorded = await applied_states(es_client, index_prefix, partitions)
+    assert sum(state.dead_letters for state in recorded.values()) == 2  # readers are told to look
     for outcome in (refused, broken):  # and find each among the published letters
         token = ConsistencyToken.parse(outcome.consistency_token or "")
         [published] = await dead_letters_within(es_client, index_prefix, token)
@@ -101,7 +103,8 @@ async def test_poison_events_are_dead_lettered_then_retried_once_fixed(
     assert retried.returncode == 0, retried.stdout + retried.stderr
     assert retried.stdout.count("resolved") == 2
     assert (await worker.status()).dead_letters == 0
-    assert (await applied_state(es_client, index_prefix)).dead_letters == 0
+    recorded = await applied_states(es_client, index_prefix, partitions)
+    assert sum(state.dead_letters for state in recorded.values()) == 0
     for outcome in (refused, broken):
         token = ConsistencyToken.parse(outcome.consistency_token or "")
         assert await dead_letters_within(es_client, index_prefix, token) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -101,3 +102,11 @@ async def _order_life(bus: MessageBus, catalog: Catalog, sku: str, price: Decima
     await bus.dispatch(PayOrder(order_id=placed.aggregate_id, amount=price * quantity, currency="EUR"))
     if ending < 0.8:
         await bus.dispatch(ShipOrder(order_id=placed.aggregate_id))
+
+
+async def write_until(stop: asyncio.Event, bus: MessageBus, catalog: Catalog) -> None:
+    """Churns in rounds until `stop` is set (so that whatever a test does meanwhile lands mid-stream)."""
+    rounds = 0
+    while not stop.is_set():
+        await churn(bus, catalog, 10, seed=rounds, discontinue=False)
+        rounds += 1

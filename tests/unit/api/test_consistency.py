@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
 
 import pytest
 
@@ -20,9 +21,9 @@ class FakeIndex:
         self.refreshes = 0
         self.searches = 0
 
-    async def applied_state(self) -> AppliedState:
+    async def applied_states(self, partitions: Collection[int]) -> dict[int, AppliedState]:
         self.polls += 1
-        return AppliedState(self.applied, len(self.dead))
+        return {partition: AppliedState(self.applied, len(self.dead)) for partition in partitions}
 
     async def refresh(self) -> None:
         self.refreshes += 1
@@ -36,7 +37,7 @@ class FakeIndex:
 
 
 def gate(index: FakeIndex, timeout: float = 2.0) -> ConsistencyGate:
-    return ConsistencyGate(index.applied_state, index.refresh, index.dead_letters_within, timeout_seconds=timeout)
+    return ConsistencyGate(index.applied_states, index.refresh, index.dead_letters_within, timeout_seconds=timeout)
 
 
 async def test_without_a_token_nothing_waits() -> None:

@@ -164,7 +164,7 @@ class FakeUnitOfWork:
         for aggregate, _ in changed:
             self._write(aggregate)
         written = [OutboxPosition(0, sequence) for sequence in range(first, len(self.store.outbox) + 1)]
-        token = ConsistencyToken.of(written).text() if written else None
+        token = ConsistencyToken.of(written, [0]).text() if written else None
         outcome = Outcome(primary.key, primary.version, token)
         if self._claim is not None:
             self.store.outcomes[(self._claim.caller, self._claim.key)] = (self._claim.fingerprint, outcome)

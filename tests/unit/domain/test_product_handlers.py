@@ -25,7 +25,7 @@ def create(sku: str = "OAK-1", **overrides: object) -> CreateProduct:
 async def test_create_product_stores_the_product_and_its_created_event_at_version_one() -> None:
     scenario = Scenario()
     outcome = await scenario.run(create())
-    assert (outcome.version, outcome.consistency_token) == (1, "c2.0.1.1")
+    assert (outcome.version, outcome.consistency_token) == (1, "c3.0.1.1.1")
     assert scenario.store.products[outcome.aggregate_id].sku == "OAK-1"
     assert scenario.store.events() == ["ProductCreated"]
     assert scenario.committed_callbacks == 1
