@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -46,9 +47,17 @@ def catalog(env: dict[str, str], cwd: Path, *args: str, timeout: float = 120) ->
     return Outcome(done.returncode, done.stdout, done.stderr)
 
 
+_HELD_PORTS: list[socket.socket] = []
+
+
 def closed_port_url() -> str:
-    """An address where nothing listens: connections are refused at once."""
-    return f"http://127.0.0.1:{free_port()}"
+    """An address where nothing listens: connections are refused at once. The port stays bound (never listened
+    on) until the tests end: a port merely found free may become the source port of another connection, and a
+    connection from the command to that port could then reach itself instead of being refused."""
+    held = socket.socket()
+    held.bind(("127.0.0.1", 0))
+    _HELD_PORTS.append(held)
+    return f"http://127.0.0.1:{held.getsockname()[1]}"
 
 
 @pytest.fixture
