@@ -103,7 +103,16 @@ async def test_an_import_killed_mid_file_and_run_again_writes_every_row_once(api
     env = {name: value for name, value in os.environ.items() if not name.startswith("CATALOG_")}
     env |= {"CATALOG_DATABASE_URL": api.settings.database_url, "CATALOG_JWT_SECRET": SECRET}
     importing = await asyncio.create_subprocess_exec(
-        CATALOG, "import", str(path), "--chunk", "5", env=env, stdout=DEVNULL, stderr=DEVNULL
+        # one row a transaction: the rest of the file takes most of a second after the first rows, so the kill
+        # comes mid-file (at five rows a chunk the whole file could land before the kill did)
+        CATALOG,
+        "import",
+        str(path),
+        "--chunk",
+        "1",
+        env=env,
+        stdout=DEVNULL,
+        stderr=DEVNULL,
     )
     try:
         written = await products_named(api, "K-%", at_least=5, unless_done=importing)

@@ -83,7 +83,12 @@ async def test_reindex_waits_out_an_elasticsearch_outage_and_resumes(
 async def test_reindex_interrupted_while_waiting_exits_130_in_one_line(tmp_path: Path, sqlite_url: str) -> None:
     env = environment(tmp_path, database_url=sqlite_url, elasticsearch_url=closed_port_url())
     process = await asyncio.create_subprocess_exec(
-        *cli_command("reindex"), env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        *cli_command("reindex"),
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=_as_from_a_terminal,
     )
     assert process.stderr is not None
     async with asyncio.timeout(60):
@@ -93,3 +98,9 @@ async def test_reindex_interrupted_while_waiting_exits_130_in_one_line(tmp_path:
 
     assert process.returncode == ExitCode.INTERRUPTED
     assert stderr.decode().strip().splitlines() == ["error: interrupted"]
+
+
+def _as_from_a_terminal() -> None:
+    """Ctrl-C as a terminal delivers it: a child inherits an ignored SIGINT (some earlier test's library leaves the
+    test process ignoring it), and a command started ignoring SIGINT rightly keeps ignoring it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
