@@ -13,7 +13,7 @@ import sys
 from elasticsearch import AsyncElasticsearch
 from elasticsearch.serializer import OrjsonSerializer
 
-from api.cli.common import collect_rarely, freeze_startup_heap
+from api.cli.common import WORKER_YOUNG_OBJECTS, collect_less_often, freeze_startup_heap
 from domain.storage.engine import create_async
 from sync.options import SyncOptions
 from sync.worker import SyncWorker
@@ -26,7 +26,9 @@ async def main(database_url: str, elasticsearch_url: str, prefix: str, subscript
     client = AsyncElasticsearch(elasticsearch_url, request_timeout=120, serializer=OrjsonSerializer())
     try:
         worker = SyncWorker(engine, client, prefix, SyncOptions(subscription=subscription, lease_seconds=6.0))
-        collect_rarely()  # and the heap frozen, as `catalog sync` does: cheap collections while documents are built
+        collect_less_often(
+            WORKER_YOUNG_OBJECTS
+        )  # and the heap frozen, as `catalog sync` does: cheap collections while documents are built
         freeze_startup_heap()
         print("ready", flush=True)  # started: the scenario starts every worker at once when all of them are
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)

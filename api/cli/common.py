@@ -25,32 +25,26 @@ def freeze_startup_heap() -> None:
     gc.freeze()
 
 
-YOUNG_OBJECTS_PER_COLLECTION = 50_000
-"""How many more container objects may be made than freed before a collection (CPython's default: 700)."""
+SERVE_YOUNG_OBJECTS = 50_000
+"""`catalog serve`: a bulk request keeps its rows' inputs, commands, aggregates and table rows alive until it
+answers, tens of thousands of objects for 250 products; at CPython's default threshold (700) the collector runs
+hundreds of times a request and walks them again each time, about 15% of a bulkCreateProducts' CPU
+(docs/performance.md, finding 23). Objects freed by their reference count do not count towards the threshold, so
+a request that leaves no cycles triggers no collection at all; cycles wait a little longer to be freed."""
+
+WORKER_YOUNG_OBJECTS = 20_000
+"""`catalog sync`: each partition's pipeline keeps about two batches of decoded states and their documents alive
+while Elasticsearch indexes them, so they survive young collections and every full collection walks them all
+again: with the default thresholds (700, 10, 10), one worker serving 4 partitions spent 1.9 s of its 5.4 s of CPU
+in full collections over 20 000 products; at (20 000, 20, 20) it collects about 40 times instead of 1 300 and
+spends 0.7 s (docs/performance.md, finding 24)."""
 
 
-def collect_young_objects_less_often() -> None:
-    """A bulk request keeps its rows' inputs, commands, aggregates and table rows alive until it answers, tens of
-    thousands of objects for 250 products: at CPython's default threshold the collector runs hundreds of times
-    a request and walks them again each time, about 15% of a bulkCreateProducts' CPU (docs/performance.md,
-    finding 23). Objects freed by their reference count do not count towards the threshold, so a request that
-    leaves no cycles triggers no collection at all; cycles wait a little longer to be freed."""
-    gc.set_threshold(YOUNG_OBJECTS_PER_COLLECTION, 20, 20)
-
-
-WORKER_COLLECTION_THRESHOLDS = (20_000, 20, 20)
-
-
-def collect_rarely() -> None:
-    """Fewer collections for a process that holds several partitions' batches in flight (`catalog sync`).
-
-    Each pipeline keeps about two batches of decoded states and their documents alive while Elasticsearch indexes
-    them, so they survive young collections and every full collection walks them all again: with the default
-    thresholds (700, 10, 10), one worker serving 4 partitions spent 1.9 s of its 5.4 s of CPU in full collections
-    over 20 000 products. At these thresholds it collects about 40 times instead of 1 300, and spends 0.7 s
-    (docs/performance.md, finding 24). Memory grows by at most the garbage of the allocations between collections.
-    """
-    gc.set_threshold(*WORKER_COLLECTION_THRESHOLDS)
+def collect_less_often(young_objects: int) -> None:
+    """Collect after `young_objects` more container objects were made than freed (CPython: 700), and the older
+    generations after 20 of the younger one's collections (CPython: 10). Memory grows by at most the garbage of
+    the allocations between collections."""
+    gc.set_threshold(young_objects, 20, 20)
 
 
 def settings_from_environment() -> Settings:

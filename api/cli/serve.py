@@ -7,7 +7,7 @@ import asyncio
 import click
 
 from api.bootstrap import services
-from api.cli.common import collect_young_objects_less_often, freeze_startup_heap, settings_from_environment
+from api.cli.common import SERVE_YOUNG_OBJECTS, collect_less_often, freeze_startup_heap, settings_from_environment
 from api.cli.managed_elasticsearch import with_elasticsearch_url
 from api.settings import Settings
 
@@ -42,7 +42,7 @@ async def _serve(settings: Settings, host: str, port: int, demo: bool = False) -
 
             app = await demo_mode(app, built)
         freeze_startup_heap()
-        collect_young_objects_less_often()
+        collect_less_often(SERVE_YOUNG_OBJECTS)
         config = uvicorn.Config(
             app, host=host, port=port, access_log=False, log_config=None, lifespan="on", **http_options(settings)
         )

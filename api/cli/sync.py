@@ -23,7 +23,7 @@ from prometheus_client import CollectorRegistry, start_http_server
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.bootstrap import elasticsearch_client, index_layout, outbox_partitions
-from api.cli.common import collect_rarely, freeze_startup_heap, settings_from_environment
+from api.cli.common import WORKER_YOUNG_OBJECTS, collect_less_often, freeze_startup_heap, settings_from_environment
 from api.cli.exit_codes import ExitCode
 from api.cli.managed_elasticsearch import elasticsearch_url
 from api.elasticsearch_metrics import ElasticsearchMetrics
@@ -114,7 +114,7 @@ def _install_stop_signals(stop: asyncio.Event) -> None:
 async def _run_worker(
     settings: Settings, once: bool, metrics_port: int | None, options: SyncOptions, owner: str | None
 ) -> None:
-    collect_rarely()
+    collect_less_often(WORKER_YOUNG_OBJECTS)
     async with runtime(settings) as rt:
         await outbox_partitions(rt.engine, settings)  # CATALOG_SYNC_PARTITIONS, when set, must agree
         if metrics_port is not None:
