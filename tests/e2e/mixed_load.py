@@ -6,8 +6,10 @@ idempotency key of its own; a command that fails, or whose answer is lost, is se
 it is acknowledged, as a careful client does. So once the load is over, every command was acknowledged exactly
 once, and a product's stock on hand must be the sum of its writer's quantities: a command lost or applied twice
 shows. After each acknowledgement the writer reads its product back with the command's consistency token and
-records whether the read saw the write. Searchers run a full-text search in a loop. `phase` tags every answer
-(before, during and after the fault).
+records whether the read saw the write, which waits for the worker. Creators create one new product after the
+other, reading nothing back, so a command is in flight at every moment (a fault that stops the worker holds the
+writers in their read-backs). Searchers run a full-text search in a loop. `phase` tags every answer (before,
+during and after the fault).
 """
 
 from __future__ import annotations
@@ -76,14 +78,15 @@ class MixedLoad:
     writers: list[Writer] = field(default_factory=list)
 
     @asynccontextmanager
-    async def running(self, *, writers: int = 2, searchers: int = 2) -> AsyncIterator[MixedLoad]:
-        """The load runs while the block does; it ends with every writer's command in flight acknowledged."""
+    async def running(self, *, writers: int = 2, searchers: int = 2, creators: int = 0) -> AsyncIterator[MixedLoad]:
+        """The load runs while the block does; it ends with every command in flight acknowledged."""
         stop = asyncio.Event()
-        limits = httpx.Limits(max_connections=writers + searchers)
+        limits = httpx.Limits(max_connections=writers + searchers + creators)
         async with httpx.AsyncClient(base_url=self.url, timeout=30, limits=limits) as client:
             self.writers = [Writer(f"{self.tag}-{number}") for number in range(writers)]
             tasks = [asyncio.create_task(self._write(client, writer, stop)) for writer in self.writers]
             tasks += [asyncio.create_task(self._search(client, stop)) for _ in range(searchers)]
+            tasks += [asyncio.create_task(self._create(client, f"{self.tag}-new{n}", stop)) for n in range(creators)]
             try:
                 yield self
             finally:
@@ -150,6 +153,16 @@ class MixedLoad:
             done = await self._command(client, RECEIVE, receive)
             writer.quantities += quantity
             await self._read_back(client, writer, done)
+
+    async def _create(self, client: httpx.AsyncClient, sku_prefix: str, stop: asyncio.Event) -> None:
+        for number in itertools.count():
+            if stop.is_set():
+                return
+            await self._command(client, CREATE, _product(f"{sku_prefix}-{number}"))
+
+    def failed_commands(self, phase: str) -> int:
+        commands = (answer for answer in self.answers if answer.kind == "command" and answer.phase == phase)
+        return sum(not answer.succeeded for answer in commands)
 
     async def _command(self, client: httpx.AsyncClient, mutation: str, input: dict[str, Any]) -> dict[str, Any]:
         """Sent until acknowledged, with the same input (and idempotency key) each time."""

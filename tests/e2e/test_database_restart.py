@@ -53,17 +53,19 @@ async def test_a_database_restart_under_load_loses_no_acknowledged_command_and_a
     postgres_server: Server, own_postgres: PostgresCluster
 ) -> None:
     load = MixedLoad(postgres_server.url, postgres_server.token("catalog:write", "inventory:write"), "PG")
-    async with load.running():
+    async with load.running(creators=1):
         await load.until(lambda load: load.acks("before") >= 10)
         load.phase = "down"
         await asyncio.to_thread(own_postgres.stop)
         await asyncio.sleep(OUTAGE_SECONDS)
+        # A slow machine may not have sent a command yet, the writers waiting on their read-backs: the outage lasts
+        # until a command met it, or this test would prove nothing about commands.
+        await load.until(lambda load: load.failed_commands("down") >= 1, seconds=60)
         await asyncio.to_thread(own_postgres.start)
         load.phase = "back"
         await load.until(lambda load: load.acks("back") >= 20)
     print(f"PG: {load.summary()}")  # what clients saw, in the test's output (docs/sync.md quotes it)
 
-    assert any(answer.kind == "command" for answer in load.failures())  # the outage was felt
     assert_no_fault_reached_a_client(load, ALLOWED_CODES)
     assert_reads_saw_their_writes(load)
     await assert_converged(postgres_server, load)
