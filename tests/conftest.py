@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -21,7 +18,7 @@ from domain.storage.migrate import upgrade
 from tests.support.elasticsearch import elasticsearch_url as managed_elasticsearch_url
 from tests.support.elasticsearch import stop_if_started
 from tests.support.elasticsearch_cluster import cluster_for_tests
-from tests.support.postgres import PostgresForTests, start_session_postgres
+from tests.support.postgres import PostgresForTests, private_cluster, start_session_postgres
 
 DATABASES = os.environ.get("CATALOG_TEST_DATABASES", "sqlite,postgres").split(",")
 
@@ -38,17 +35,8 @@ def postgres() -> Iterator[PostgresForTests]:
 @pytest.fixture
 def own_postgres() -> Iterator[PostgresCluster]:
     """A PostgreSQL cluster of the test's own, to stop and start at will (the session's is shared)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    # Not pytest's tmp_path: it lives under a root-only directory the postgres user cannot traverse.
-    cluster = PostgresCluster(Path(tempfile.mkdtemp(prefix="catalog-pg-own-")), port=port)
-    try:
-        cluster.start()
+    with private_cluster("own") as cluster:
         yield cluster
-    finally:
-        cluster.stop()
-        shutil.rmtree(cluster.root, ignore_errors=True)
 
 
 @pytest.fixture(

@@ -11,6 +11,7 @@ parallel against one server.
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
 import socket
@@ -96,13 +97,25 @@ def start_session_postgres() -> PostgresForTests:
 def private_cluster(purpose: str) -> Iterator[PostgresCluster]:
     """A started PostgreSQL cluster of the caller's own, for a test that stops and starts the server (never the
     session's, which others share): on a port fixed now, so a restart finds it there; deleted afterwards."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    cluster = PostgresCluster(Path(tempfile.mkdtemp(prefix=f"catalog-pg-{purpose}-")), port=port)
+    # Not pytest's tmp_path: it lives under a root-only directory the postgres user cannot traverse.
+    cluster = PostgresCluster(Path(tempfile.mkdtemp(prefix=f"catalog-pg-{purpose}-")), port=_restartable_port())
     try:
         cluster.start()
         yield cluster
     finally:
         cluster.stop()
         shutil.rmtree(cluster.root, ignore_errors=True)
+
+
+def _restartable_port() -> int:
+    """A free port below the kernel's ephemeral range: while the server is down, a port from that range can be
+    taken as the local end of any outgoing connection (the tests open thousands), and the restart would fail."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for port in random.sample(range(max(1024, low - 12000), low), 200):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port below the ephemeral range ({low})")
