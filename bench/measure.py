@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from api.cli.common import collect_less_often
+
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -23,6 +25,18 @@ def freeze_heap() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+@contextmanager
+def collecting_after(young_objects: int) -> Iterator[None]:
+    """The collector's thresholds as a process of ours sets them (`api.cli.common.collect_less_often`) for the
+    block, then back as they were: what runs in this process is measured as it runs deployed."""
+    before = gc.get_threshold()
+    collect_less_often(young_objects)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -20,7 +20,7 @@ from rich.progress import (
 from rich.text import Text
 
 from api.bootstrap import index_layout
-from api.cli.common import settings_from_environment
+from api.cli.common import WORKER_YOUNG_OBJECTS, collect_less_often, freeze_startup_heap, settings_from_environment
 from api.cli.exit_codes import ExitCode
 from api.cli.failures import OperatorError
 from api.cli.sync import runtime
@@ -62,6 +62,7 @@ class _Bars:
 
 async def _reindex(models: list[str], keep_old: bool, batch_size: int | None, max_outage: float) -> RebuildReport:
     async with runtime(settings_from_environment()) as rt:
+        freeze_startup_heap()
         batch = batch_size or rt.settings.sync_batch_size
         layout = index_layout(rt.settings)
         options = SyncOptions(batch_size=batch, index_layout=layout, give_up_after_seconds=max_outage)
@@ -104,6 +105,7 @@ def reindex(read_model: str, keep_old: bool, batch_size: int | None, max_outage_
     --max-outage-seconds per outage.
     """
     models = list(READ_MODELS) if read_model == "all" else [read_model]
+    collect_less_often(WORKER_YOUNG_OBJECTS)  # it runs the worker's pipeline, with the worker's heap
     try:
         report = asyncio.run(_reindex(models, keep_old, batch_size, max_outage_seconds))
     except OutageTooLong as error:
