@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -159,6 +159,19 @@ START = OutboxPosition(0, 0)
 
 
 @dataclass(frozen=True, slots=True)
+class EncodedState:
+    """A record's state as stored (its JSON text), decoded each time it is asked for, never kept decoded.
+
+    The sync worker reads thousands of records a second and keeps a few batches of them until Elasticsearch has
+    them; most records' states are never looked at (a batch projects each aggregate's newest state only), and
+    the ones that are need their decoded form only while their document is built. Kept as text, a record is one
+    object for the garbage collector to walk instead of a tree of dicts (docs/performance.md, finding 28)."""
+
+    text: str
+    decode: Callable[[str], Snapshot]
+
+
+@dataclass(frozen=True, slots=True, init=False)
 class OutboxRecord:
     position: OutboxPosition
     aggregate_type: str
@@ -168,10 +181,44 @@ class OutboxRecord:
     # The event as JSON data: the audit record of what happened (docs/architecture.md, "The outbox"). Projections
     # never read it.
     payload: dict[str, Any]
-    # The aggregate's snapshot after this event (the one of `aggregate_type`); None on all but the last of a
-    # transaction's events for one aggregate, whose snapshot covers the earlier ones.
-    state: Snapshot | None
+    _state: Snapshot | EncodedState | None
     # None where the reader did not read it: projection reads, which nothing downstream asks when events happened.
     occurred_at: datetime | None
     # The state's size as stored (characters of its JSON), when the reader knew it without serializing: 0 if not.
-    state_size: int = 0
+    state_size: int
+
+    def __init__(  # noqa: PLR0917 - the generated signature, which readers call positionally
+        self,
+        position: OutboxPosition,
+        aggregate_type: str,
+        aggregate_id: str,
+        aggregate_version: int,
+        event_type: str,
+        payload: dict[str, Any],
+        state: Snapshot | EncodedState | None,
+        occurred_at: datetime | None,
+        state_size: int = 0,
+    ) -> None:
+        setter = object.__setattr__  # frozen: the generated __init__ does the same
+        setter(self, "position", position)
+        setter(self, "aggregate_type", aggregate_type)
+        setter(self, "aggregate_id", aggregate_id)
+        setter(self, "aggregate_version", aggregate_version)
+        setter(self, "event_type", event_type)
+        setter(self, "payload", payload)
+        setter(self, "_state", state)
+        setter(self, "occurred_at", occurred_at)
+        setter(self, "state_size", state_size)
+
+    @property
+    def state(self) -> Snapshot | None:
+        """The aggregate's snapshot after this event (the one of `aggregate_type`); None on all but the last of a
+        transaction's events for one aggregate, whose snapshot covers the earlier ones. Decoded again at each
+        call when the reader kept it encoded: read it once."""
+        stored = self._state
+        return stored.decode(stored.text) if isinstance(stored, EncodedState) else stored
+
+    @property
+    def has_state(self) -> bool:
+        """Whether the record carries a state, without decoding it."""
+        return self._state is not None

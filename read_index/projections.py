@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
+import orjson
+
 from domain.model.events import ORDER, PRODUCT, WEBHOOK
 from domain.model.snapshots import OrderSnapshot, ProductSnapshot, WebhookSnapshot
 from domain.outbox import OutboxRecord
@@ -26,7 +28,8 @@ class IndexOp:
     read_model: str
     doc_id: str
     version: int
-    document: dict[str, Any] | None
+    document: dict[str, Any] | orjson.Fragment | None
+    """The document, or its JSON already made (`project(..., encoded=True)`)."""
 
 
 # `PROJECTIONS` routes records by their aggregate type, and a record's state is the snapshot of that type: the
@@ -34,23 +37,26 @@ class IndexOp:
 
 
 def project_product(record: OutboxRecord) -> list[IndexOp]:
-    if record.state is None:
+    state = record.state
+    if state is None:
         return []
-    document = product_document(cast(ProductSnapshot, record.state))
+    document = product_document(cast(ProductSnapshot, state))
     return [IndexOp(PRODUCTS, record.aggregate_id, record.aggregate_version, document)]
 
 
 def project_order(record: OutboxRecord) -> list[IndexOp]:
-    if record.state is None:
+    state = record.state
+    if state is None:
         return []
-    document = order_document(cast(OrderSnapshot, record.state))
+    document = order_document(cast(OrderSnapshot, state))
     return [IndexOp(ORDERS, record.aggregate_id, record.aggregate_version, document)]
 
 
 def project_webhook(record: OutboxRecord) -> list[IndexOp]:
-    if record.state is None:
+    state = record.state
+    if state is None:
         return []
-    document = webhook_document(cast(WebhookSnapshot, record.state))
+    document = webhook_document(cast(WebhookSnapshot, state))
     return [IndexOp(WEBHOOKS, record.aggregate_id, record.aggregate_version, document)]
 
 
@@ -64,7 +70,10 @@ READ_MODEL_OF: dict[str, str] = {PRODUCT: PRODUCTS, ORDER: ORDERS, WEBHOOK: WEBH
 
 
 def project(
-    records: Iterable[OutboxRecord], *, acknowledged: Mapping[tuple[str, str], int] | None = None
+    records: Iterable[OutboxRecord],
+    *,
+    acknowledged: Mapping[tuple[str, str], int] | None = None,
+    encoded: bool = False,
 ) -> list[IndexOp]:
     """The operations of a batch: each aggregate's newest state only (in order of first mention).
 
@@ -73,10 +82,14 @@ def project(
     costs one document). Records without a state, and records of an aggregate type no read model projects,
     yield nothing. With `acknowledged` (the version the index is known to hold, per read model and document
     id), a record at or below it yields nothing either, and its document is never built.
+
+    `encoded` gives each document as its JSON, made as soon as the document is built: the sync worker holds a
+    few batches until Elasticsearch has them, and held as dicts their documents are most of what the garbage
+    collector walks over and over (as bytes, nothing: docs/performance.md, finding 28).
     """
     newest: dict[tuple[str, str], OutboxRecord] = {}
     for record in records:
-        if record.state is None or record.aggregate_type not in PROJECTIONS:
+        if not record.has_state or record.aggregate_type not in PROJECTIONS:
             continue
         key = (record.aggregate_type, record.aggregate_id)
         current = newest.get(key)
@@ -86,4 +99,12 @@ def project(
     if acknowledged:
         held = acknowledged.get
         chosen = [r for r in chosen if r.aggregate_version > held((READ_MODEL_OF[r.aggregate_type], r.aggregate_id), 0)]
-    return [op for record in chosen for op in PROJECTIONS[record.aggregate_type](record)]
+    ops = (op for record in chosen for op in PROJECTIONS[record.aggregate_type](record))
+    return [encoded_op(op) for op in ops] if encoded else list(ops)
+
+
+def encoded_op(op: IndexOp) -> IndexOp:
+    """`op` with its document as its JSON (see `project`)."""
+    if op.document is None or isinstance(op.document, orjson.Fragment):
+        return op
+    return IndexOp(op.read_model, op.doc_id, op.version, orjson.Fragment(orjson.dumps(op.document)))

@@ -34,7 +34,7 @@ class Batch:
 
 
 def _state_bytes(record: OutboxRecord) -> int:
-    if record.state is None:
+    if not record.has_state:
         return 0
     return record.state_size or len(orjson.dumps(record.state))
 
@@ -69,7 +69,7 @@ def _project_each(
             bad.append((record, f"projection failed: {type(error).__name__}: {error}"))
         else:
             good.append(record)
-    return project(good, acknowledged=acknowledged), bad
+    return project(good, acknowledged=acknowledged, encoded=True), bad
 
 
 def prepare(
@@ -89,7 +89,7 @@ def prepare(
     versions = acknowledged.versions if acknowledged is not None else None
     bad: list[tuple[OutboxRecord, str]] = []
     try:
-        ops = project(records, acknowledged=versions)
+        ops = project(records, acknowledged=versions, encoded=True)
     except Exception:
         ops, bad = _project_each(records, versions)
     if models is not None:

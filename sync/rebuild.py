@@ -129,10 +129,15 @@ class Rebuild:
         targets: dict[str, str] = {}
         try:
             for model in self._models:
-                name = fresh_index_name(self._prefix, model)
-                create = partial(create_fresh_index, self._client, self._prefix, model, layout, name=name)
-                await self._elasticsearch(create)
-                targets[model] = name
+                targets[model] = fresh_index_name(self._prefix, model)
+            # Together: each creation waits for a cluster-state update and its shards to start (docs/performance.md,
+            # finding 28). All of them end before a failure is raised, so the discard below finds what was made.
+            created = await asyncio.gather(*(
+                self._elasticsearch(partial(create_fresh_index, self._client, self._prefix, model, layout, name=name))
+                for model, name in targets.items()
+            ), return_exceptions=True)  # fmt: skip
+            if failures := [outcome for outcome in created if isinstance(outcome, BaseException)]:
+                raise failures[0]
             log.info("event=rebuild_started read_models=%s horizon=%s", ",".join(self._models), start.token())
             deliverer = self._deliverer(targets)
             copied = {model: await self._copy(model, targets[model], deliverer) for model in self._models}
@@ -173,8 +178,8 @@ class Rebuild:
         them; a new rebuild makes new ones)."""
         if indices:
             with suppress(Exception):
-                quick = self._client.options(ignore_status=404, request_timeout=5, max_retries=0)
-                await quick.indices.delete(index=",".join(indices))
+                quick = self._client.options(request_timeout=5, max_retries=0)
+                await quick.indices.delete(index=",".join(indices), ignore_unavailable=True)
 
     def _deliverer(self, targets: dict[str, str]) -> Deliverer:
         return Deliverer(
@@ -201,7 +206,9 @@ class Rebuild:
         try:
             while page := await reading:
                 reading = asyncio.create_task(self._page(source, page[-1].aggregate_id))
-                ops = [op for aggregate in page for op in snapshot_ops(aggregate) if op.read_model == model]
+                ops = [
+                    op for aggregate in page for op in snapshot_ops(aggregate, encoded=True) if op.read_model == model
+                ]
                 if len(window) >= self._options.bulks_in_flight:
                     done += await self._settle_copy(window.popleft())
                     self._progress(COPY, model, done, max(total, done))

@@ -28,7 +28,7 @@ from sqlalchemy import ColumnElement, Text, and_, cast, func, literal, literal_c
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.model.snapshots import Snapshot
-from domain.outbox import START, OutboxPosition, OutboxRecord
+from domain.outbox import START, EncodedState, OutboxPosition, OutboxRecord
 from domain.storage.dialects import as_utc, is_postgres
 from domain.storage.tables import outbox
 
@@ -101,9 +101,10 @@ def _record(row: Sequence[Any], state_size: int = 0) -> OutboxRecord:
 
 
 def _projection_record(row: Sequence[Any]) -> OutboxRecord:
-    """A row of `_PROJECTION_COLUMNS`: the state's JSON decoded here, the payload and the time left out."""
+    """A row of `_PROJECTION_COLUMNS`: the state kept as its JSON text (decoded when a projection asks for it),
+    the payload and the time left out."""
     *identity, state = row
-    return _record((*identity, _NOT_READ, orjson.loads(state), None), len(state))
+    return _record((*identity, _NOT_READ, EncodedState(state, orjson.loads), None), len(state))
 
 
 async def read_after(

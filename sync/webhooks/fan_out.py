@@ -147,8 +147,8 @@ def carried_states(records: list[OutboxRecord]) -> dict[int, Snapshot]:
     for i in range(len(records) - 1, -1, -1):
         record = records[i]
         key = (record.aggregate_type, record.aggregate_id)
-        if record.state is not None:
-            latest[key] = record.state
+        if (state := record.state) is not None:
+            latest[key] = state
         elif key in latest:
             carried[i] = latest[key]
     return carried

@@ -23,7 +23,7 @@ class Subscribers:
 
     def apply(self, record: OutboxRecord) -> str | None:
         """Takes a webhook's record into account; returns the webhook's id when the record removed it."""
-        if record.aggregate_type != WEBHOOK or record.state is None:
+        if record.aggregate_type != WEBHOOK or not record.has_state:
             return None
         state = cast(WebhookSnapshot, record.state)
         if state["active"]:

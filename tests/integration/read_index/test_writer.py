@@ -68,7 +68,7 @@ async def test_a_document_that_does_not_fit_the_mapping_fails_permanently(
     await ensure_indices(es_client, index_prefix)
     [state] = versions_of("Vase", "VASE-1", range(1, 2))
     [good] = project([record("product", state)])
-    assert good.document is not None
+    assert isinstance(good.document, dict)
     bad = IndexOp("products", "bad-1", 1, {**good.document, "colour": "red"})
 
     report = await apply(es_client, index_prefix, [bad, good])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import orjson
+
+from domain.outbox import EncodedState, OutboxRecord
 from read_index.documents import CATEGORY_SEPARATOR, product_document
 from read_index.projections import project
 from tests.integration.read_index.states import order_state, product_state, record
@@ -79,3 +82,38 @@ def test_records_the_index_already_holds_are_left_out_before_their_documents_are
     )
 
     assert [(op.doc_id, op.version) for op in ops] == [(newer["id"], 2)]
+
+
+def test_encoded_documents_are_the_json_of_the_documents() -> None:
+    lamp = product_state("Lamp", category_path=["Home", "Lighting"], attributes=[("color", "Brass")])
+    records = [record("product", lamp), record("order", order_state("alice", placed_minutes=0))]
+
+    plain, encoded = project(records), project(records, encoded=True)
+
+    assert [(op.read_model, op.doc_id, op.version) for op in encoded] == [
+        (op.read_model, op.doc_id, op.version) for op in plain
+    ]
+    assert all(isinstance(op.document, orjson.Fragment) for op in encoded)
+    assert [orjson.loads(orjson.dumps(op.document)) for op in encoded] == [
+        orjson.loads(orjson.dumps(op.document)) for op in plain
+    ]
+
+
+def test_a_record_read_encoded_projects_as_the_decoded_one_and_keeps_no_decoded_state() -> None:
+    lamp = product_state("Lamp", version=4)
+    decoded = record("product", lamp)
+    stored = OutboxRecord(
+        decoded.position,
+        "product",
+        lamp["id"],
+        4,
+        "Test",
+        {},
+        EncodedState(orjson.dumps(lamp).decode(), orjson.loads),
+        None,
+    )
+
+    assert stored.has_state
+    assert stored.state == decoded.state
+    assert stored.state is not stored.state  # decoded at each call, so a held record holds text only
+    assert project([stored]) == project([decoded])
