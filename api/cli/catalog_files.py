@@ -20,7 +20,6 @@ from api.catalog_files.importing import CHUNK_ROWS, KINDS, ImportSummary, import
 from api.cli.common import settings_from_environment
 from api.cli.exit_codes import ExitCode
 from api.cli.reindex import RateColumn
-from api.schema.schema import ServedSchema
 from api.settings import Settings
 from domain.bus import MessageBus
 from domain.handlers import COMMAND_HANDLERS
@@ -52,6 +51,9 @@ async def _import(path: Path, file_format: str, kind: str, report: Path, *, dry_
         TimeElapsedColumn(),
     )
     settings = settings_from_environment()
+    # Imported here: the GraphQL stack is a third of the CLI's start-up, which every other command would pay.
+    from api.schema.schema import ServedSchema
+
     schema = ServedSchema(settings).graphql  # rows are checked against the served input types
     async with write_model(settings) as (_, bus):
         with (
