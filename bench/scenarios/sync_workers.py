@@ -96,9 +96,12 @@ async def _caught_up(engine: AsyncEngine, subscription: str, targets: dict[int, 
         await asyncio.sleep(POLL_SECONDS)
 
 
-async def _workers_run(run: Run, database: str, workers: int, documents: int) -> tuple[float, dict[str, float]]:
-    """Seconds from the first lease to every document searchable, and the CPU seconds of each process."""
-    prefix = run.prefix(f"syncworkers{workers}")
+async def _workers_run(
+    run: Run, database: str, workers: int, documents: int, repetition: int
+) -> tuple[float, dict[str, float]]:
+    """Seconds from the first lease to every document searchable, and the CPU seconds of each process. Each
+    repetition has a subscription of its own, so it starts from the beginning of the backlog."""
+    prefix = run.prefix(f"syncworkers{workers}r{repetition}")
     subscription = f"bench-{prefix}"
     client = run.es_client()
     engine = create_async(database)
@@ -161,7 +164,7 @@ async def run(run: Run) -> None:
         runs = []
         for repetition in range(repetitions):
             run.console.log(f"sync_workers: {workers} worker process(es) ({repetition + 1}/{repetitions})")
-            runs.append(await _workers_run(run, database, workers, len(docs)))
+            runs.append(await _workers_run(run, database, workers, len(docs), repetition))
         seconds = median([s for s, _ in runs])
         cpu = {name: round(sum(c[name] for _, c in runs) * 1000 / (len(docs) * repetitions), 4) for name in runs[0][1]}
         rate = len(docs) / seconds
