@@ -18,22 +18,23 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from elastic_transport import AsyncTransport, TransportError
-from elasticsearch import ApiError, AsyncElasticsearch, OrjsonSerializer
-from prometheus_client import CollectorRegistry, Gauge
+from elastic_transport import AsyncTransport
+from elasticsearch import AsyncElasticsearch, OrjsonSerializer
+from prometheus_client import CollectorRegistry
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.consistency import ConsistencyGate
 from api.elasticsearch_metrics import ElasticsearchMetrics, measured_transport
-from api.elasticsearch_nodes import node_urls, redacted
+from api.elasticsearch_nodes import node_urls
+from api.elasticsearch_startup import check_elasticsearch, create_indices, report_reindex_due
 from api.fastpath.lean_elasticsearch import LeanConnections, LeanTransport
 from api.metrics import CommandMetrics
 from api.outages import StoreOutages, WatchedTransport
 from api.readiness import database_answers, elasticsearch_answers, one_line
 from api.settings import Settings
 from api.startup_errors import StartupError, startup_failure
-from api.store_errors import DATABASE, ELASTICSEARCH, redacted_database_url
+from api.store_errors import DATABASE, redacted_database_url
 from api.webhook_options import webhook_options
 from api.worker_task import running, waking
 from domain.bus import MessageBus
@@ -49,7 +50,6 @@ from read_index.transport import ClientTransport, ReadTransport
 from sync.applied_position import AppliedState, applied_states
 from sync.options import SyncOptions
 from sync.published_dead_letters import PublishedDeadLetter, dead_letters_within
-from sync.state_index import ensure_state_index, state_index
 from sync.webhooks.targets import TargetGuard
 from sync.webhooks.worker import WebhookWorker
 from sync.worker import SyncWorker
@@ -60,7 +60,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ES_REQUEST_TIMEOUT_SECONDS = 10.0
-ES_STARTUP_TIMEOUT_SECONDS = 5.0
 ES_MAX_RETRIES = 2
 ES_CONNECTIONS = 64
 
@@ -101,14 +100,14 @@ async def services(settings: Settings, *, run_worker: bool | None = None) -> Asy
         search_metrics = ElasticsearchMetrics(registry)
         client = elasticsearch_client(url, search_metrics)
         stack.push_async_callback(client.close)
-        await _check_elasticsearch(client, url)
+        await check_elasticsearch(client, url)
         await migrate(settings.database_url)
         engine = create_async(settings.database_url)
         stack.push_async_callback(engine.dispose)
         partitions = await outbox_partitions(engine, settings)
-        await _create_indices(client, settings.index_prefix, index_layout(settings), url)
+        await create_indices(client, settings.index_prefix, index_layout(settings), url)
         transport = await stack.enter_async_context(_read_transport(settings, client, url, search_metrics))
-        await _report_reindex_due(client, settings.index_prefix, registry)
+        await report_reindex_due(client, settings.index_prefix, registry)
         guard = TargetGuard(allow_private=settings.webhooks_allow_private_targets)
         worker = webhooks = None
         if settings.sync_in_process if run_worker is None else run_worker:
@@ -250,57 +249,9 @@ def _authenticator(settings: Settings) -> Authenticator:
         raise StartupError(str(error)) from None
 
 
-async def _check_elasticsearch(client: AsyncElasticsearch, url: str) -> None:
-    """Cluster health rather than `GET /`, which the managed node's distribution does not serve."""
-    others = len(node_urls(url)) - 1  # a node that is down is no reason not to start: ask the next
-    try:
-        await client.options(request_timeout=ES_STARTUP_TIMEOUT_SECONDS, max_retries=others).cluster.health()
-    except (TransportError, ApiError, OSError) as error:
-        message = f"Elasticsearch is not reachable at {redacted(url)}: {one_line(error)}"
-        raise startup_failure(message, error, ELASTICSEARCH) from None
-
-
 def index_layout(settings: Settings) -> indices.IndexLayout:
     """The shards and replicas every index is created with (CATALOG_INDEX_SHARDS, CATALOG_INDEX_REPLICAS)."""
     return indices.IndexLayout(shards=settings.index_shards, replicas=settings.index_replicas)
-
-
-async def _create_indices(client: AsyncElasticsearch, prefix: str, layout: indices.IndexLayout, url: str) -> None:
-    """The read models' indices and the sync state's, and waits until their shards can serve (a search on a
-    brand-new index fails until then)."""
-    try:
-        await indices.ensure_indices(client, prefix, layout)
-        await ensure_state_index(client, prefix, layout)
-        names = [indices.alias_name(prefix, model) for model in indices.READ_MODELS] + [state_index(prefix)]
-        await client.cluster.health(index=",".join(names), wait_for_status="yellow", timeout="30s")
-    except (TransportError, ApiError) as error:
-        message = f"cannot create the indices at {redacted(url)}: {one_line(error)}"
-        raise startup_failure(message, error, ELASTICSEARCH) from None
-
-
-async def _report_reindex_due(client: AsyncElasticsearch, prefix: str, registry: CollectorRegistry) -> None:
-    """Read models whose alias points at an index of an older mapping version keep serving, but what the new
-    mapping adds is missing until `catalog reindex`: say so once in the log, and as a gauge for alerts."""
-    gauge = Gauge(
-        "catalog_reindex_due",
-        "1 while the read model's index was built with an older mapping version (run catalog reindex)",
-        ["model"],
-        registry=registry,
-    )
-    try:
-        outdated = await indices.outdated_models(client, prefix)
-    except (TransportError, ApiError) as error:
-        log.warning("event=reindex_check_failed error=%r", one_line(error))
-        return
-    for model in indices.READ_MODELS:
-        gauge.labels(model).set(1 if model in outdated else 0)
-    if outdated:
-        log.warning(
-            "event=reindex_due models=%s mapping_version=%d action=%s",
-            ",".join(outdated),
-            indices.MAPPING_VERSION,
-            "run `catalog reindex` (reads keep working meanwhile)",
-        )
 
 
 def _consistency_gate(

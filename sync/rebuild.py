@@ -21,7 +21,6 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field
 from functools import partial
 from typing import TypeVar
 
@@ -44,6 +43,7 @@ from sync.delivery import Delivered, Deliverer
 from sync.options import SyncOptions
 from sync.pipeline import Applied, Pipeline
 from sync.read_model_sources import SOURCES, snapshot_ops
+from sync.rebuild_report import Progress, RebuildProgress, RebuildReport, RebuiltIndex
 from sync.retrying_stores import RetryingStores
 
 log = logging.getLogger(__name__)
@@ -60,35 +60,6 @@ _BULK_LOAD_SETTINGS = {"refresh_interval": "-1", "translog.durability": "async",
 REPLICAS_WAIT = "60s"
 REPLAY = "replay"
 REPLAY_AFTER_SWAP = "replay after swap"
-
-
-@dataclass(frozen=True, slots=True)
-class RebuildProgress:
-    phase: str
-    read_model: str | None
-    done: int
-    total: int
-
-
-@dataclass(frozen=True, slots=True)
-class RebuiltIndex:
-    read_model: str
-    index: str
-    previous: str | None
-    copied: int
-
-
-@dataclass(slots=True)
-class RebuildReport:
-    indices: list[RebuiltIndex] = field(default_factory=list)
-    replayed: int = 0
-    refused: int = 0
-    """Documents Elasticsearch refused (their records are the live worker's dead letters)."""
-    start: OutboxPosition | None = None
-    end: OutboxPosition | None = None
-
-
-Progress = Callable[[RebuildProgress], None]
 
 
 class Rebuild:

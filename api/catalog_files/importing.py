@@ -20,7 +20,7 @@ from graphql import GraphQLInputObjectType, GraphQLSchema, get_nullable_type
 
 from api.catalog_files.formats import BadLine, read_rows
 from api.catalog_files.inputs import RowRejected, input_object
-from api.schema.mutations import COMMANDS
+from api.schema.input_commands import COMMANDS
 from domain.batches import BatchRow, ErrorPolicy, RowAnswer, RowRefused
 from domain.bus import CommandContext, MessageBus
 from domain.model.errors import DomainError, ErrorCode, Problem

@@ -26,7 +26,8 @@ from api.cli.failures import OperatorError
 from api.cli.sync import runtime
 from read_index.indices import READ_MODELS
 from sync.options import SyncOptions
-from sync.rebuild import RebuildProgress, RebuildReport, rebuild
+from sync.rebuild import rebuild
+from sync.rebuild_report import RebuildProgress, RebuildReport
 from sync.retry import OutageTooLong
 
 DEFAULT_MAX_OUTAGE_SECONDS = 300.0

@@ -52,7 +52,8 @@ from api.fastpath.plain_trees import plain_completion
 from api.fastpath.variable_coercion import Coerce, Declined, coercer
 from api.schema.bulk import BULK_MUTATIONS, run_bulk
 from api.schema.document_size import retained_bytes
-from api.schema.mutations import COMMANDS, run_command
+from api.schema.input_commands import COMMANDS
+from api.schema.mutations import run_command
 
 PLAN_CACHE_SIZE = 256
 

@@ -12,8 +12,9 @@ import strawberry
 
 from api.schema.context import RequestContext
 from api.schema.errors import QueryRefused, UserError
+from api.schema.input_commands import COMMANDS
 from api.schema.inputs import ChangeProductPriceInput, CreateProductInput, ReceiveStockInput
-from api.schema.mutations import COMMANDS, admitted
+from api.schema.mutations import admitted
 from domain.batches import BatchRow, ErrorPolicy, RowAnswer, RowRefused
 from domain.bus import MessageBus
 from domain.model.errors import DomainError, ErrorCode, Problem

@@ -75,7 +75,7 @@ async def test_an_index_of_an_older_mapping_version_is_reported_as_reindex_due(
     await es_client.indices.create(index=older)
     await swap_alias(es_client, index_prefix, "orders", older)
 
-    with caplog.at_level(logging.WARNING, logger="api.bootstrap"):
+    with caplog.at_level(logging.WARNING, logger="api.elasticsearch_startup"):
         async with open_api(make_settings()) as api:
             text = (await api.http.get("/metrics")).text
     assert 'catalog_reindex_due{model="orders"} 1.0' in text

@@ -12,7 +12,7 @@ from graphql import ExecutionResult, execute
 from api.fastpath.direct_execution import DirectExecution
 from api.schema.bulk import BULK_MUTATIONS
 from api.schema.context import RequestContext
-from api.schema.mutations import COMMANDS
+from api.schema.input_commands import COMMANDS
 from api.schema.schema import ServedSchema
 from api.settings import Settings
 from domain.batches import ErrorPolicy
