@@ -105,6 +105,6 @@ def project(
 
 def encoded_op(op: IndexOp) -> IndexOp:
     """`op` with its document as its JSON (see `project`)."""
-    if op.document is None or isinstance(op.document, orjson.Fragment):
+    if op.document is None:
         return op
     return IndexOp(op.read_model, op.doc_id, op.version, orjson.Fragment(orjson.dumps(op.document)))
