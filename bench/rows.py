@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 
 from domain.model.catalog import Product
 from domain.model.commands import CreateProduct
 from domain.model.inventory import StockReceipt
 from domain.model.new_products import product_created_by
-from domain.storage.aggregate_rows import AggregateRows, rows_to_write
+from domain.storage.aggregate_rows import AggregateRows, Columns, rows_to_write
 from domain.storage.tables import outbox, product_variants, products, skus
 
 INITIAL_STOCK = 1_000_000
@@ -72,18 +72,19 @@ def insert_in(connection: Connection, rows: Rows) -> None:
             connection.execute(insert(table), values)
 
 
-Known = dict[str, tuple[Row[Any], list[Row[Any]]]]
+Known = dict[str, tuple[Columns, list[Columns]]]
 """Purchasable sku -> its product's row and variant rows: what a raw order needs to know of its products."""
 
 
 def known_products(connection: Connection, limit: int) -> Known:
     """The first `limit` products (by sku), by the sku of each of their variants."""
-    rows = connection.execute(select(products).order_by(products.c.sku).limit(limit)).all()
-    by_product: dict[str, list[Row[Any]]] = defaultdict(list)
+    rows = connection.execute(select(products).order_by(products.c.sku).limit(limit)).mappings().all()
+    by_product: dict[str, list[Columns]] = defaultdict(list)
     query = select(product_variants).order_by(product_variants.c.product_id, product_variants.c.position)
-    for variant in connection.execute(query.where(product_variants.c.product_id.in_([row.id for row in rows]))):
-        by_product[variant.product_id].append(variant)
-    return {variant.sku: (row, by_product[row.id]) for row in rows for variant in by_product[row.id]}
+    variants = connection.execute(query.where(product_variants.c.product_id.in_([row["id"] for row in rows])))
+    for variant in variants.mappings():
+        by_product[variant["product_id"]].append(variant)
+    return {variant["sku"]: (row, by_product[row["id"]]) for row in rows for variant in by_product[row["id"]]}
 
 
 def chunks(start: int, stop: int, size: int) -> Iterator[tuple[int, int]]:

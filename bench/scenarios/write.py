@@ -124,7 +124,7 @@ class RawWriter:
         assert self.async_engine is not None
         order_row, events, lines = order
         async with self.async_engine.begin() as connection:
-            ids = sorted({self._products[sku][0].id for sku, _ in lines})
+            ids = sorted({self._products[sku][0]["id"] for sku, _ in lines})
             await connection.execute(select(products.c.id).where(products.c.id.in_(ids)).with_for_update())
             for sku, quantity in sorted(lines):
                 for statement in self._reserve(sku, quantity):
@@ -134,7 +134,7 @@ class RawWriter:
 
     def _reserve(self, sku: str, quantity: int) -> list[Any]:
         """The variant's reservation, and its product's sum and version."""
-        product_id = self._products[sku][0].id
+        product_id = self._products[sku][0]["id"]
         return [
             update(product_variants)
             .where(product_variants.c.sku == sku)

@@ -9,20 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Row, Table, func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.model.events import ORDER, PRODUCT, WEBHOOK
 from domain.model.snapshots import Snapshot
-from domain.storage.aggregate_rows import order_snapshot, product_snapshot, webhook_snapshot
+from domain.storage.aggregate_rows import Columns, order_snapshot, product_snapshot, webhook_snapshot
 from domain.storage.repositories import variants_of
 from domain.storage.tables import orders, products, webhooks
 
 _AGGREGATE_TABLES: dict[str, Table] = {PRODUCT: products, ORDER: orders, WEBHOOK: webhooks}
 # A product's snapshot also needs its variants' rows (read a page at a time); these need their row only.
-_SNAPSHOTS_OF_ROW: dict[str, Callable[[Any], Snapshot]] = {ORDER: order_snapshot, WEBHOOK: webhook_snapshot}
+_SNAPSHOTS_OF_ROW: dict[str, Callable[[Columns], Snapshot]] = {ORDER: order_snapshot, WEBHOOK: webhook_snapshot}
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,21 +47,21 @@ async def read_states(
     query = select(table).order_by(table.c.id).limit(limit)
     if after_id is not None:
         query = query.where(table.c.id > after_id)
-    rows = list(await connection.execute(query))
+    rows = (await connection.execute(query)).mappings().all()
     return [
-        AggregateState(aggregate_type, row.id, row.version, snapshot)
+        AggregateState(aggregate_type, row["id"], row["version"], snapshot)
         for row, snapshot in await _snapshots(connection, aggregate_type, rows)
     ]
 
 
 async def _snapshots(
-    connection: AsyncConnection, aggregate_type: str, rows: list[Row[Any]]
-) -> list[tuple[Row[Any], Snapshot]]:
+    connection: AsyncConnection, aggregate_type: str, rows: Sequence[Columns]
+) -> list[tuple[Columns, Snapshot]]:
     if aggregate_type != PRODUCT:
         snapshot = _SNAPSHOTS_OF_ROW[aggregate_type]
         return [(row, snapshot(row)) for row in rows]
-    variants = await variants_of(connection, [row.id for row in rows])
-    return [(row, product_snapshot(row, variants[row.id])) for row in rows]
+    variants = await variants_of(connection, [row["id"] for row in rows])
+    return [(row, product_snapshot(row, variants[row["id"]])) for row in rows]
 
 
 async def versions_of(connection: AsyncConnection, aggregate_type: str, ids: Sequence[str]) -> dict[str, int]:

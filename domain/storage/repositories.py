@@ -6,13 +6,13 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import CursorResult, Dialect, Executable, Row, bindparam, select
+from sqlalchemy import CursorResult, Dialect, Executable, bindparam, select
 
 from domain.model.aggregate import Aggregate
 from domain.model.catalog import Product
 from domain.model.orders import Order
 from domain.model.webhooks import Webhook
-from domain.storage.aggregate_rows import order_from_row, product_from_rows, webhook_from_row
+from domain.storage.aggregate_rows import Columns, order_from_row, product_from_rows, webhook_from_row
 from domain.storage.tables import orders, product_variants, products, skus, webhooks
 
 
@@ -54,12 +54,12 @@ _WEBHOOK_BY_ID = select(webhooks).where(webhooks.c.id == bindparam("id")).with_f
 A = TypeVar("A", bound=Aggregate)
 
 
-async def variants_of(connection: SqlConnection, product_ids: Sequence[str]) -> dict[str, list[Row[Any]]]:
+async def variants_of(connection: SqlConnection, product_ids: Sequence[str]) -> dict[str, list[Columns]]:
     """The variant rows of these products, by product id, each product's in its order: one query for them all."""
-    by_product: dict[str, list[Row[Any]]] = defaultdict(list)
+    by_product: dict[str, list[Columns]] = defaultdict(list)
     if product_ids:
-        for row in await connection.execute(_VARIANTS_OF, {"ids": list(product_ids)}):
-            by_product[row.product_id].append(row)
+        for row in (await connection.execute(_VARIANTS_OF, {"ids": list(product_ids)})).mappings().all():
+            by_product[row["product_id"]].append(row)
     return by_product
 
 
@@ -88,11 +88,11 @@ class SqlProductRepository:
         self._tracker = tracker
 
     async def get(self, product_id: str) -> Product | None:
-        row = (await self._connection.execute(_PRODUCT_BY_ID, {"id": product_id})).first()
+        row = (await self._connection.execute(_PRODUCT_BY_ID, {"id": product_id})).mappings().first()
         return None if row is None else (await self._loaded([row]))[0]
 
     async def get_by_sku(self, sku: str) -> Product | None:
-        row = (await self._connection.execute(_PRODUCT_BY_SKU, {"sku": sku})).first()
+        row = (await self._connection.execute(_PRODUCT_BY_SKU, {"sku": sku})).mappings().first()
         return None if row is None else (await self._loaded([row]))[0]
 
     async def lock_by_skus(self, skus: list[str]) -> dict[str, Product]:
@@ -103,7 +103,7 @@ class SqlProductRepository:
         if not product_of:
             return {}
         rows = await self._connection.execute(_PRODUCTS_BY_IDS, {"ids": sorted(set(product_of.values()))})
-        loaded = {product.id: product for product in await self._loaded(list(rows))}
+        loaded = {product.id: product for product in await self._loaded(rows.mappings().all())}
         return {sku: loaded[product_id] for sku, product_id in product_of.items() if product_id in loaded}
 
     async def slugs_taken(self, slugs: list[str]) -> set[str]:
@@ -112,20 +112,20 @@ class SqlProductRepository:
     def add(self, product: Product) -> None:
         self._tracker.track(product, new=True)
 
-    async def _loaded(self, rows: list[Row[Any]]) -> list[Product]:
+    async def _loaded(self, rows: Sequence[Columns]) -> list[Product]:
         """The products of these rows, with their variants (read for those not loaded before in this unit)."""
         tracker = self._tracker
-        fresh = [row.id for row in rows if tracker.known(Product.aggregate_type, row.id) is None]
+        fresh = [row["id"] for row in rows if tracker.known(Product.aggregate_type, row["id"]) is None]
         variants = await variants_of(self._connection, fresh)
         loaded = []
         for row in rows:
-            known = tracker.known(Product.aggregate_type, row.id)
+            known = tracker.known(Product.aggregate_type, row["id"])
             if isinstance(known, Product):
                 loaded.append(known)
                 continue
-            product = product_from_rows(row, variants[row.id])
+            product = product_from_rows(row, variants[row["id"]])
             tracker.track(product, new=False)
-            tracker.loaded_variants[product.id] = {variant.id: variant._asdict() for variant in variants[row.id]}
+            tracker.loaded_variants[product.id] = {variant["id"]: dict(variant) for variant in variants[row["id"]]}
             loaded.append(product)
         return loaded
 
@@ -139,7 +139,7 @@ class _RepositoryById(Generic[A]):
         tracker: Tracker,
         kind: type[A],
         by_id: Executable,
-        from_row: Callable[[Any], A],
+        from_row: Callable[[Columns], A],
     ) -> None:
         self._connection = connection
         self._tracker = tracker
@@ -151,7 +151,7 @@ class _RepositoryById(Generic[A]):
         known = self._tracker.known(self._kind.aggregate_type, key)
         if isinstance(known, self._kind):
             return known
-        row = (await self._connection.execute(self._by_id, {"id": key})).first()
+        row = (await self._connection.execute(self._by_id, {"id": key})).mappings().first()
         if row is None:
             return None
         aggregate = self._from_row(row)

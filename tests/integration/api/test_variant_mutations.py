@@ -43,7 +43,7 @@ def shirt(sku: str = "SHIRT", **overrides: Any) -> dict[str, Any]:
 async def stored(api: Api, product_id: str) -> dict[str, Any]:
     """The product as the write model has it (its snapshot, read from its rows)."""
     async with api.services.engine.connect() as connection:
-        row = (await connection.execute(select(products).where(products.c.id == product_id))).one()
+        row = (await connection.execute(select(products).where(products.c.id == product_id))).mappings().one()
         variants = await variants_of(connection, [product_id])
     return dict(product_snapshot(row, variants[product_id]))
 

@@ -123,15 +123,15 @@ async def test_the_copy_reads_each_aggregate_with_the_state_its_domain_model_giv
     await churn(bus, catalog, 40)
 
     async with engine.connect() as connection:
-        variants = await variants_of(connection, [row.id for row in await connection.execute(select(products.c.id))])
+        variants = await variants_of(connection, list((await connection.execute(select(products.c.id))).scalars()))
         loaders: tuple[tuple[str, Table, Callable[[Any], Aggregate]], ...] = (
-            (PRODUCT, products, lambda row: product_from_rows(row, variants[row.id])),
+            (PRODUCT, products, lambda row: product_from_rows(row, variants[row["id"]])),
             (ORDER, orders, order_from_row),
         )
         for aggregate_type, table, load in loaders:
-            rows = (await connection.execute(select(table).order_by(table.c.id))).all()
+            rows = (await connection.execute(select(table).order_by(table.c.id))).mappings().all()
             read = await aggregate_pages.read_states(connection, aggregate_type, None, len(rows) + 1)
 
             assert [(state.aggregate_id, state.version, state.state) for state in read] == [
-                (row.id, row.version, load(row).snapshot()) for row in rows
+                (row["id"], row["version"], load(row).snapshot()) for row in rows
             ]
