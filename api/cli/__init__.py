@@ -1,42 +1,52 @@
-"""The `catalog` command: serve the API, migrate, issue tokens, run the sync worker, manage Elasticsearch."""
+"""The `catalog` command: serve the API, migrate, issue tokens, run the sync worker, manage Elasticsearch.
+
+Each subcommand's module is imported when that subcommand runs (click's lazily loaded subcommands): `catalog
+reindex` or `catalog token` does not pay for the GraphQL schema, the importer or the server it never uses.
+"""
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
-from api.cli.catalog_files import export, import_
 from api.cli.common import environment_help
-from api.cli.deadletter import deadletter
-from api.cli.elasticsearch import elasticsearch
 from api.cli.exit_codes import exit_code_help
 from api.cli.failures import CatalogGroup
-from api.cli.migrate import migrate
-from api.cli.reindex import reindex
-from api.cli.seed import seed
-from api.cli.serve import serve
-from api.cli.sync import sync
-from api.cli.token import token
-from api.cli.verify import verify
-from api.cli.webhooks import webhooks
 
-COMMANDS: list[click.Command] = [
-    serve,
-    migrate,
-    token,
-    sync,
-    deadletter,
-    webhooks,
-    reindex,
-    verify,
-    elasticsearch,
-    seed,
-    import_,
-    export,
-]
+COMMANDS: dict[str, str] = {
+    "serve": "api.cli.serve:serve",
+    "migrate": "api.cli.migrate:migrate",
+    "token": "api.cli.token:token",
+    "sync": "api.cli.sync:sync",
+    "deadletter": "api.cli.deadletter:deadletter",
+    "webhooks": "api.cli.webhooks:webhooks",
+    "reindex": "api.cli.reindex:reindex",
+    "verify": "api.cli.verify:verify",
+    "elasticsearch": "api.cli.elasticsearch:elasticsearch",
+    "seed": "api.cli.seed:seed",
+    "import": "api.cli.catalog_files:import_",
+    "export": "api.cli.catalog_files:export",
+}
+"""Subcommand name -> `module:attribute` of its click command."""
+
+
+class LazyCatalogGroup(CatalogGroup):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, attribute = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        _with_environment_help(command)
+        return command
 
 
 @click.group(
-    cls=CatalogGroup,
+    cls=LazyCatalogGroup,
     epilog=exit_code_help() + "\n\n" + environment_help(),
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -54,8 +64,3 @@ def _with_environment_help(command: click.Command) -> None:
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             _with_environment_help(sub)
-
-
-for _command in COMMANDS:
-    _with_environment_help(_command)
-    main.add_command(_command)

@@ -20,8 +20,12 @@ def test_every_setting_is_in_the_readme(field: str) -> None:
 
 
 def _command_paths(group: click.Group, prefix: str) -> list[str]:
+    """Every command under `group`, loaded as a user's command line would load it (`catalog` loads lazily)."""
     paths = []
-    for name, command in group.commands.items():
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
+        assert command is not None, name
         paths.append(f"{prefix} {name}")
         if isinstance(command, click.Group):
             paths.extend(_command_paths(command, f"{prefix} {name}"))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
+import click
 import jwt
 import pytest
 from click.testing import CliRunner
@@ -33,6 +36,28 @@ def test_help_lists_the_commands_and_the_environment(runner: CliRunner) -> None:
     assert "CATALOG_JWT_SECRET" in result.output
     for words in (["serve"], ["token"], ["migrate"], ["sync"], ["elasticsearch", "start"]):
         assert "CATALOG_ELASTICSEARCH_URL" in runner.invoke(main, [*words, "--help"]).output, words
+
+
+def test_each_subcommand_loads_under_its_own_name_and_an_unknown_one_is_a_usage_error(runner: CliRunner) -> None:
+    context = click.Context(main)
+    for name in main.list_commands(context):
+        command = main.get_command(context, name)
+        assert command is not None
+        assert command.name == name
+    result = runner.invoke(main, ["reindx"])
+    assert result.exit_code == ExitCode.USAGE
+    assert "No such command 'reindx'" in result.output
+
+
+def test_a_subcommand_does_not_load_the_others() -> None:
+    """`catalog reindex` starts without the GraphQL schema, the importer or the server (they cost it start-up)."""
+    unused = ("graphql", "strawberry", "uvicorn", "api.catalog_files.importing")
+    code = (
+        "import sys, click; from api.cli import main; main.get_command(click.Context(main), 'reindex'); "
+        f"print(sorted(m for m in {unused!r} if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
 
 
 def test_serve_help_names_the_defaults(runner: CliRunner) -> None:
