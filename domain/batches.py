@@ -8,7 +8,8 @@ products is written together instead, every table at once, when that answers exa
 `REJECT_EVERYTHING` the whole batch is one chunk, committed only when no row was refused, so a refusal anywhere
 writes nothing at all (the bus bounds a batch's rows, so one transaction stays short). A transient conflict in a
 chunk (a concurrent command got in the way) rolls the chunk back and runs it again, as the bus does for one
-command.
+command. A dry run rolls every chunk back; its ledger carries what each chunk would have written to the chunks
+after it (domain/dry_runs.py).
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+from domain.dry_runs import DryRunChunk
 from domain.idempotency import recall
 from domain.model.commands import Command
 from domain.model.errors import Conflict, DomainError, Problem
 from domain.ports import (
+    DryRunLedger,
     Handler,
     IdempotencyClaim,
     Outcome,
@@ -86,51 +89,65 @@ class BatchRunner:
         policy: ErrorPolicy,
         chunk_rows: int = DEFAULT_CHUNK_ROWS,
         *,
-        dry_run: bool = False,
+        dry_run: DryRunLedger | None = None,
     ) -> list[RowAnswer]:
         """One answer per row, in order. A row given as a DomainError was refused before (not authorized, a bad
         idempotency key) and is answered with it. `dry_run`: every chunk is rolled back; a row's Outcome says it
-        would have been written (after the earlier rows of its chunk)."""
+        would have been written (after the earlier rows, of this batch and of the earlier batches the ledger
+        remembers: domain/dry_runs.py)."""
         answers: list[RowAnswer] = [row if isinstance(row, DomainError) else None for row in rows]
         runnable = [index for index, row in enumerate(rows) if isinstance(row, BatchRow)]
         if policy is ErrorPolicy.REJECT_EVERYTHING:
             chunks = [runnable]
         else:
             chunks = [runnable[start : start + chunk_rows] for start in range(0, len(runnable), chunk_rows)]
-        keep = policy is ErrorPolicy.REJECT_FAILED_ROWS and not dry_run
+        keep = policy is ErrorPolicy.REJECT_FAILED_ROWS and dry_run is None
         # under REJECT_EVERYTHING a row refused before running refuses the batch: its rows run only for their answers
-        write = not dry_run and (keep or len(runnable) == len(rows))
+        write = dry_run is None and (keep or len(runnable) == len(rows))
         for chunk in chunks:
             batch = [rows[index] for index in chunk]
             assert all(isinstance(row, BatchRow) for row in batch)
             try:
-                chunk_answers = await self._run_chunk(batch, keep=keep, write=write)  # type: ignore[arg-type]
+                chunk_answers = await self._run_chunk(batch, keep=keep, write=write, dry_run=dry_run)  # type: ignore[arg-type]
             except StoreUnavailable as error:
                 chunk_answers = [error] * len(chunk)
             for index, answer in zip(chunk, chunk_answers, strict=True):
                 answers[index] = answer
-        if policy is ErrorPolicy.REJECT_EVERYTHING and not dry_run and any(not isinstance(a, Outcome) for a in answers):
+        refused = any(not isinstance(answer, Outcome) for answer in answers)
+        if policy is ErrorPolicy.REJECT_EVERYTHING and dry_run is None and refused:
             answers = [answer if not isinstance(answer, Outcome) else None for answer in answers]
         return answers
 
-    async def _run_chunk(self, rows: list[BatchRow], *, keep: bool, write: bool) -> list[RowAnswer]:
+    async def _run_chunk(
+        self, rows: list[BatchRow], *, keep: bool, write: bool, dry_run: DryRunLedger | None
+    ) -> list[RowAnswer]:
         """`keep`: commit the rows that succeeded; otherwise commit only when every row did, and `write`."""
+        dry = None if dry_run is None else DryRunChunk(dry_run, [r.command for r in rows], [r.claim for r in rows])
         for attempt in range(1, self._max_attempts + 1):
             try:
-                return await self._uow_factory.run(lambda: self._attempt(rows, keep=keep, write=write))
+                answers = await self._uow_factory.run(lambda: self._attempt(rows, keep=keep, write=write, dry=dry))
             except TransientConflict:
                 log.info("batch rows=%d attempt=%d retrying after a transient conflict", len(rows), attempt)
                 await asyncio.sleep(random.uniform(0, 0.002 * 2 ** min(attempt, 7)))
+                continue
+            if dry is not None:
+                dry.remember()
+            return answers
         refusal = Conflict("the batch met too many concurrent changes; try again")
         return [refusal] * len(rows)
 
-    async def _attempt(self, rows: list[BatchRow], *, keep: bool, write: bool) -> list[RowAnswer]:
+    async def _attempt(
+        self, rows: list[BatchRow], *, keep: bool, write: bool, dry: DryRunChunk | None
+    ) -> list[RowAnswer]:
         async with self._uow_factory.batch() as batch:
-            new = batch.new_products
+            seen = batch if dry is None else await dry.restore(batch, self._handlers)
+            new = seen.new_products
             together = None
             if new is not None:
                 together = await create_together(new, [row.command for row in rows], [row.claim for row in rows])
-            answers = together if together is not None else [await self._run_row(batch, row) for row in rows]
+            answers = together if together is not None else [await self._run_row(seen, row) for row in rows]
+            if dry is not None:
+                await dry.look_back(batch, answers)
             if keep or (write and all(isinstance(answer, Outcome) for answer in answers)):
                 await batch.commit()
             return answers

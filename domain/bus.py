@@ -14,6 +14,7 @@ from domain.idempotency import fingerprint, recall
 from domain.model.commands import Command
 from domain.model.errors import Conflict, DomainError, ValidationFailed
 from domain.ports import (
+    DryRunLedger,
     Handler,
     IdempotencyClaim,
     Outcome,
@@ -87,15 +88,16 @@ class MessageBus:
         policy: ErrorPolicy,
         *,
         chunk_rows: int = DEFAULT_CHUNK_ROWS,
-        dry_run: bool = False,
+        dry_run: DryRunLedger | None = None,
     ) -> list[RowAnswer]:
         """Runs a batch of commands, each as `dispatch` would, in a few transactions (see domain/batches.py);
-        ValidationFailed on `inputs` for more than `max_batch_rows` rows."""
+        ValidationFailed on `inputs` for more than `max_batch_rows` rows. `dry_run`: nothing is written, the
+        ledger remembers what would have been, for the batches that follow (domain/dry_runs.py)."""
         if len(rows) > self.max_batch_rows:
             raise ValidationFailed(f"at most {self.max_batch_rows} rows in one batch, not {len(rows)}", "inputs")
         answers = await self._batches.run(rows, policy, chunk_rows, dry_run=dry_run)
         if (
-            not dry_run
+            dry_run is None
             and self._on_committed is not None
             and any(isinstance(a, Outcome) and a.consistency_token for a in answers)
         ):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -10,6 +10,7 @@ from typing import Any, Protocol, Self, TypeVar
 
 from domain.model.aggregate import Aggregate
 from domain.model.catalog import Product
+from domain.model.commands import CreateProduct
 from domain.model.orders import Order
 from domain.model.webhook_urls import EndpointUrl
 from domain.model.webhooks import Webhook
@@ -146,6 +147,38 @@ class NewProducts(Protocol):
     async def write(self, products: list[Product], claims: list[IdempotencyClaim | None]) -> list[Outcome] | None:
         """Writes the new products, their outbox records in their order and each one's idempotency claim; None,
         with nothing of them written, when a unique constraint refused them (a concurrent writer got there)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class KeptProduct:
+    """A product an earlier chunk of a dry run would have written: its skus (its own and its variants') and its
+    slug as written, and the command that writes it again (that slug given)."""
+
+    skus: tuple[str, ...]
+    slug: str
+    command: CreateProduct
+
+
+class DryRunLedger(Protocol):
+    """What the earlier chunks of a dry run would have written, kept outside their rolled-back transactions
+    (domain/dry_runs.py decides what goes in and what a chunk gets back). Plain calls, not coroutines: a local
+    scratch store of the command line's, never a request's."""
+
+    def keep(self, products: Sequence[KeptProduct], receipts: Sequence[tuple[str, int]]) -> None:
+        """Keeps these products and receipts (sku, quantity: added to what the sku received before)."""
+        ...
+
+    def products_meeting(self, skus: Iterable[str], slugs: Iterable[str]) -> Iterator[CreateProduct]:
+        """The commands of the kept products that have one of `skus` or `slugs`, in the order kept."""
+        ...
+
+    def slugs_taken(self, slugs: Iterable[str]) -> set[str]:
+        """Those of `slugs` kept products have."""
+        ...
+
+    def received(self, skus: Iterable[str]) -> dict[str, int]:
+        """What kept receipts brought to each of `skus` that has any."""
         ...
 
 

@@ -4,7 +4,8 @@ Rows are read one at a time and sent in chunks (one transaction each, domain/bat
 bounded whatever the file's size. Every row carries an idempotency key made of the file's digest and its line
 number, under the importer's own caller: running the same file again (after an interruption, say) answers the
 rows already written with their first outcome and writes them no second time. A refused row is reported (line,
-field, code, message) in the error report and the import goes on.
+field, code, message) in the error report and the import goes on. A dry run rolls every chunk back and
+remembers what it would have written in a ledger on disk, which the next chunks meet (domain/dry_runs.py).
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from __future__ import annotations
 import csv
 import hashlib
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 from graphql import GraphQLInputObjectType, GraphQLSchema, get_nullable_type
 
+from api.catalog_files.dry_run_ledger import SqliteDryRunLedger
 from api.catalog_files.formats import BadLine, read_rows
 from api.catalog_files.inputs import RowRejected, input_object
 from api.schema.input_commands import COMMANDS
@@ -69,12 +72,13 @@ async def import_file(
     errors = csv.writer(report)
     errors.writerow(REPORT_COLUMNS)
     summary = ImportSummary()
-    with path.open(encoding="utf-8", newline="") as file:
+    ledger = SqliteDryRunLedger() if dry_run else nullcontext(None)
+    with path.open(encoding="utf-8", newline="") as file, ledger as earlier:
         for chunk in _chunks(read_rows(file, file_format), chunk_rows):
             lines = [number for number, _ in chunk]
             rows = [_batch_row(row, input_type, mutation, key_prefix + str(number)) for number, row in chunk]
             answers = await bus.dispatch_rows(
-                rows, ErrorPolicy.REJECT_FAILED_ROWS, chunk_rows=chunk_rows, dry_run=dry_run
+                rows, ErrorPolicy.REJECT_FAILED_ROWS, chunk_rows=chunk_rows, dry_run=earlier
             )
             for line, answer in zip(lines, answers, strict=True):
                 if isinstance(answer, Outcome):
