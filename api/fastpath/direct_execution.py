@@ -1,5 +1,5 @@
-"""A checked operation run by graphql-core directly: a mutation document that is one command from its cached
-plan, anything else through graphql-core's `execute` with plain trees completed by compiled plans. No
+"""A checked operation run directly: a document of one root field (a command, a read) from its cached plan
+(`root_plans`), anything else through graphql-core's `execute` with plain trees completed by compiled plans. No
 per-request extension machinery: the served schema has done the checks (protection, operation) before."""
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeGuard, cast
 
 import strawberry
-from graphql import DocumentNode, ExecutionResult, OperationDefinitionNode, OperationType, execute
+from graphql import DocumentNode, ExecutionResult, OperationDefinitionNode, execute
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.types.base import StrawberryObjectDefinition
 
-from api.fastpath.command_plans import CommandPaths
 from api.fastpath.input_builders import install as install_input_builders
 from api.fastpath.plain_trees import PlainTreeExecutor
+from api.fastpath.root_plans import RootPlans
 
 IS_AWAITABLE = cast(Callable[[Any], TypeGuard[Awaitable[Any]]], optimized_is_awaitable)
 
@@ -42,7 +42,7 @@ class DirectExecution:
             if isinstance(concrete.definition, StrawberryObjectDefinition)
         ]
         install_input_builders(definitions, converter.config, converter.scalar_registry)
-        self.commands = CommandPaths(self.graphql, converter, plan_cache_bytes)
+        self.roots = RootPlans(self.graphql, converter, plan_cache_bytes)
 
     async def execute(
         self,
@@ -52,11 +52,10 @@ class DirectExecution:
         context: Any,
         operation_name: str | None,
     ) -> ExecutionResult:
-        if operation.operation is OperationType.MUTATION:
-            plan = self.commands.plan(document, operation)
-            answered = None if plan is None else await plan.run(variables, context)
-            if answered is not None:
-                return answered
+        plan = self.roots.plan(document, operation)
+        answered = None if plan is None else await plan.run(variables, context)
+        if answered is not None:
+            return answered
         result = execute(
             self.graphql,
             document,

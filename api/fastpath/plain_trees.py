@@ -52,7 +52,7 @@ PLAN_CACHE_SIZE = 2048
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 
 
-class _Fallback(Exception):
+class CompletionFallback(Exception):
     """The fast path cannot complete this value exactly as graphql-core would."""
 
 
@@ -154,7 +154,7 @@ class _Compiler:
 
     def __init__(self, fragments: dict[str, FragmentDefinitionNode]) -> None:
         self._fragments = fragments
-        self._namespace: dict[str, Any] = {"partial": partial, "Fallback": _Fallback}
+        self._namespace: dict[str, Any] = {"partial": partial, "Fallback": CompletionFallback}
         self._count = 0
 
     def function(self, type_: GraphQLOutputType, nodes: list[FieldNode]) -> Complete:
@@ -247,7 +247,7 @@ _PASS_THROUGH: dict[str, type] = {
 def _coerced(type_: GraphQLScalarType, value: Any) -> Any:
     coerced = type_.coerce_output_value(value)
     if coerced is None:
-        raise _Fallback
+        raise CompletionFallback
     return coerced
 
 

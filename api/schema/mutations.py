@@ -1,7 +1,7 @@
 """Every mutation is one domain command: parse the input, build the command, dispatch it, map the outcome.
 
 `COMMANDS` (`api.schema.input_commands`) says, per mutation field, how its input becomes a command; the
-resolvers and the command path (`api.fastpath.command_plans`, which runs cached mutation documents without
+resolvers and the command path (`api.fastpath.root_plans`, which runs cached mutation documents without
 graphql-core's generic execution) both go through `run_command`, so the two behave alike."""
 
 from __future__ import annotations

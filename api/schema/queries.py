@@ -1,122 +1,24 @@
-"""Queries: read from the CatalogReader only (the search index, never SQL), after any consistency wait.
-
-Refusals propagate as exceptions (AccessDenied, the reader's ReadError, QueryRefused); the edge turns each
-into a GraphQL error with its `extensions.code` (see `api.schema.errors.describe`).
-
-Root resolvers are the only async ones; they return plain dicts and dataclasses that the types read directly.
-"""
+"""The Query type: each resolver answers with its `api.schema.root_queries` function, given the request's context
+(the root-field path of `api.fastpath` calls the same functions without a resolver)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any, cast
-
 import strawberry
 
-from api.consistency import NotYetConsistent, WriteNotIndexed
-from api.outages import RETRY_AFTER_MAX_SECONDS
-from api.permissions import may_read_order, readable_orders, require
+from api.schema import root_queries
 from api.schema.context import RequestContext
-from api.schema.errors import QueryRefused
 from api.schema.inputs import ProductFilter
 from api.schema.orders import Order, OrderConnection
 from api.schema.products import Category, Product, ProductConnection, ProductSuggestion, StockLevel
-from api.schema.scalars import DecimalText
 from api.schema.webhooks import Webhook
-from api.scopes import Scope
-from domain.model.decimals import NOT_A_DECIMAL, decimal_number
-from domain.model.errors import ErrorCode
 from domain.model.orders import OrderStatus
-from domain.outbox import InvalidToken
-from read_index import search
-from read_index.queries import OrderPage, ProductPage
 from read_index.search import ProductSort
 
 Info = strawberry.Info[RequestContext, None]
-STOCK_FIELDS = ("sku", "on_hand", "reserved", "available")
-
-
-async def _consistent(info: Info, token: str | None, *, search: bool) -> None:
-    try:
-        await info.context.backends.consistency.wait(token, search=search)
-    except InvalidToken as error:
-        raise QueryRefused(ErrorCode.VALIDATION, str(error), "consistencyToken") from None
-    except NotYetConsistent as error:
-        raise QueryRefused(ErrorCode.CONFLICT, str(error), "consistencyToken") from None
-    except WriteNotIndexed as error:  # an operator must act first: the longest hint
-        refusal = QueryRefused(
-            ErrorCode.UNAVAILABLE, str(error), "consistencyToken", retry_after=RETRY_AFTER_MAX_SECONDS
-        )
-        raise refusal from None
-
-
-def _amount(text: DecimalText | None, field: str) -> Decimal | None:
-    """The bound, read as every amount is (`domain.model.decimals`); what is no number in range is refused here."""
-    if text is None:
-        return None
-    value = decimal_number(text)
-    if value is None:
-        raise QueryRefused(ErrorCode.VALIDATION, NOT_A_DECIMAL, field)
-    return value
-
-
-def _search_request(
-    query: str | None, product_filter: ProductFilter | None, sort: ProductSort, first: int, after: str | None
-) -> search.SearchRequest:
-    chosen = product_filter or ProductFilter()
-    return search.SearchRequest(
-        query=query,
-        filter=search.ProductFilter(
-            category_path=chosen.category_path,
-            brands=chosen.brands,
-            price_min=_amount(chosen.price_min, "filter.priceMin"),
-            price_max=_amount(chosen.price_max, "filter.priceMax"),
-            in_stock=chosen.in_stock,
-            attributes=[search.AttributeFilter(f.name, f.values) for f in chosen.attributes or ()],
-            include_discontinued=bool(chosen.include_discontinued),
-            options=[search.AttributeFilter(f.name, f.values) for f in chosen.options or ()],
-        ),
-        sort=sort,
-        first=first,
-        after=after,
-    )
-
-
-def _product(document: dict[str, Any] | None) -> Product | None:
-    """A product document with its stock figures, and each variant's, grouped as the contract's StockLevel."""
-    if document is not None:
-        for stocked in (document, *document["variants"]):
-            stocked["stock"] = {key: stocked[key] for key in STOCK_FIELDS}
-    return cast(Product | None, document)
-
-
-def _product_connection(page: ProductPage) -> ProductConnection:
-    shaped = {
-        "edges": [{"cursor": cursor, "node": _product(node)} for cursor, node in page.edges],
-        "page_info": {"has_next_page": page.has_next_page, "end_cursor": page.end_cursor},
-        "total_count": page.total_count,
-        "facets": page.facets,
-    }
-    return cast(ProductConnection, shaped)
-
-
-def _order_connection(page: OrderPage) -> OrderConnection:
-    shaped = {
-        "edges": [{"cursor": cursor, "node": node} for cursor, node in page.edges],
-        "page_info": {"has_next_page": page.has_next_page, "end_cursor": page.end_cursor},
-        "total_count": page.total_count,
-    }
-    return cast(OrderConnection, shaped)
 
 
 async def _order(info: Info, id: strawberry.ID, consistency_token: str | None = None) -> Order | None:
-    caller = info.context.caller()
-    readable_orders(caller, None)
-    await _consistent(info, consistency_token, search=False)
-    order = await info.context.backends.reader.order(id)
-    if order is None or not may_read_order(caller, order["customer_id"]):
-        return None
-    return cast(Order, order)
+    return await root_queries.order(info.context, id, consistency_token)
 
 
 async def _orders(  # noqa: PLR0917 - one parameter per GraphQL argument
@@ -127,44 +29,32 @@ async def _orders(  # noqa: PLR0917 - one parameter per GraphQL argument
     after: str | None = None,
     consistency_token: str | None = None,
 ) -> OrderConnection:
-    customer = readable_orders(info.context.caller(), customer_id)
-    await _consistent(info, consistency_token, search=True)
-    page = await info.context.backends.reader.orders(
-        customer, status.value if status else None, 20 if first is None else first, after, fresh=bool(consistency_token)
-    )
-    return _order_connection(page)
+    return await root_queries.orders(info.context, customer_id, status, first, after, consistency_token)
 
 
 async def _categories(
     info: Info, parent: list[str] | None = None, depth: int | None = 2, consistency_token: str | None = None
 ) -> list[Category]:
-    await _consistent(info, consistency_token, search=True)
-    tree = await info.context.backends.reader.categories(parent or [], 2 if depth is None else depth)
-    return cast(list[Category], tree)
+    return await root_queries.categories(info.context, parent, depth, consistency_token)
 
 
 async def _webhooks(info: Info, consistency_token: str | None = None) -> list[Webhook]:
-    require(info.context.caller(), Scope.WEBHOOKS_MANAGE)
-    await _consistent(info, consistency_token, search=True)
-    return cast(list[Webhook], await info.context.backends.reader.webhooks())
+    return await root_queries.webhooks(info.context, consistency_token)
 
 
 @strawberry.type
 class Query:
     @strawberry.field
     async def product(self, info: Info, id: strawberry.ID, consistency_token: str | None = None) -> Product | None:
-        await _consistent(info, consistency_token, search=False)
-        return _product(await info.context.backends.reader.product(id))
+        return await root_queries.product(info.context, id, consistency_token)
 
     @strawberry.field
     async def product_by_sku(self, info: Info, sku: str, consistency_token: str | None = None) -> Product | None:
-        await _consistent(info, consistency_token, search=True)
-        return _product(await info.context.backends.reader.product_by_sku(sku))
+        return await root_queries.product_by_sku(info.context, sku, consistency_token)
 
     @strawberry.field
     async def product_by_slug(self, info: Info, slug: str, consistency_token: str | None = None) -> Product | None:
-        await _consistent(info, consistency_token, search=True)
-        return _product(await info.context.backends.reader.product_by_slug(slug))
+        return await root_queries.product_by_slug(info.context, slug, consistency_token)
 
     @strawberry.field
     async def search_products(  # noqa: PLR0917 - one parameter per GraphQL argument
@@ -177,20 +67,15 @@ class Query:
         after: str | None = None,
         consistency_token: str | None = None,
     ) -> ProductConnection:
-        await _consistent(info, consistency_token, search=True)
-        request = _search_request(query, filter, sort or ProductSort.RELEVANCE, 20 if first is None else first, after)
-        page = await info.context.backends.reader.search_products(request, fresh=bool(consistency_token))
-        return _product_connection(page)
+        return await root_queries.search_products(info.context, query, filter, sort, first, after, consistency_token)
 
     @strawberry.field
     async def suggest_products(self, info: Info, prefix: str, first: int | None = 10) -> list[ProductSuggestion]:
-        suggestions = await info.context.backends.reader.suggest_products(prefix, 10 if first is None else first)
-        return [cast(ProductSuggestion, {**s, "product_id": s["id"]}) for s in suggestions]
+        return await root_queries.suggest_products(info.context, prefix, first)
 
     @strawberry.field
     async def stock_level(self, info: Info, sku: str, consistency_token: str | None = None) -> StockLevel | None:
-        await _consistent(info, consistency_token, search=True)
-        return cast(StockLevel | None, await info.context.backends.reader.stock_level(sku))
+        return await root_queries.stock_level(info.context, sku, consistency_token)
 
     order: Order | None = strawberry.field(
         resolver=_order,

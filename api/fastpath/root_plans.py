@@ -1,22 +1,28 @@
-"""Mutation documents run as what they are, one command, without graphql-core's generic execution.
+"""Documents of one root field run as what they are, one command or one read, without graphql-core's generic
+execution.
 
 A mutation request names one command field (or one bulk command field) and passes its input (its inputs) as a
-variable; that is how every client sends them. graphql-core handles such a request like any other (an executor,
-a depth walk of every variable value before coercing it, an async reduction over the root fields, strawberry's
-argument conversion again), which is the larger part of a command's GraphQL cost (docs/performance.md, findings
-16 and 23).
+variable; a query names one root field (`product`, `searchProducts`...) with its arguments as variables. That is
+how clients send them. graphql-core handles such a request like any other (an executor and its per-request
+bookkeeping, a depth walk of every variable value before coercing it, an async reduction over the root fields,
+strawberry's resolver wrapping and argument conversion again), which is the larger part of a command's GraphQL
+cost and of a by-id read's (docs/performance.md, findings 16, 23 and 30).
 
 For a document of that shape this module makes a plan once (cached by the checked document): the variable
 types and their coercion, the field's strawberry arguments, and the compiled completion of its selection. A
 request then coerces its variables as graphql-core's own `coerce_input_value` does (`variable_coercion`, which
-hands anything but a plain value to `coerce_input_value` itself), converts them with strawberry's
+hands anything but a plain value to `coerce_input_value` itself), leaves out the arguments whose variable it
+does not give (the resolver's default applies, which is the schema's), converts them with strawberry's
 `convert_arguments` (which uses the input builders), runs the command through `mutations.run_command` (a bulk
-command through `bulk.run_bulk`) as the resolver does, and completes the result with the plan.
+command through `bulk.run_bulk`) or the read through its `root_queries` function, as the resolvers do, and
+completes the result with the plan.
 
 Anything else takes graphql-core's path, which reports errors its usual way: a document of another shape
 (several fields, literals, defaults, directives, fragments the completion cannot compile, an input type that
-nests itself) gets no plan, and a request whose variables are missing, null or invalid is handed back
-(`None`) before anything runs.
+nests itself) gets no plan, and a request whose variables are invalid, or null or missing where the type is
+non-null, is handed back (`None`) before anything runs. A read whose result the compiled completion cannot
+complete exactly as graphql-core would (a null where the schema says non-null) is handed back too, and runs
+again on graphql-core's path: a read has no effect to repeat; a command's result is always plain.
 """
 
 from __future__ import annotations
@@ -48,12 +54,13 @@ from strawberry.types.arguments import StrawberryArgument, convert_arguments
 from strawberry.types.field import StrawberryField
 
 from api.bounded_cache import BoundedCache
-from api.fastpath.plain_trees import plain_completion
+from api.fastpath.plain_trees import CompletionFallback, plain_completion
 from api.fastpath.variable_coercion import Coerce, Declined, coercer
 from api.schema.bulk import BULK_MUTATIONS, run_bulk
 from api.schema.document_size import retained_bytes
 from api.schema.input_commands import COMMANDS
 from api.schema.mutations import run_command
+from api.schema.root_queries import ROOT_QUERIES
 
 PLAN_CACHE_SIZE = 256
 
@@ -65,6 +72,8 @@ class _Argument:
     name: str
     variable: str
     type: GraphQLInputType
+    required: bool
+    """Non-null: a null or missing value is graphql-core's to refuse."""
     coerce: Coerce | None
     """Its values' coercion made once for the type (`variable_coercion`); None: graphql-core's for every value."""
 
@@ -79,9 +88,11 @@ class _Argument:
 
 
 @dataclass(frozen=True, slots=True)
-class CommandPlan:
+class RootPlan:
+    operation: OperationType
     field: str
     node: FieldNode
+    nullable: bool
     arguments: list[_Argument]
     strawberry_arguments: list[StrawberryArgument]
     complete: Complete
@@ -92,31 +103,55 @@ class CommandPlan:
         return self.node.alias.value if self.node.alias else self.node.name.value
 
     async def run(self, variables: dict[str, Any] | None, context: Any) -> ExecutionResult | None:
-        """The command's result; None, with nothing run, when the request needs graphql-core's path."""
-        values = variables or {}
+        """The field's result; None when the request needs graphql-core's path (nothing run, or a read to run
+        again there)."""
+        coerced = self._coerced(variables or {})
+        if coerced is None:
+            return None
+        converter = self.converter
+        try:
+            kwargs = convert_arguments(coerced, self.strawberry_arguments, converter.scalar_registry, converter.config)
+            result = await self._resolve(context, kwargs)
+        except Exception as error:  # as graphql-core reports it: located, and null up to the nearest nullable field
+            return ExecutionResult(
+                {self.key: None} if self.nullable else None, [located_error(error, [self.node], [self.key])]
+            )
+        if self.operation is OperationType.QUERY:
+            try:
+                return ExecutionResult({self.key: self.complete(result)})
+            except CompletionFallback:
+                return None
+        try:
+            return ExecutionResult({self.key: self.complete(result)})
+        except Exception as error:
+            return ExecutionResult(None, [located_error(error, [self.node], [self.key])])
+
+    def _coerced(self, values: dict[str, Any]) -> dict[str, Any] | None:
+        """The arguments as graphql-core's `get_argument_values` gives them; None if it would refuse them."""
         coerced: dict[str, Any] = {}
         for argument in self.arguments:
             value = values.get(argument.variable)
             if value is None:
-                return None
+                if argument.required:
+                    return None
+                if argument.variable in values:
+                    coerced[argument.name] = None
+                continue
             coerced_value = argument.coerced(value)
             if coerced_value is Undefined:
                 return None
             coerced[argument.name] = coerced_value
-        converter = self.converter
-        try:
-            kwargs = convert_arguments(coerced, self.strawberry_arguments, converter.scalar_registry, converter.config)
-            if self.field in BULK_MUTATIONS:
-                rows = BULK_MUTATIONS[self.field]
-                result: Any = await run_bulk(context, rows, kwargs["inputs"], kwargs.get("error_policy"))
-            else:
-                result = await run_command(context, self.field, **kwargs)
-            return ExecutionResult({self.key: self.complete(result)})
-        except Exception as error:  # as graphql-core reports it: located, and null all the way up the non-null root
-            return ExecutionResult(None, [located_error(error, [self.node], [self.key])])
+        return coerced
+
+    async def _resolve(self, context: Any, kwargs: dict[str, Any]) -> Any:
+        if self.operation is OperationType.QUERY:
+            return await ROOT_QUERIES[self.field](context, **kwargs)
+        if self.field in BULK_MUTATIONS:
+            return await run_bulk(context, BULK_MUTATIONS[self.field], kwargs["inputs"], kwargs.get("error_policy"))
+        return await run_command(context, self.field, **kwargs)
 
 
-class CommandPaths:
+class RootPlans:
     """Plans by checked document (kept alive here, so ids stay unique), including the documents without one;
     bounded by entries and by the bytes the documents keep alive, like the checked documents themselves."""
 
@@ -125,11 +160,11 @@ class CommandPaths:
     ) -> None:
         self._schema = schema
         self._converter = converter
-        self.plans: BoundedCache[tuple[int, str | None], tuple[DocumentNode, CommandPlan | None]] = BoundedCache(
+        self.plans: BoundedCache[tuple[int, str | None], tuple[DocumentNode, RootPlan | None]] = BoundedCache(
             size, max_bytes
         )
 
-    def plan(self, document: DocumentNode, operation: OperationDefinitionNode) -> CommandPlan | None:
+    def plan(self, document: DocumentNode, operation: OperationDefinitionNode) -> RootPlan | None:
         key = (id(document), operation.name.value if operation.name else None)
         entry = self.plans.get(key)
         if entry is not None and entry[0] is document:
@@ -138,19 +173,27 @@ class CommandPaths:
         self.plans.put(key, (document, plan), retained_bytes(document))
         return plan
 
-    def _make(self, document: DocumentNode, operation: OperationDefinitionNode) -> CommandPlan | None:
-        mutation_type = self._schema.mutation_type
-        if operation.operation is not OperationType.MUTATION or operation.directives or mutation_type is None:
+    def _make(self, document: DocumentNode, operation: OperationDefinitionNode) -> RootPlan | None:
+        kind = operation.operation
+        root_type = self._schema.mutation_type if kind is OperationType.MUTATION else self._schema.query_type
+        if kind is OperationType.SUBSCRIPTION or operation.directives or root_type is None:
             return None
         selections = operation.selection_set.selections
         if len(selections) != 1 or not isinstance(selections[0], FieldNode) or selections[0].directives:
             return None
         node = selections[0]
         name = node.name.value
-        definition = mutation_type.fields.get(name)
-        known = name in COMMANDS or name in BULK_MUTATIONS
-        if not known or definition is None or not isinstance(definition.type, GraphQLNonNull):
-            return None  # (a nullable root would make a failed command's data {key: null}; the contract has none)
+        definition = root_type.fields.get(name)
+        if definition is None:
+            return None
+        nullable = not isinstance(definition.type, GraphQLNonNull)
+        if kind is OperationType.MUTATION:
+            # (a nullable root would make a failed command's data {key: null}; the contract has none)
+            known = (name in COMMANDS or name in BULK_MUTATIONS) and not nullable
+        else:
+            known = name in ROOT_QUERIES
+        if not known:
+            return None
         arguments = self._arguments(operation, node)
         if arguments is None:
             return None
@@ -166,7 +209,7 @@ class CommandPaths:
         if complete is None:
             return None
         field: StrawberryField = definition.extensions[GraphQLCoreConverter.DEFINITION_BACKREF]
-        return CommandPlan(name, node, arguments, field.arguments, complete, self._converter)
+        return RootPlan(kind, name, node, nullable, arguments, field.arguments, complete, self._converter)
 
     def _arguments(self, operation: OperationDefinitionNode, node: FieldNode) -> list[_Argument] | None:
         """Each argument given as a whole variable, each variable used once, none with a default."""
@@ -184,7 +227,8 @@ class CommandPaths:
             type_ = declared.pop(value.name.value)
             if _nests_itself(type_):
                 return None
-            arguments.append(_Argument(argument.name.value, value.name.value, type_, coercer(type_)))  # type: ignore[arg-type]
+            required = isinstance(type_, GraphQLNonNull)
+            arguments.append(_Argument(argument.name.value, value.name.value, type_, required, coercer(type_)))  # type: ignore[arg-type]
         return None if declared else arguments
 
 

@@ -3,13 +3,11 @@ before anything runs."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
-from graphql import ExecutionResult, execute
+from graphql import ExecutionResult
 
-from api.fastpath.direct_execution import DirectExecution
 from api.schema.bulk import BULK_MUTATIONS
 from api.schema.context import RequestContext
 from api.schema.input_commands import COMMANDS
@@ -20,6 +18,7 @@ from domain.bus import CommandContext
 from domain.model import commands
 from domain.model.errors import ErrorCode, Problem, ValidationFailed
 from domain.ports import Outcome
+from tests.unit.api.both_paths import assert_same, graphql_core_answer, planned
 from tests.unit.api.fakes import FakeBackends
 
 SCOPES = ("catalog:write", "inventory:write", "orders:write")
@@ -67,22 +66,14 @@ async def both(
         bus = RecordingBus(refusal)
         context = _context(bus)
         if general:
-            document = served.protection.check(served.graphql, query).document
-            assert document is not None
-            outcome = execute(served.graphql, document, context_value=context, variable_values=variables,
-                              executor_class=_direct(served).executor)  # fmt: skip
-            answers.append(await outcome if not isinstance(outcome, ExecutionResult) else outcome)
+            answers.append(await graphql_core_answer(served, query, variables, context))
         else:
             answers.append(await served.execute(query, variables, context, None))
         received.append(bus.received)
     slow, fast = answers
-    assert json.dumps(fast.data) == json.dumps(slow.data)  # same values, same key order
-    assert [e.formatted for e in fast.errors or ()] == [e.formatted for e in slow.errors or ()]
+    assert_same(fast, slow)
     assert received[0] == received[1]
-    checked = served.protection.check(served.graphql, query)
-    operations = [d for d in checked.document.definitions if hasattr(d, "operation")] if checked.document else []
-    plan = _direct(served).commands.plan(checked.document, operations[0]) if len(operations) == 1 else None  # type: ignore[arg-type]
-    return fast, received[1], plan is not None
+    return fast, received[1], planned(served, query)
 
 
 CREATE = """
@@ -262,8 +253,3 @@ async def test_every_mutation_has_a_command_and_every_command_a_mutation(served:
     assert served.graphql.mutation_type is not None
     assert set(COMMANDS) | set(BULK_MUTATIONS) == set(served.graphql.mutation_type.fields)
     assert set(BULK_MUTATIONS.values()) <= set(COMMANDS)
-
-
-def _direct(served: ServedSchema) -> DirectExecution:
-    assert served.direct is not None
-    return served.direct
