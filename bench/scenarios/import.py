@@ -1,7 +1,8 @@
-"""`catalog import` of a JSON Lines file of products (100 000; --quick 5 000) into an empty database, on SQLite
-and on PostgreSQL: rows per second, CPU per row and the peak resident memory of the importing process (its
-VmHWM sampled while it runs), against SQLAlchemy Core inserts of the same rows and outbox rows in transactions of
-the import's chunk size. The file is written before timing; the import runs as the CLI does, in a subprocess."""
+"""`catalog import` of a JSON Lines file of products (`--import-rows`, default 100 000; --quick 5 000 at most) into
+an empty database, on SQLite and on PostgreSQL: rows per second, CPU per row and the peak resident memory of the
+importing process (its VmHWM sampled while it runs), against SQLAlchemy Core inserts of the same rows and outbox
+rows in transactions of the import's chunk size. The file is written before timing; the import runs as the CLI
+does, in a subprocess."""
 
 from __future__ import annotations
 
@@ -19,8 +20,6 @@ from bench.scenarios.write import RawWriter, create_input
 from bench.services import catalog_command, catalog_env
 from domain.storage.migrate import upgrade
 
-PRODUCTS_FULL = 100_000
-PRODUCTS_QUICK = 5_000
 CHUNK_ROWS = 500  # catalog import's default --chunk
 
 
@@ -96,7 +95,7 @@ def _rows(backend: str, count: int, imported: Imported, raw_seconds: float) -> l
 
 
 async def run(run: Run) -> None:
-    count = min(run.settings.products, PRODUCTS_QUICK) if run.settings.quick else PRODUCTS_FULL
+    count = run.settings.import_rows
     run.console.log(f"import: writing a file of {count:,} products")
     path = _write_file(run, count)
     backends = [("sqlite", run.sqlite_url("import"), run.sqlite_url("import-raw"))]
