@@ -20,6 +20,8 @@ from bench.services import BENCH_ES_PORT, Elasticsearch, Postgres
 
 QUICK_PRODUCTS = 2_000
 FULL_PRODUCTS = 100_000
+FULL_IMPORT_ROWS = 100_000
+QUICK_IMPORT_ROWS = 5_000  # at most; --quick's catalog size when that is smaller
 
 
 def parse(argv: list[str] | None) -> Settings:
@@ -41,6 +43,9 @@ def parse(argv: list[str] | None) -> Settings:
         "--sync-batch-size", type=int, help="batch size of the in-process worker (sync scenario; default: SyncOptions)"
     )
     parser.add_argument("--disorder-events", type=int, help="events replayed by the disorder scenario (100,000)")
+    parser.add_argument(
+        "--import-rows", type=int, help=f"rows of the import scenario's file (default {FULL_IMPORT_ROWS:,})"
+    )
     args = parser.parse_args(argv)
     given = args.scenarios or ",".join(default_scenarios(postgres=args.postgres))
     scenarios = tuple(name.strip() for name in given.split(",") if name.strip())
@@ -58,6 +63,7 @@ def parse(argv: list[str] | None) -> Settings:
         seconds=args.seconds or (1.0 if args.quick else 10.0),
         repetitions=args.repetitions or (2 if args.quick else 5),
         disorder_events=args.disorder_events or (2_000 if args.quick else 100_000),
+        import_rows=args.import_rows or (min(products, QUICK_IMPORT_ROWS) if args.quick else FULL_IMPORT_ROWS),
         profile=args.profile,
         sync_batch_size=args.sync_batch_size,
     )

@@ -63,6 +63,7 @@ class Settings:
     seconds: float  # of each timed measurement
     repetitions: int
     disorder_events: int
+    import_rows: int
     profile: Path | None = None
     experiments: tuple[str, ...] = ()
     sync_batch_size: int | None = None
@@ -76,6 +77,7 @@ class Settings:
             "seconds": self.seconds,
             "repetitions": self.repetitions,
             "disorder_events": self.disorder_events,
+            "import_rows": self.import_rows,
             "experiments": list(self.experiments),
             "sync_batch_size": self.sync_batch_size,
         }
