@@ -72,8 +72,6 @@ class _Argument:
     name: str
     variable: str
     type: GraphQLInputType
-    required: bool
-    """Non-null: a null or missing value is graphql-core's to refuse."""
     coerce: Coerce | None
     """Its values' coercion made once for the type (`variable_coercion`); None: graphql-core's for every value."""
 
@@ -85,6 +83,11 @@ class _Argument:
             except Declined:
                 pass
         return coerce_input_value(value, self.type)
+
+    @property
+    def required(self) -> bool:
+        """Non-null: a null or missing value is graphql-core's to refuse."""
+        return isinstance(self.type, GraphQLNonNull)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,20 +114,14 @@ class RootPlan:
         converter = self.converter
         try:
             kwargs = convert_arguments(coerced, self.strawberry_arguments, converter.scalar_registry, converter.config)
-            result = await self._resolve(context, kwargs)
-        except Exception as error:  # as graphql-core reports it: located, and null up to the nearest nullable field
+            return ExecutionResult({self.key: self.complete(await self._resolve(context, kwargs))})
+        except Exception as error:
+            if isinstance(error, CompletionFallback) and self.operation is OperationType.QUERY:
+                return None
+            # as graphql-core reports it: located, and null up to the nearest nullable field
             return ExecutionResult(
                 {self.key: None} if self.nullable else None, [located_error(error, [self.node], [self.key])]
             )
-        if self.operation is OperationType.QUERY:
-            try:
-                return ExecutionResult({self.key: self.complete(result)})
-            except CompletionFallback:
-                return None
-        try:
-            return ExecutionResult({self.key: self.complete(result)})
-        except Exception as error:
-            return ExecutionResult(None, [located_error(error, [self.node], [self.key])])
 
     def _coerced(self, values: dict[str, Any]) -> dict[str, Any] | None:
         """The arguments as graphql-core's `get_argument_values` gives them; None if it would refuse them."""
@@ -227,8 +224,7 @@ class RootPlans:
             type_ = declared.pop(value.name.value)
             if _nests_itself(type_):
                 return None
-            required = isinstance(type_, GraphQLNonNull)
-            arguments.append(_Argument(argument.name.value, value.name.value, type_, required, coercer(type_)))  # type: ignore[arg-type]
+            arguments.append(_Argument(argument.name.value, value.name.value, type_, coercer(type_)))  # type: ignore[arg-type]
         return None if declared else arguments
 
 
