@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
@@ -22,7 +23,10 @@ from domain.model.snapshots import ProductSnapshot
 from domain.storage.tables import outbox
 from read_index.documents import product_document
 from read_index.indices import MAPPINGS, PRODUCTS, index_settings
+from read_index.segments import start_merge
 
+SETTLE_TIMEOUT_SECONDS = 900.0
+QUIET_POLLS = 3  # consecutive polls with no merge running
 SEARCH_FILTER_PATH = "hits.total.value,hits.hits._source,hits.hits.sort,aggregations"
 _JSON = {"accept": "application/json", "content-type": "application/json"}
 
@@ -155,3 +159,33 @@ async def timed_sequential_bulk_until_searchable(
         seconds = time.perf_counter() - started
     await client.indices.delete(index=index)
     return seconds
+
+
+async def merges_settled(client: AsyncElasticsearch, index: str) -> float:
+    """Waits until no merge has run on `index` for `QUIET_POLLS` polls in a row; returns the seconds waited."""
+    started = time.perf_counter()
+    quiet = 0
+    while quiet < QUIET_POLLS and time.perf_counter() - started < SETTLE_TIMEOUT_SECONDS:
+        stats = await client.indices.stats(index=index, metric="merge")
+        quiet = quiet + 1 if stats["_all"]["primaries"]["merges"]["current"] == 0 else 0
+        await asyncio.sleep(2)
+    return time.perf_counter() - started
+
+
+async def rebuilt_layout(client: AsyncElasticsearch, index: str) -> float:
+    """Merges `index` as `catalog reindex` leaves its new index (`read_index.segments`), and waits until the merge
+    has finished; returns the seconds waited."""
+    await start_merge(client, index)
+    return await merges_finished(client, index)
+
+
+async def merges_finished(client: AsyncElasticsearch, index: str) -> float:
+    """Waits until no force merge runs on the node and no merge has run on `index` for a while (a background merge
+    `catalog reindex` started must not slow the next measurement); returns the seconds waited."""
+    started = time.perf_counter()
+    for _ in range(int(SETTLE_TIMEOUT_SECONDS)):
+        if not (await client.tasks.list(actions="indices:admin/forcemerge*"))["nodes"]:
+            break
+        await asyncio.sleep(1)
+    await merges_settled(client, index)
+    return time.perf_counter() - started

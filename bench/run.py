@@ -184,11 +184,14 @@ class Run:
     # teardown ----------------------------------------------------------------------------------------------
     async def delete_indices(self) -> None:
         from read_index.indices import delete_indices
+        from sync.state_index import state_index
 
         client = self.es_client()
+        lenient = client.options(ignore_status=404)
         try:
             for prefix in {*self._prefixes, self.main_prefix}:
                 await delete_indices(client, prefix)
+                await lenient.indices.delete(index=state_index(prefix))  # services' workers made it, even when off
         finally:
             await client.close()
 

@@ -9,6 +9,8 @@ the aliases atomically. No change is lost at the swap; see docs/sync.md ("Rebuil
 4. Swap each alias to its new index, atomically (one `_aliases` request per read model).
 5. Replay again, from where step 3 stopped up to the head after the swap: changes the live worker applied to the
    old index between step 3 and the swap. From the swap on, the live worker writes to the new index.
+6. Ask Elasticsearch to merge each new index down to one segment per shard, in the background
+   (`read_index.segments`; `merge=False` leaves the segments as the bulk load left them).
 
 External versioning makes the copy and both replays commute with the live worker's writes: whoever delivers
 last, each document ends at its aggregate's highest version.
@@ -38,6 +40,7 @@ from read_index.indices import (
     index_settings,
     swap_alias,
 )
+from read_index.segments import start_merge
 from sync.batches import Batch
 from sync.delivery import Delivered, Deliverer
 from sync.options import SyncOptions
@@ -72,6 +75,7 @@ class Rebuild:
         *,
         options: SyncOptions | None = None,
         keep_old: bool = False,
+        merge: bool = True,
         on_progress: Progress | None = None,
         before_swap: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
@@ -85,6 +89,7 @@ class Rebuild:
         self._models = list(dict.fromkeys(read_models))
         self._options = options or SyncOptions()
         self._keep_old = keep_old
+        self._merge = merge
         self._on_progress = on_progress
         self._before_swap = before_swap
         self._halt = asyncio.Event()  # never set: a rebuild waits out outages, bounded by the options
@@ -125,7 +130,8 @@ class Rebuild:
             previous[model] = await self._elasticsearch(partial(swap_alias, self._client, self._prefix, model, index))
         log.info("event=aliases_swapped indices=%s", ",".join(targets.values()))
         self.report.end = await self._replay(replayed_to, deliverer, REPLAY_AFTER_SWAP)
-        self.report.indices = [RebuiltIndex(m, targets[m], previous[m], copied[m]) for m in self._models]
+        merged_to = {model: await self._start_merge(index) for model, index in targets.items()}
+        self.report.indices = [RebuiltIndex(m, targets[m], previous[m], copied[m], merged_to[m]) for m in self._models]
         old = [index for index in previous.values() if index is not None]
         if old and not self._keep_old:
             lenient = self._client.options(ignore_status=404)
@@ -143,6 +149,13 @@ class Rebuild:
 
     async def _database(self, call: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         return await self._stores.database(call, self._halt)
+
+    async def _start_merge(self, index: str) -> int | None:
+        if not self._merge:
+            return None
+        segments = await self._elasticsearch(partial(start_merge, self._client, index))
+        log.info("event=merge_started index=%s segments_per_shard=%d", index, segments)
+        return segments
 
     async def _discard(self, indices: list[str]) -> None:
         """The new indices of a rebuild that stopped before the swap, if Elasticsearch lets us (nothing reads
@@ -262,6 +275,7 @@ async def rebuild(
     *,
     options: SyncOptions | None = None,
     keep_old: bool = False,
+    merge: bool = True,
     on_progress: Progress | None = None,
     before_swap: Callable[[], Awaitable[None]] | None = None,
 ) -> RebuildReport:
@@ -273,6 +287,7 @@ async def rebuild(
         read_models,
         options=options,
         keep_old=keep_old,
+        merge=merge,
         on_progress=on_progress,
         before_swap=before_swap,
     ).run()

@@ -23,6 +23,8 @@ class RebuiltIndex:
     index: str
     previous: str | None
     copied: int
+    merged_to: int | None = None
+    """The segments per shard its background merge aims at; None when the rebuild was asked not to merge."""
 
 
 @dataclass(slots=True)

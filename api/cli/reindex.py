@@ -61,7 +61,9 @@ class _Bars:
             self._progress.stop()
 
 
-async def _reindex(models: list[str], keep_old: bool, batch_size: int | None, max_outage: float) -> RebuildReport:
+async def _reindex(
+    models: list[str], keep_old: bool, merge: bool, batch_size: int | None, max_outage: float
+) -> RebuildReport:
     async with runtime(settings_from_environment()) as rt:
         freeze_startup_heap()
         batch = batch_size or rt.settings.sync_batch_size
@@ -79,7 +81,14 @@ async def _reindex(models: list[str], keep_old: bool, batch_size: int | None, ma
         bars = _Bars(Progress(*columns, console=Console(stderr=True)))
         try:
             return await rebuild(
-                rt.engine, rt.client, rt.prefix, models, options=options, keep_old=keep_old, on_progress=bars
+                rt.engine,
+                rt.client,
+                rt.prefix,
+                models,
+                options=options,
+                keep_old=keep_old,
+                merge=merge,
+                on_progress=bars,
             )
         finally:
             bars.close()
@@ -90,6 +99,12 @@ async def _reindex(models: list[str], keep_old: bool, batch_size: int | None, ma
     "--read-model", type=click.Choice([*READ_MODELS, "all"]), default="all", show_default=True, help="What to rebuild."
 )
 @click.option("--keep-old", is_flag=True, help="Keep the previous indices (default: delete them after the swap).")
+@click.option(
+    "--merge/--no-merge",
+    default=True,
+    show_default=True,
+    help="Merge each new index down to one segment per shard after the swap, in the background (faster searches).",
+)
 @click.option("--batch-size", type=click.IntRange(1, 10_000), help="Documents per bulk (default: settings).")
 @click.option(
     "--max-outage-seconds",
@@ -98,7 +113,7 @@ async def _reindex(models: list[str], keep_old: bool, batch_size: int | None, ma
     show_default=True,
     help="How long an outage of the database or Elasticsearch is waited out before giving up (exit 3).",
 )
-def reindex(read_model: str, keep_old: bool, batch_size: int | None, max_outage_seconds: float) -> None:
+def reindex(read_model: str, keep_old: bool, merge: bool, batch_size: int | None, max_outage_seconds: float) -> None:
     """Build fresh indices from the write model, replay what changed meanwhile, swap the aliases atomically.
 
     Queries keep being answered from the old indices until the swap; the sync worker may keep running. A store
@@ -108,12 +123,14 @@ def reindex(read_model: str, keep_old: bool, batch_size: int | None, max_outage_
     models = list(READ_MODELS) if read_model == "all" else [read_model]
     collect_less_often(WORKER_YOUNG_OBJECTS)  # it runs the worker's pipeline, with the worker's heap
     try:
-        report = asyncio.run(_reindex(models, keep_old, batch_size, max_outage_seconds))
+        report = asyncio.run(_reindex(models, keep_old, merge, batch_size, max_outage_seconds))
     except OutageTooLong as error:
         message = f"{error}; the rebuild stopped: run `catalog reindex` again once it answers"
         raise OperatorError(ExitCode.UNAVAILABLE, message) from None
     for index in report.indices:
         previous = f" (was {index.previous})" if index.previous else ""
         click.echo(f"{index.read_model}: {index.copied} documents copied into {index.index}{previous}")
+        if index.merged_to is not None:
+            click.echo(f"{index.read_model}: merging to {index.merged_to} segment(s) per shard in the background")
     end = report.end.token() if report.end is not None else "-"
     click.echo(f"replayed {report.replayed} outbox records, up to {end}; refused {report.refused}")

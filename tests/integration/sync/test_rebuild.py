@@ -19,10 +19,11 @@ from domain.storage import aggregate_pages
 from domain.storage.aggregate_rows import order_from_row, product_from_rows
 from domain.storage.repositories import variants_of
 from domain.storage.tables import orders, products
-from read_index.indices import current_index
+from read_index.indices import PRODUCTS, current_index
 from read_index.search import SearchRequest
 from sync.rebuild import rebuild
 from tests.integration.sync.conftest import FAST, WorkerFactory, assert_verified_clean, wait_until_caught_up
+from tests.integration.read_index.test_segments import merged, segments_per_shard
 from tests.integration.sync.workload import Catalog, churn, create_products
 from tests.support.readers import catalog_reader
 
@@ -57,6 +58,43 @@ async def test_changes_applied_to_the_old_index_just_before_the_swap_reach_the_n
         assert await current_index(es_client, index_prefix, index.read_model) == index.index
         assert not await es_client.indices.exists(index=index.previous or "-")
     await assert_verified_clean(engine, es_client, index_prefix)  # no worker ran after the swap
+
+
+@pytest.mark.parametrize("merge", [True, False])
+async def test_a_rebuilt_index_is_merged_to_one_segment_per_shard_unless_asked_not_to(
+    *,
+    merge: bool,
+    bus: MessageBus,
+    worker_engine: AsyncEngine,
+    es_client: AsyncElasticsearch,
+    index_prefix: str,
+    new_worker: WorkerFactory,
+) -> None:
+    catalog = Catalog()
+    await create_products(bus, catalog, 20)
+    live = new_worker()
+
+    async def changes_for_the_replay_after_the_swap() -> None:  # the new index gets a second segment from them
+        await churn(bus, catalog, 30, seed=7)
+        await live.run_until_caught_up()
+
+    report = await rebuild(
+        worker_engine,
+        es_client,
+        index_prefix,
+        options=FAST,
+        merge=merge,
+        before_swap=changes_for_the_replay_after_the_swap,
+    )
+
+    products = next(index for index in report.indices if index.read_model == PRODUCTS)
+    if merge:
+        assert [index.merged_to for index in report.indices] == [1, 1, 1]
+        assert await merged(es_client, products.index) == {"0": 1}
+    else:
+        assert [index.merged_to for index in report.indices] == [None, None, None]
+        await es_client.indices.refresh(index=products.index)
+        assert (await segments_per_shard(es_client, products.index))["0"] > 1
 
 
 async def test_a_rebuild_under_writes_loses_nothing_and_queries_keep_answering(
