@@ -22,8 +22,8 @@ from domain.storage.tables import orders, products
 from read_index.indices import PRODUCTS, current_index
 from read_index.search import SearchRequest
 from sync.rebuild import rebuild
-from tests.integration.sync.conftest import FAST, WorkerFactory, assert_verified_clean, wait_until_caught_up
 from tests.integration.read_index.test_segments import merged, segments_per_shard
+from tests.integration.sync.conftest import FAST, WorkerFactory, assert_verified_clean, wait_until_caught_up
 from tests.integration.sync.workload import Catalog, churn, create_products
 from tests.support.readers import catalog_reader
 
