@@ -33,7 +33,17 @@ def parse(argv: list[str] | None) -> Settings:
         "--scenarios", help="comma-separated subset, in order (default: all; sync_workers only with --postgres)"
     )
     parser.add_argument("--out", type=Path, default=Path("bench-results.json"), help="where the JSON goes")
-    parser.add_argument("--elasticsearch-url", help=f"use this node instead of a managed one on port {BENCH_ES_PORT}")
+    parser.add_argument(
+        "--elasticsearch-url",
+        help=f"use this node (or these, comma-separated) instead of a managed one on port {BENCH_ES_PORT}",
+    )
+    parser.add_argument(
+        "--nodes",
+        type=int,
+        default=1,
+        help=f"a managed cluster of this many nodes on port {BENCH_ES_PORT} and the next (512 MiB heap each); "
+        "the indices get a replica of each shard",
+    )
     parser.add_argument("--seconds", type=float, help="length of each timed measurement (default 10; quick 1)")
     parser.add_argument("--repetitions", type=int, help="bursts per measurement (default 5; quick 2)")
     parser.add_argument(
@@ -60,6 +70,7 @@ def parse(argv: list[str] | None) -> Settings:
         scenarios=scenarios,
         out=args.out,
         elasticsearch_url=args.elasticsearch_url,
+        nodes=args.nodes,
         seconds=args.seconds or (1.0 if args.quick else 10.0),
         repetitions=args.repetitions or (2 if args.quick else 5),
         disorder_events=args.disorder_events or (2_000 if args.quick else 100_000),
@@ -88,11 +99,13 @@ def main(argv: list[str] | None = None) -> int:
     settings = parse(argv)
     logging.basicConfig(level=logging.WARNING)
     console = Console(width=None if sys.stdout.isatty() else 200)
-    elasticsearch = Elasticsearch(settings.elasticsearch_url)
+    elasticsearch = Elasticsearch(settings.elasticsearch_url, nodes=settings.nodes)
     postgres = Postgres() if settings.postgres else None
     run = Run(settings, console, elasticsearch, postgres)
     try:
         console.log(f"elasticsearch: {elasticsearch.start()}")
+        layout = {"elasticsearch_nodes": len(elasticsearch.urls), "replicas": elasticsearch.layout.replicas}
+        run.report.settings |= layout
         if postgres is not None:
             postgres.start()
             console.log(f"postgresql: {postgres.cluster.admin_url}")

@@ -52,7 +52,7 @@ async def sync_until_caught_up(
     engine = create_async(database_url, sqlite_immediate=False)
     client = run.es_client()
     try:
-        await ensure_indices(client, prefix)
+        await ensure_indices(client, prefix, run.elasticsearch.layout)
         events = await count_outbox(engine)
         options = SyncOptions(subscription=subscription or SyncOptions().subscription)
         if run.settings.sync_batch_size:

@@ -22,7 +22,7 @@ from domain.model.events import PRODUCT
 from domain.model.snapshots import ProductSnapshot
 from domain.storage.tables import outbox
 from read_index.documents import product_document
-from read_index.indices import MAPPINGS, PRODUCTS, index_settings
+from read_index.indices import MAPPINGS, PRODUCTS, SINGLE_NODE, IndexLayout, index_settings
 from read_index.segments import start_merge
 
 SETTLE_TIMEOUT_SECONDS = 900.0
@@ -54,10 +54,15 @@ async def get_source(client: AsyncElasticsearch, index: str, doc_id: str, source
     return response.body["_source"]
 
 
-async def create_products_index(client: AsyncElasticsearch, name: str, *, refresh_interval: str = "1s") -> None:
-    """A fresh index with the service's own mapping and settings (refresh interval set explicitly)."""
-    settings = {**index_settings(), "refresh_interval": refresh_interval}
-    await client.indices.create(index=name, settings=settings, mappings=MAPPINGS[PRODUCTS])
+async def create_products_index(
+    client: AsyncElasticsearch, name: str, *, refresh_interval: str = "1s", layout: IndexLayout = SINGLE_NODE
+) -> None:
+    """A fresh index with the service's own mapping and settings (refresh interval set explicitly), every copy of
+    each shard started (on a cluster, the replicas too) before it is used."""
+    settings = {**index_settings(layout), "refresh_interval": refresh_interval}
+    await client.indices.create(
+        index=name, settings=settings, mappings=MAPPINGS[PRODUCTS], wait_for_active_shards="all"
+    )
 
 
 def final_documents(engine: Engine) -> list[VersionedDoc]:
@@ -107,18 +112,24 @@ async def bulk(client: AsyncElasticsearch, index: str, docs: list[VersionedDoc],
 WARMUP_DOCUMENTS = 50_000
 
 
-async def warm_up_indexing(client: AsyncElasticsearch, index: str, docs: list[VersionedDoc]) -> None:
+async def warm_up_indexing(
+    client: AsyncElasticsearch, index: str, docs: list[VersionedDoc], layout: IndexLayout = SINGLE_NODE
+) -> None:
     """An untimed raw bulk of up to `WARMUP_DOCUMENTS` of `docs` into a scratch index (deleted again): a node
     that has not indexed yet is still compiling its indexing path, and the first timed run would pay for it
     (docs/performance.md, finding 15)."""
-    await timed_bulk_into_fresh_index(client, index, docs[:WARMUP_DOCUMENTS], CpuMeter({}))
+    await timed_bulk_into_fresh_index(client, index, docs[:WARMUP_DOCUMENTS], CpuMeter({}), layout)
 
 
 async def timed_bulk_into_fresh_index(
-    client: AsyncElasticsearch, index: str, docs: list[VersionedDoc], meter: CpuMeter
+    client: AsyncElasticsearch,
+    index: str,
+    docs: list[VersionedDoc],
+    meter: CpuMeter,
+    layout: IndexLayout = SINGLE_NODE,
 ) -> float:
     """Seconds the raw bulk of `docs` takes into a new index (deleted afterwards); CPU is charged to `meter`."""
-    await create_products_index(client, index)
+    await create_products_index(client, index, layout=layout)
     with meter.measuring():
         started = time.perf_counter()
         await bulk(client, index, docs)
@@ -147,11 +158,15 @@ async def sequential_bulk(
 
 
 async def timed_sequential_bulk_until_searchable(
-    client: AsyncElasticsearch, index: str, docs: list[VersionedDoc], meter: CpuMeter
+    client: AsyncElasticsearch,
+    index: str,
+    docs: list[VersionedDoc],
+    meter: CpuMeter,
+    layout: IndexLayout = SINGLE_NODE,
 ) -> float:
     """Seconds from the first request of `sequential_bulk` until every document is searchable (a refresh), into a
     new index (deleted afterwards); CPU is charged to `meter`."""
-    await create_products_index(client, index)
+    await create_products_index(client, index, layout=layout)
     with meter.measuring():
         started = time.perf_counter()
         await sequential_bulk(client, index, docs)

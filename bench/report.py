@@ -92,7 +92,9 @@ def _number(value: float | None, unit: str) -> str:
 
 
 def table(report: Report) -> Table:
-    view = Table(title=f"catalog benchmark · {report.settings.get('products', '?'):,} products", show_lines=False)
+    nodes = report.settings.get("elasticsearch_nodes", 1)
+    on = f" · {nodes} Elasticsearch nodes, {report.settings.get('replicas', 0)} replica(s)" if nodes > 1 else ""
+    view = Table(title=f"catalog benchmark · {report.settings.get('products', '?'):,} products{on}", show_lines=False)
     for name in ("scenario", "metric", "ours", "limit", "unit", "ratio", "target", "met", "CPU ms/op (process)"):
         view.add_column(name, justify="right" if name in {"ours", "limit", "ratio"} else "left")
     for row in report.rows:

@@ -60,6 +60,7 @@ class Settings:
     scenarios: tuple[str, ...]
     out: Path
     elasticsearch_url: str | None
+    nodes: int
     seconds: float  # of each timed measurement
     repetitions: int
     disorder_events: int
@@ -71,6 +72,7 @@ class Settings:
     def as_dict(self) -> dict[str, Any]:
         return {
             "products": self.products,
+            "nodes": self.nodes,
             "quick": self.quick,
             "postgres": self.postgres,
             "scenarios": list(self.scenarios),
@@ -119,7 +121,7 @@ class Run:
     # clients -----------------------------------------------------------------------------------------------
     def es_client(self) -> AsyncElasticsearch:
         return AsyncElasticsearch(
-            self.elasticsearch.url, request_timeout=120, serializer=OrjsonSerializer(), connections_per_node=32
+            self.elasticsearch.urls, request_timeout=120, serializer=OrjsonSerializer(), connections_per_node=32
         )
 
     def cpu_probes(self, *services: Service) -> dict[str, Any]:

@@ -23,14 +23,19 @@ from pydantic import SecretStr
 
 from api.auth import authenticator_from_settings
 from api.cli.common import read_settings
-from api.cli.managed_elasticsearch import managed_node
+from api.cli.managed_elasticsearch import managed_cluster, managed_node
 from api.settings import Settings
 from bench.measure import process_cpu_seconds, tree_cpu_seconds
+from devstack.elasticsearch_cluster import ElasticsearchCluster
+from devstack.elasticsearch_node import ElasticsearchNode
 from devstack.postgres_cluster import PostgresCluster
 from devstack.postgres_databases import create_database_on
+from read_index.indices import IndexLayout
 
 BENCH_ES_PORT = 9270
 BENCH_ES_HEAP = "1g"
+BENCH_CLUSTER_HEAP = "512m"
+"""Each node's heap with `--nodes` above 1: three nodes and the run share the 2-core, 24 GiB machine."""
 
 
 def free_port() -> int:
@@ -41,45 +46,67 @@ def free_port() -> int:
 
 
 class Elasticsearch:
-    """The node the run uses: a given URL, or a managed node on ``BENCH_ES_PORT`` started (and stopped) here, in
-    the cache directory and on the Java the CATALOG_* settings name, as `catalog elasticsearch start` would."""
+    """The node or nodes the run uses: given URLs (comma-separated), or a managed node on ``BENCH_ES_PORT`` started
+    (and stopped) here, in the cache directory and on the Java the CATALOG_* settings name, as `catalog
+    elasticsearch start` would; with ``nodes`` above 1 a managed cluster on that port and the ones after it."""
 
-    def __init__(self, url: str | None, port: int = BENCH_ES_PORT) -> None:
-        self._given = url
-        self._node = None if url else managed_node(read_settings(), port=port, heap=BENCH_ES_HEAP)
+    def __init__(self, url: str | None, port: int = BENCH_ES_PORT, nodes: int = 1) -> None:
+        self._managed: ElasticsearchNode | ElasticsearchCluster | None = None
+        if not url:
+            settings = read_settings()
+            if nodes > 1:
+                self._managed = managed_cluster(settings, port=port, nodes=nodes, heap=BENCH_CLUSTER_HEAP)
+            else:
+                self._managed = managed_node(settings, port=port, heap=BENCH_ES_HEAP)
         self.url = url or ""
-        self._pid: int | None = None
+        self._pids: list[int] | None = None
 
     def start(self) -> str:
-        if self._node is not None:
-            self.url = self._node.start(timeout=300)
+        if isinstance(self._managed, ElasticsearchCluster):
+            self._managed.start(timeout=300)
+            self.url = self._managed.url
+        elif self._managed is not None:
+            self.url = self._managed.start(timeout=300)
         return self.url
 
     def stop(self) -> None:
-        if self._node is not None and self._node.launched:
-            self._node.stop()
+        nodes = self._managed.nodes if isinstance(self._managed, ElasticsearchCluster) else [self._managed]
+        for node in nodes:  # only what this run launched: a node found running was someone else's
+            if node is not None and node.launched:
+                node.stop()
+
+    @property
+    def urls(self) -> list[str]:
+        """Every node's URL: what the run's clients are given, so they spread their requests as the service does."""
+        return [url.strip() for url in self.url.split(",") if url.strip()]
+
+    @property
+    def layout(self) -> IndexLayout:
+        """The indices' layout, for the service's and the raw baselines' alike: a replica of each shard on a
+        cluster (as a deployment on one has), none on a single node."""
+        return IndexLayout(replicas=1 if len(self.urls) > 1 else 0)
 
     def cpu_seconds(self) -> float:
-        """From /proc when the node runs on this machine (exact); else the node's own, coarser, stats."""
-        if self._pid is None:
-            self._pid = self._node_process_id()
-        if self._pid and Path(f"/proc/{self._pid}/stat").exists():
-            return process_cpu_seconds(self._pid)
+        """Every node's, from /proc when the nodes run on this machine (exact); else the nodes' own, coarser,
+        stats."""
+        if self._pids is None:
+            self._pids = self._node_process_ids()
+        if self._pids and all(Path(f"/proc/{pid}/stat").exists() for pid in self._pids):
+            return sum(process_cpu_seconds(pid) for pid in self._pids)
         query = "filter_path=nodes.*.process.cpu.total_in_millis"
         try:
-            nodes = httpx.get(f"{self.url}/_nodes/_local/stats/process?{query}", timeout=10).json()["nodes"]
-            millis: int = next(iter(nodes.values()))["process"]["cpu"]["total_in_millis"]
-        except (httpx.HTTPError, KeyError, StopIteration, ValueError):
+            nodes = httpx.get(f"{self.urls[0]}/_nodes/stats/process?{query}", timeout=10).json()["nodes"]
+            millis = sum(node["process"]["cpu"]["total_in_millis"] for node in nodes.values())
+        except (httpx.HTTPError, KeyError, IndexError, ValueError):
             return 0.0
-        return millis / 1000
+        return float(millis) / 1000
 
-    def _node_process_id(self) -> int:
+    def _node_process_ids(self) -> list[int]:
         try:
-            nodes = httpx.get(f"{self.url}/_nodes/_local/process?filter_path=nodes.*.process.id", timeout=10).json()
-            pid: int = next(iter(nodes["nodes"].values()))["process"]["id"]
-        except (httpx.HTTPError, KeyError, StopIteration, ValueError):
-            return 0
-        return pid
+            nodes = httpx.get(f"{self.urls[0]}/_nodes/process?filter_path=nodes.*.process.id", timeout=10).json()
+            return [int(node["process"]["id"]) for node in nodes["nodes"].values()]
+        except (httpx.HTTPError, KeyError, IndexError, ValueError):
+            return []
 
 
 class Postgres:
@@ -122,6 +149,8 @@ def catalog_env(database_url: str, elasticsearch_url: str, prefix: str, **extra:
         **os.environ,
         "CATALOG_DATABASE_URL": database_url,
         "CATALOG_ELASTICSEARCH_URL": elasticsearch_url,
+        # several nodes: a replica of each shard, as the raw baselines' indices have (`Elasticsearch.layout`)
+        "CATALOG_INDEX_REPLICAS": "1" if "," in elasticsearch_url else "0",
         "CATALOG_INDEX_PREFIX": prefix,
         "CATALOG_LOG_LEVEL": "WARNING",
         "CATALOG_JWT_SECRET": "bench-secret-not-for-production-0123456789abcdef",

@@ -23,7 +23,8 @@ async def main(database_url: str, elasticsearch_url: str, prefix: str, subscript
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     engine = create_async(database_url, pool_size=8, sqlite_immediate=False)
-    client = AsyncElasticsearch(elasticsearch_url, request_timeout=120, serializer=OrjsonSerializer())
+    nodes = elasticsearch_url.split(",")  # a cluster's: every node, as the service is given them
+    client = AsyncElasticsearch(nodes, request_timeout=120, serializer=OrjsonSerializer())
     try:
         worker = SyncWorker(engine, client, prefix, SyncOptions(subscription=subscription, lease_seconds=6.0))
         collect_less_often(

@@ -126,7 +126,9 @@ async def run(run: Run) -> None:
     verified_prefix = ""
     try:
         run.console.log("disorder: warming the node's indexing path (untimed)")
-        await raw.warm_up_indexing(client, f"{run.prefix('disorderwarmup')}-products-raw", docs)
+        await raw.warm_up_indexing(
+            client, f"{run.prefix('disorderwarmup')}-products-raw", docs, run.elasticsearch.layout
+        )
         for repetition in range(2):
             for name, database in (("ordered", ordered_database), ("disordered", shuffled_database)):
                 prefix = run.prefix(f"disorder{name}{repetition}")

@@ -143,7 +143,7 @@ async def run(run: Run) -> None:
     reader = GraphQLClient(service.url)
     client = run.es_client()
     probe = Probe(run, writer, reader, client)
-    await raw.create_products_index(client, probe.raw_index, refresh_interval="1s")
+    await raw.create_products_index(client, probe.raw_index, refresh_interval="1s", layout=run.elasticsearch.layout)
     ids = await product_ids(run, 4_000)
     rate = 10.0 if settings.quick else 20.0
     duration = max(3.0 if settings.quick else 10.0, settings.seconds * settings.repetitions)

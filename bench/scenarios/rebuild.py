@@ -67,7 +67,7 @@ async def run(run: Run) -> None:
     try:
         for repetition in range(2):
             prefix = run.prefix(f"rebuild{repetition}")
-            await ensure_indices(client, prefix)
+            await ensure_indices(client, prefix, run.elasticsearch.layout)
             run.console.log(f"rebuild: catalog reindex of {len(docs):,} products ({repetition + 1}/2)")
             meter = CpuMeter(probes)
             with meter.measuring():
@@ -78,13 +78,14 @@ async def run(run: Run) -> None:
             index = f"{run.prefix(f'rebuildraw{repetition}')}-products-raw"
             run.console.log(f"rebuild: raw bulk ({repetition + 1}/2)")
             meter = CpuMeter(probes)
-            limit_seconds.append(await raw.timed_bulk_into_fresh_index(client, index, docs, meter))
+            seconds = await raw.timed_bulk_into_fresh_index(client, index, docs, meter, run.elasticsearch.layout)
+            limit_seconds.append(seconds)
             es_cpu["limit"] += meter.used.get("elasticsearch", 0.0)
         small_count = max(100, run.settings.products // 10)
         small_database = run.sqlite_url("rebuild-small")
         run.seed(small_database, small_count, label=f"{small_count:,} products for the small rebuild")
         small_prefix = run.prefix("rebuildsmall")
-        await ensure_indices(client, small_prefix)
+        await ensure_indices(client, small_prefix, run.elasticsearch.layout)
         run.console.log(f"rebuild: catalog reindex of {small_count:,} products (memory baseline)")
         small = reindex(run, small_database, small_prefix)
     finally:

@@ -33,7 +33,15 @@ from bench.report import Row
 from bench.run import Run
 from bench.services import Service
 from domain.storage.engine import create_sync
-from read_index.indices import PRODUCTS, alias_name, current_index, ensure_indices, fresh_index_name, swap_alias
+from read_index.indices import (
+    PRODUCTS,
+    IndexLayout,
+    alias_name,
+    current_index,
+    ensure_indices,
+    fresh_index_name,
+    swap_alias,
+)
 from read_index.search import prepare
 
 TARGET = 2.0
@@ -73,7 +81,7 @@ async def run(run: Run) -> None:
             index = await _load(run, client, prefix, docs[:size])
             if size == measured[-1]:
                 loaded_prefix = run.prefix(f"scale{size}loaded")
-                await _clone_behind(client, index, loaded_prefix)
+                await _clone_behind(client, index, loaded_prefix, run.elasticsearch.layout)
                 start(f"{size} {AS_LOADED}", loaded_prefix)
             waited = await raw.rebuilt_layout(client, index)
             run.console.log(f"scale: merged as a rebuild leaves it after {waited:.0f} s")
@@ -117,7 +125,7 @@ async def run(run: Run) -> None:
 async def _load(run: Run, client: AsyncElasticsearch, prefix: str, docs: list[raw.VersionedDoc]) -> str:
     """Bulk-loads `docs` behind `prefix`'s products alias and waits for the merges the load started; returns the
     concrete index."""
-    await ensure_indices(client, prefix)
+    await ensure_indices(client, prefix, run.elasticsearch.layout)
     alias = alias_name(prefix, PRODUCTS)
     run.console.log(f"scale: loading {len(docs):,} products")
     await raw.bulk(client, alias, docs)
@@ -129,9 +137,9 @@ async def _load(run: Run, client: AsyncElasticsearch, prefix: str, docs: list[ra
     return index
 
 
-async def _clone_behind(client: AsyncElasticsearch, index: str, prefix: str) -> None:
+async def _clone_behind(client: AsyncElasticsearch, index: str, prefix: str, layout: IndexLayout) -> None:
     """Points `prefix`'s products alias at a clone of `index` (hard links: same segments, no copy)."""
-    await ensure_indices(client, prefix)
+    await ensure_indices(client, prefix, layout)
     clone = fresh_index_name(prefix, PRODUCTS)
     await client.indices.put_settings(index=index, settings={"index.blocks.write": True})
     found = await client.indices.get_settings(index=index, name="index.number_of_replicas")

@@ -40,7 +40,7 @@ async def run(run: Run) -> None:
     try:
         run.console.log("sync: warming the node's indexing path (untimed)")
         warmup = f"{run.prefix('syncwarmup')}-products-raw"
-        await raw.warm_up_indexing(client, warmup, docs)
+        await raw.warm_up_indexing(client, warmup, docs, run.elasticsearch.layout)
         for repetition in range(repetitions):
             prefix = run.main_prefix if repetition == 0 and not run.main_indexed else run.prefix(f"sync{repetition}")
             run.console.log(f"sync: worker over the backlog ({repetition + 1}/{repetitions})")
@@ -59,7 +59,8 @@ async def run(run: Run) -> None:
             index = f"{run.prefix(f'syncraw{repetition}')}-products-raw"
             run.console.log(f"sync: raw bulk of {len(docs):,} documents ({repetition + 1}/{repetitions})")
             meter = CpuMeter(probes)
-            limit_seconds.append(await raw.timed_bulk_into_fresh_index(client, index, docs, meter))
+            seconds = await raw.timed_bulk_into_fresh_index(client, index, docs, meter, run.elasticsearch.layout)
+            limit_seconds.append(seconds)
             for name, used in meter.used.items():
                 cpu[f"limit:{name}"] = cpu.get(f"limit:{name}", 0.0) + used
     finally:

@@ -107,7 +107,7 @@ async def _workers_run(
     engine = create_async(database)
     processes: list[subprocess.Popen[bytes]] = []
     try:
-        await ensure_indices(client, prefix)  # untimed, as in the sync scenario
+        await ensure_indices(client, prefix, run.elasticsearch.layout)  # untimed, as in the sync scenario
         targets = await _last_records(engine)
         processes = [_start_worker(run, database, prefix, subscription) for _ in range(workers)]
         await _started_together(processes)
@@ -149,13 +149,21 @@ async def run(run: Run) -> None:
     client = run.es_client()
     try:
         run.console.log("sync_workers: warming the node's indexing path (untimed)")
-        await raw.warm_up_indexing(client, f"{run.prefix('syncworkerswarmup')}-products-raw", docs)
+        await raw.warm_up_indexing(
+            client, f"{run.prefix('syncworkerswarmup')}-products-raw", docs, run.elasticsearch.layout
+        )
         sequential: list[float] = []
         helper: list[float] = []
         for repetition in range(repetitions):
             index = f"{run.prefix(f'syncworkersraw{repetition}')}-products-raw"
-            sequential.append(await raw.timed_sequential_bulk_until_searchable(client, index, docs, CpuMeter({})))
-            helper.append(await raw.timed_bulk_into_fresh_index(client, index, docs, CpuMeter({})))
+            sequential.append(
+                await raw.timed_sequential_bulk_until_searchable(
+                    client, index, docs, CpuMeter({}), run.elasticsearch.layout
+                )
+            )
+            helper.append(
+                await raw.timed_bulk_into_fresh_index(client, index, docs, CpuMeter({}), run.elasticsearch.layout)
+            )
     finally:
         await client.close()
     sequential_rate, helper_rate = len(docs) / median(sequential), len(docs) / median(helper)

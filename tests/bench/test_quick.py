@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bench.run import default_scenarios
+from devstack.elasticsearch_cluster import ElasticsearchCluster
 
 pytestmark = [pytest.mark.e2e, pytest.mark.elasticsearch]
 
@@ -33,6 +34,26 @@ def test_quick_mode_reports_a_ratio_for_every_scenario(elasticsearch_url: str, t
         ratios = [row["ratio"] for row in results["rows"] if row["scenario"] == scenario]
         assert any(ratio is not None for ratio in ratios), f"{scenario} reported no ratio"
     assert "catalog benchmark" in finished.stdout
+
+
+@pytest.mark.cluster
+def test_quick_mode_runs_on_a_cluster_with_a_replica_of_each_shard(
+    elasticsearch_cluster: ElasticsearchCluster, tmp_path: Path
+) -> None:
+    out = tmp_path / "results.json"
+    scenarios = ["read", "sync", "rebuild"]
+    command = [sys.executable, "-m", "bench", *QUICK, "--scenarios", ",".join(scenarios), "--out", str(out)]
+    command += ["--elasticsearch-url", elasticsearch_cluster.url]
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+
+    assert finished.returncode == 0, finished.stdout[-2000:] + finished.stderr[-2000:]
+    results = json.loads(out.read_text())
+    assert results["skipped"] == [], results["details"].get("tracebacks")
+    assert (results["settings"]["elasticsearch_nodes"], results["settings"]["replicas"]) == (3, 1)
+    for scenario in scenarios:
+        ratios = [row["ratio"] for row in results["rows"] if row["scenario"] == scenario]
+        assert any(ratio is not None for ratio in ratios), f"{scenario} reported no ratio"
+    assert "3 Elasticsearch nodes, 1 replica(s)" in finished.stdout
 
 
 def test_the_ab_comparison_runs_both_revisions_and_prints_their_ratio(elasticsearch_url: str) -> None:
