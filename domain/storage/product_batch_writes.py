@@ -69,6 +69,10 @@ class SqlNewProducts:
     def now(self) -> datetime:
         return self._clock()
 
+    @property
+    def write_sees_every_taken_key(self) -> bool:
+        return True  # products_slug_key and the skus table's primary key
+
     async def recall(self, claims: list[IdempotencyClaim]) -> dict[tuple[str, str], tuple[str, Outcome]]:
         wanted = {(claim.caller, claim.key) for claim in claims}
         parameters = {"callers": sorted({c for c, _ in wanted}), "keys": sorted({k for _, k in wanted})}
