@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Column, ColumnElement, Select, any_, bindparam, insert, select, text
+from sqlalchemy import ARRAY, Column, ColumnElement, Select, any_, bindparam, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from domain.model.catalog import Product
@@ -23,17 +23,18 @@ _INSERT_SKUS = insert(skus)
 _INSERT_VARIANTS = insert(product_variants)
 _INSERT_OUTBOX = insert(outbox)
 # The rows' outbox positions, in the order of the rows given (each product's are known, and follow the products'
-# order). PostgreSQL: drawn from the outbox's sequence first, in one statement, and the rows inserted with them
-# by a plain executemany. Asking RETURNING for them instead makes SQLAlchemy render every row into one INSERT …
-# SELECT ordered by the rows' index (RETURNING itself promises no order), which cost 0.08 ms a row against the
-# executemany's 0.05 (docs/performance.md, finding 35). The transaction id is the column default's own.
-# SQLite: the single writer numbers a multi-row INSERT's rows in their order, so the positions RETURNING gives,
-# sorted, are the rows'.
+# order), are worked out first and the rows inserted with them by a plain executemany, as the raw inserts do.
+# Asking RETURNING for them instead makes SQLAlchemy render every row into one statement (on PostgreSQL an
+# INSERT … SELECT ordered by the rows' index, as RETURNING itself promises no order), which cost 0.08 ms a row
+# against the executemany's 0.05 (docs/performance.md, finding 35). PostgreSQL: drawn from the outbox's sequence
+# in one statement; the transaction id is the column default's own. SQLite: the numbers after the largest one,
+# which SQLite would give the rows itself (a rowid without AUTOINCREMENT, in a table nothing deletes from), read
+# inside the transaction, which holds the database's one write lock.
 _DRAW_POSITIONS = text(
     "SELECT pg_current_xact_id()::text::bigint AS txid, nextval(pg_get_serial_sequence('outbox', 'sequence'))"
     " AS sequence FROM generate_series(1, :count)"
 )
-_APPEND_RETURNING = insert(outbox).returning(outbox.c.txid, outbox.c.sequence)
+_LAST_SEQUENCE = select(func.coalesce(func.max(outbox.c.sequence), 0))
 _REMEMBER = insert(idempotency_keys)
 
 
@@ -98,13 +99,12 @@ class SqlNewProducts:
         if connection.dialect.name == "postgresql":
             drawn = await connection.execute(_DRAW_POSITIONS, {"count": len(events)})
             positions = sorted(OutboxPosition(row.txid, row.sequence) for row in drawn)
-            await connection.execute(
-                _INSERT_OUTBOX,
-                [event | {"sequence": at.sequence} for event, at in zip(events, positions, strict=True)],
-            )
-            return positions
-        appended = await connection.execute(_APPEND_RETURNING, events)
-        return sorted(OutboxPosition(row.txid, row.sequence) for row in appended)
+        else:
+            last = (await connection.execute(_LAST_SEQUENCE)).scalar_one()
+            positions = [OutboxPosition(0, last + number) for number in range(1, len(events) + 1)]
+        rows = [event | {"sequence": at.sequence} for event, at in zip(events, positions, strict=True)]
+        await connection.execute(_INSERT_OUTBOX, rows)
+        return positions
 
     async def write(self, products: list[Product], claims: list[IdempotencyClaim | None]) -> list[Outcome] | None:
         written = [rows_to_write(product, self._partitions) for product in products]
