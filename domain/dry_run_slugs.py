@@ -71,6 +71,10 @@ class _NewProducts(_SeeingLedger[NewProducts]):
     def now(self) -> datetime:
         return self._inner.now()
 
+    @property
+    def write_sees_every_taken_key(self) -> bool:
+        return False  # the ledger's slugs are in no table the write meets
+
     async def recall(self, claims: list[IdempotencyClaim]) -> dict[tuple[str, str], tuple[str, Outcome]]:
         return await self._inner.recall(claims)
 

@@ -134,6 +134,13 @@ class NewProducts(Protocol):
 
     def now(self) -> datetime: ...
 
+    @property
+    def write_sees_every_taken_key(self) -> bool:
+        """True when `write` refuses (None) products whose sku or slug any product has, so that the batch need not
+        ask `skus_taken` and `slugs_taken` first (a unique constraint refuses them); False when something beside
+        what `write` sees takes slugs too (a dry run's ledger)."""
+        ...
+
     async def recall(self, claims: list[IdempotencyClaim]) -> dict[tuple[str, str], tuple[str, Outcome]]:
         """The fingerprint and outcome stored under each of these claims' keys that has one, by (caller, key)."""
         ...
@@ -146,7 +153,8 @@ class NewProducts(Protocol):
 
     async def write(self, products: list[Product], claims: list[IdempotencyClaim | None]) -> list[Outcome] | None:
         """Writes the new products, their outbox records in their order and each one's idempotency claim; None,
-        with nothing of them written, when a unique constraint refused them (a concurrent writer got there)."""
+        with nothing of them written, when a unique constraint refused them (a sku or slug another product has,
+        or a concurrent writer got there)."""
         ...
 
 
