@@ -1,7 +1,7 @@
 """A chunk of CreateProduct rows written together: validated by the model row by row, the chunk's idempotency
-keys looked up with one query, and every table written once for the whole chunk (docs/performance.md, findings 23
-and 35). Its slugs and skus are looked up first, one query each, only where the write would not refuse a taken one
-itself (a dry run's, whose ledger holds slugs no table has).
+keys and the candidates of its made slugs looked up with one query each, and every table written once for the
+whole chunk (docs/performance.md, findings 23 and 35). Its skus and given slugs are looked up first, one query,
+only where the write would not refuse a taken one itself (a dry run's, whose ledger holds slugs no table has).
 
 It answers exactly what the rows run one after the other would, or declines, and the chunk runs row by row:
 when a row is not a CreateProduct, two rows share an idempotency key, a row meets a sku or slug another product
@@ -39,13 +39,13 @@ async def create_together(
     made = {
         index: made_slug(creates[index].name, creates[index].sku) for index in pending if creates[index].slug is None
     }
-    wanted = given + [slug for base in made.values() for slug in candidates(base, 0)]
-    # Where the write itself refuses a taken sku or slug, the look-ups are left out (two queries a chunk, 6% of a
-    # bulk create on PostgreSQL: finding 35): a chunk that meets another product's runs row by row after that
-    # refusal instead of before it, with the same answers, and a made slug's first candidate taken by another
-    # product sends it there too instead of to its next candidate.
+    # Where the write itself refuses a taken sku or slug, the skus and the given slugs are not looked up first (two
+    # queries a chunk, 6% of a bulk create on PostgreSQL: finding 35): a chunk that meets another product's runs
+    # row by row after that refusal instead of before it, with the same answers. Made slugs are looked up still:
+    # their free candidate is chosen here (a name repeated across chunks would send every later chunk row by row).
     ask = not new.write_sees_every_taken_key
-    slugs = await new.slugs_taken(list(dict.fromkeys(wanted))) if wanted and ask else set()
+    wanted = (given if ask else []) + [slug for base in made.values() for slug in candidates(base, 0)]
+    slugs = await new.slugs_taken(list(dict.fromkeys(wanted))) if wanted else set()
     products: list[Product] = []
     written: list[int] = []
     for index in pending:

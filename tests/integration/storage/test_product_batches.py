@@ -4,6 +4,7 @@ or slug another row or product has (the chunk then runs row by row), and outbox 
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -13,11 +14,13 @@ from domain.batches import ErrorPolicy
 from domain.bus import CommandContext, MessageBus
 from domain.handlers import COMMAND_HANDLERS
 from domain.model.catalog import Product
-from domain.model.commands import CreateProduct
+from domain.model.commands import CreateProduct, VariantRequest
 from domain.model.errors import DomainError
+from domain.model.slugs import made_slug
 from domain.outbox import ConsistencyToken, partition_of
 from domain.ports import Outcome
 from domain.storage.engine import is_sqlite
+from domain.storage.product_batch_writes import SqlNewProducts
 from domain.storage.tables import outbox, products
 from domain.storage.unit_of_work import SqlUnitOfWorkFactory
 from tests.integration.storage.test_batches import make_bus
@@ -75,12 +78,83 @@ async def test_a_batch_of_new_products_answers_as_the_rows_one_by_one(engine: As
         assert [await shape(engine, together, answer) for answer in answers] == expected, specs
 
 
-async def test_new_products_written_together_have_outbox_positions_in_row_order(
-    engine: AsyncEngine, database_url: str
+@pytest.fixture
+def writes(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each write of new products together was taken (True) or refused by a unique key (False)."""
+    taken: list[bool] = []
+    write = SqlNewProducts.write
+
+    async def counted(self: SqlNewProducts, *args: object) -> list[Outcome] | None:
+        outcomes = await write(self, *args)  # type: ignore[arg-type]
+        taken.append(outcomes is not None)
+        return outcomes
+
+    monkeypatch.setattr(SqlNewProducts, "write", counted)
+    return taken
+
+
+def meeting_existing(prefix: str) -> tuple[list[CreateProduct], list[CreateProduct]]:
+    """Products written first, and a chunk whose rows meet their sku, variant sku and slugs: taken skus and a
+    given slug are refused (the write together meets them), a made slug whose first candidate is taken gets the
+    next one."""
+    p, slug = prefix, prefix.lower()
+    made = made_slug(f"Lamp {p}", f"{p}-NEW-3")
+    existing = [
+        CreateProduct(sku=f"{p}-OLD-1", name=f"Old {p}", price_amount="5.00", price_currency="EUR",
+                      slug=f"{slug}-taken"),
+        CreateProduct(sku=f"{p}-OLD-2", name=f"Old {p}", price_amount="5.00", price_currency="EUR", slug=made,
+                      variants=(VariantRequest(sku=f"{p}-OLD-2-S", options=(("size", "S"),)),)),
+    ]  # fmt: skip
+    chunk = [
+        CreateProduct(sku=f"{p}-NEW-1", name=f"Chair {p}", price_amount="10.00", price_currency="EUR"),
+        CreateProduct(sku=f"{p}-OLD-1", name=f"Chair {p}", price_amount="10.00", price_currency="EUR"),
+        CreateProduct(sku=f"{p}-NEW-2", name=f"Desk {p}", price_amount="10.00", price_currency="EUR",
+                      slug=f"{slug}-taken"),
+        CreateProduct(sku=f"{p}-NEW-3", name=f"Lamp {p}", price_amount="10.00", price_currency="EUR"),
+        CreateProduct(sku=f"{p}-NEW-4", name=f"Shirt {p}", price_amount="10.00", price_currency="EUR",
+                      variants=(VariantRequest(sku=f"{p}-NEW-4-M", options=(("size", "M"),)),
+                                VariantRequest(sku=f"{p}-OLD-2-S", options=(("size", "S"),)))),
+        CreateProduct(sku=f"{p}-NEW-5", name=f"Sofa {p}", price_amount="10.00", price_currency="EUR"),
+    ]  # fmt: skip
+    return existing, chunk
+
+
+async def test_a_chunk_meeting_existing_products_answers_as_the_rows_one_by_one(
+    engine: AsyncEngine, database_url: str, writes: list[bool]
 ) -> None:
     bus = make_bus(engine, database_url)
+    shapes: dict[str, list[object]] = {}
+    for prefix, together in (("T7", True), ("A7", False)):
+        existing, chunk = meeting_existing(prefix)
+        for product in existing:
+            await bus.dispatch(product, CommandContext())
+        if together:
+            rows = [MessageBus.row(row, CommandContext()) for row in chunk]
+            answers: list[object] = list(await bus.dispatch_rows(rows, ErrorPolicy.REJECT_FAILED_ROWS))
+        else:
+            answers = []
+            for row in chunk:
+                try:
+                    answers.append(await bus.dispatch(row, CommandContext()))
+                except DomainError as refusal:
+                    answers.append(refusal)
+        shapes[prefix] = [await shape(engine, prefix, answer) for answer in answers]
+
+    assert shapes["T7"] == shapes["A7"]
+    assert [isinstance(answer, list) for answer in shapes["T7"]] == [False, True, True, False, True, False]
+    assert writes == [False]  # the write together met the taken keys, and the chunk ran row by row
+
+
+async def test_new_products_written_together_have_outbox_positions_in_row_order(
+    engine: AsyncEngine, database_url: str, writes: list[bool]
+) -> None:
+    bus = make_bus(engine, database_url)
+    # a single command's position, and the made slug of rows 0, 4, 8…'s name: they take the next candidates
+    before = await bus.dispatch(command("O", "create", 100), CommandContext())
     rows = [MessageBus.row(command("O", "create", slot), CommandContext()) for slot in range(30)]
     answers = await bus.dispatch_rows(rows, ErrorPolicy.REJECT_FAILED_ROWS, chunk_rows=30)
+    after = await bus.dispatch(command("O", "create", 101), CommandContext())
+    assert writes == [True]
     tokens = [
         ConsistencyToken.parse(answer.consistency_token or "") for answer in answers if isinstance(answer, Outcome)
     ]
@@ -88,6 +162,9 @@ async def test_new_products_written_together_have_outbox_positions_in_row_order(
     assert all(token.first == token.last for token in tokens)
     assert [token.last for token in tokens] == sorted(token.last for token in tokens)
     assert len({token.last for token in tokens}) == 30
+    single = [ConsistencyToken.parse(outcome.consistency_token or "").last for outcome in (before, after)]
+    assert single[0] < tokens[0].first
+    assert tokens[-1].last < single[1]
 
 
 async def test_new_products_written_together_are_in_their_partitions_and_their_tokens_name_them(
