@@ -45,6 +45,17 @@ def free_port() -> int:
         return port
 
 
+def node_urls(url: str) -> list[str]:
+    """Every node's URL in a comma-separated `CATALOG_ELASTICSEARCH_URL`."""
+    return [part.strip() for part in url.split(",") if part.strip()]
+
+
+def layout_for(url: str) -> IndexLayout:
+    """The layout of every index of a run on the nodes of `url`, the service's and the raw baselines' alike: a
+    replica of each shard on a cluster (as a deployment on one has), none on a single node."""
+    return IndexLayout(replicas=1 if len(node_urls(url)) > 1 else 0)
+
+
 class Elasticsearch:
     """The node or nodes the run uses: given URLs (comma-separated), or a managed node on ``BENCH_ES_PORT`` started
     (and stopped) here, in the cache directory and on the Java the CATALOG_* settings name, as `catalog
@@ -78,13 +89,11 @@ class Elasticsearch:
     @property
     def urls(self) -> list[str]:
         """Every node's URL: what the run's clients are given, so they spread their requests as the service does."""
-        return [url.strip() for url in self.url.split(",") if url.strip()]
+        return node_urls(self.url)
 
     @property
     def layout(self) -> IndexLayout:
-        """The indices' layout, for the service's and the raw baselines' alike: a replica of each shard on a
-        cluster (as a deployment on one has), none on a single node."""
-        return IndexLayout(replicas=1 if len(self.urls) > 1 else 0)
+        return layout_for(self.url)
 
     def cpu_seconds(self) -> float:
         """Every node's, from /proc when the nodes run on this machine (exact); else the nodes' own, coarser,
@@ -149,8 +158,7 @@ def catalog_env(database_url: str, elasticsearch_url: str, prefix: str, **extra:
         **os.environ,
         "CATALOG_DATABASE_URL": database_url,
         "CATALOG_ELASTICSEARCH_URL": elasticsearch_url,
-        # several nodes: a replica of each shard, as the raw baselines' indices have (`Elasticsearch.layout`)
-        "CATALOG_INDEX_REPLICAS": "1" if "," in elasticsearch_url else "0",
+        "CATALOG_INDEX_REPLICAS": str(layout_for(elasticsearch_url).replicas),
         "CATALOG_INDEX_PREFIX": prefix,
         "CATALOG_LOG_LEVEL": "WARNING",
         "CATALOG_JWT_SECRET": "bench-secret-not-for-production-0123456789abcdef",

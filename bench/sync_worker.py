@@ -14,6 +14,7 @@ from elasticsearch import AsyncElasticsearch
 from elasticsearch.serializer import OrjsonSerializer
 
 from api.cli.common import WORKER_YOUNG_OBJECTS, collect_less_often, freeze_startup_heap
+from bench.services import node_urls
 from domain.storage.engine import create_async
 from sync.options import SyncOptions
 from sync.worker import SyncWorker
@@ -23,8 +24,7 @@ async def main(database_url: str, elasticsearch_url: str, prefix: str, subscript
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     engine = create_async(database_url, pool_size=8, sqlite_immediate=False)
-    nodes = elasticsearch_url.split(",")  # a cluster's: every node, as the service is given them
-    client = AsyncElasticsearch(nodes, request_timeout=120, serializer=OrjsonSerializer())
+    client = AsyncElasticsearch(node_urls(elasticsearch_url), request_timeout=120, serializer=OrjsonSerializer())
     try:
         worker = SyncWorker(engine, client, prefix, SyncOptions(subscription=subscription, lease_seconds=6.0))
         collect_less_often(
