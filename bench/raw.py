@@ -59,7 +59,7 @@ async def create_products_index(
 ) -> None:
     """A fresh index with the service's own mapping and settings (refresh interval set explicitly), every copy of
     each shard started (on a cluster, the replicas too) before it is used."""
-    settings = {**index_settings(layout), "refresh_interval": refresh_interval}
+    settings = {**index_settings(PRODUCTS, layout), "refresh_interval": refresh_interval}
     await client.indices.create(
         index=name, settings=settings, mappings=MAPPINGS[PRODUCTS], wait_for_active_shards="all"
     )

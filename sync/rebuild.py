@@ -205,7 +205,7 @@ class Rebuild:
                 delivery.cancel()
             reading.cancel()
             await asyncio.gather(reading, *(delivery for _, delivery in window), return_exceptions=True)
-        live = index_settings(self._options.index_layout)
+        live = index_settings(model, self._options.index_layout)
         settings = {
             **{key: live[key] for key in ("refresh_interval", "number_of_replicas")},
             "translog.durability": "request",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import random
 
 import pytest
 from elasticsearch import AsyncElasticsearch
 
+from read_index.documents import category_key
 from read_index.indices import (
     MAPPING_VERSION,
     READ_MODELS,
@@ -98,3 +100,40 @@ async def test_new_indices_take_the_layouts_number_of_shards(es_client: AsyncEla
     shards = {name: int(entry["settings"]["index"]["number_of_shards"]) for name, entry in found.body.items()}
     initial = {f"{index_prefix}-{model}-v{MAPPING_VERSION}-initial": 2 for model in READ_MODELS}
     assert shards == {**initial, fresh: 3}
+
+
+@pytest.mark.parametrize("fresh", [False, True], ids=["initial", "rebuilt"])
+async def test_products_are_stored_by_category_path_then_brand(
+    es_client: AsyncElasticsearch, index_prefix: str, fresh: bool
+) -> None:
+    await ensure_indices(es_client, index_prefix)
+    index = await create_fresh_index(es_client, index_prefix, "products") if fresh else None
+    rng = random.Random(7)
+    paths = [(), ("Home",), ("Home", "Lamps"), ("Home", "Rugs"), ("Garden",), ("Garden", "Tools", "Spades")]
+    states = [
+        product_state(
+            f"Thing {i}", brand=rng.choice([None, "Acme", "Bluebird", "Zephyr"]), category_path=rng.choice(paths)
+        )
+        for i in range(60)
+    ]
+    rng.shuffle(states)
+    for start in range(0, len(states), 20):  # several segments, merged below into one that keeps the sort
+        records = [record("product", state) for state in states[start : start + 20]]
+        await apply(es_client, index_prefix, project(records), indices={"products": index} if index else None)
+        await es_client.indices.refresh(index=index or alias_name(index_prefix, "products"))
+    target = index or alias_name(index_prefix, "products")
+    await es_client.indices.forcemerge(index=target, max_num_segments=1)
+
+    stored = await es_client.search(
+        index=target, sort=["_doc"], size=len(states), source_includes=["category_path", "brand", "id"]
+    )
+
+    def key(source: dict[str, object]) -> tuple[tuple[int, str], tuple[int, str]]:
+        path = category_key(source["category_path"])  # type: ignore[arg-type]
+        brand = source.get("brand")
+        # missing values sort last, as Elasticsearch's index sort puts them
+        return ((1, "") if not path else (0, path)), ((1, "") if brand is None else (0, str(brand)))
+
+    order = [key(hit["_source"]) for hit in stored["hits"]["hits"]]
+    assert len(order) == len(states)
+    assert order == sorted(order)
