@@ -26,7 +26,15 @@ from read_index.errors import InvalidCursor
 from read_index.facets import Facets
 from read_index.indices import ORDERS, PRODUCTS, WEBHOOKS, alias_name, is_index_of
 from read_index.points_in_time import PointInTime, PointsInTime, SharedPointsInTime
-from read_index.search import CURSOR_SHAPES, PRODUCT_SOURCE, SearchRequest, check_first, prepare, sku_clause
+from read_index.search import (
+    CURSOR_SHAPES,
+    NOT_ACTIVE,
+    PRODUCT_SOURCE,
+    SearchRequest,
+    check_first,
+    prepare,
+    sku_clause,
+)
 from read_index.transport import POINT_IN_TIME_SEARCH, ReadTransport, path_part, target
 
 Document = dict[str, Any]
@@ -213,7 +221,7 @@ def _suggestion_body(typed: str, typed_words: list[str], first: int) -> dict[str
             "bool": {
                 "must": [{"match_bool_prefix": {"search.name_folded": as_you_type}}],
                 "should": [{"prefix": {"search.name_sort": {"value": fold(typed), "boost": 10.0}}}],
-                "filter": [{"term": {"status": "ACTIVE"}}],
+                "must_not": [NOT_ACTIVE],
             }
         },
         "sort": [{"_score": "desc"}, {"search.name_sort": "asc"}, {"id": "asc"}],

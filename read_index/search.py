@@ -40,9 +40,9 @@ MAX_OPTION_VALUES = MAX_ATTRIBUTE_VALUES
 SKU_BOOST = 10_000.0
 # Active products are those in none of the other statuses (every product document has one: `documents.py`). A
 # search leaves out the few discontinued ones with a must_not, which skips through their short postings, where a
-# filter on ACTIVE would be advanced through postings of nearly every product for each of the text's matches: 0.5
-# ms of the 1 000 000-product search (docs/performance.md, finding 36). The statuses come from the model, so a new
-# one is left out too until it is made searchable on purpose.
+# filter on ACTIVE would be advanced through postings of nearly every product for each of the text's matches: 0.2
+# to 0.5 ms of the 1 000 000-product search (docs/performance.md, finding 36). The statuses come from the model,
+# so a new one is left out too until it is made searchable on purpose.
 NOT_ACTIVE: dict[str, Any] = {
     "terms": {"status": [status.value for status in ProductStatus if status is not ProductStatus.ACTIVE]}
 }

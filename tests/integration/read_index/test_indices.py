@@ -117,11 +117,11 @@ async def test_products_are_stored_by_category_path_then_brand(
         for i in range(60)
     ]
     rng.shuffle(states)
+    target = index or alias_name(index_prefix, "products")
     for start in range(0, len(states), 20):  # several segments, merged below into one that keeps the sort
         records = [record("product", state) for state in states[start : start + 20]]
         await apply(es_client, index_prefix, project(records), indices={"products": index} if index else None)
-        await es_client.indices.refresh(index=index or alias_name(index_prefix, "products"))
-    target = index or alias_name(index_prefix, "products")
+        await es_client.indices.refresh(index=target)
     await es_client.indices.forcemerge(index=target, max_num_segments=1)
 
     stored = await es_client.search(
