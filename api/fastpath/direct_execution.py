@@ -41,8 +41,8 @@ class DirectExecution:
             for concrete in converter.type_map.values()
             if isinstance(concrete.definition, StrawberryObjectDefinition)
         ]
-        install_input_builders(definitions, converter.config, converter.scalar_registry)
-        self.roots = RootPlans(self.graphql, converter, plan_cache_bytes)
+        self.into = install_input_builders(definitions, converter.config, converter.scalar_registry)
+        self.roots = RootPlans(self.graphql, converter, self.into, plan_cache_bytes)
 
     async def execute(
         self,

@@ -8,7 +8,12 @@ values: names are mapped, lists copied, nested inputs built by their own builder
 not know (enums, generics, lazy or `Maybe` fields, a `from_input` of their own) keep strawberry's path.
 
 The hook is set on the input types' definitions, which every schema built from them shares: a process that
-builds a fast-path schema converts inputs this way in any schema it builds afterwards.
+builds a fast-path schema converts inputs this way in any schema it builds afterwards, and a later `install`
+finds the builders an earlier one left.
+
+`install` also hands back, by GraphQL type name, how each of those types is made from its fields by their Python
+names (`variable_coercion.Into`): a command plan's coercion then builds the objects as it coerces, and strawberry's
+conversion is skipped altogether (docs/performance.md, finding 38).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import MISSING
 from typing import Any
+from weakref import WeakSet
 
 from strawberry.scalars import is_scalar
 from strawberry.schema.config import StrawberryConfig
@@ -28,6 +34,8 @@ from strawberry.types.base import (
     has_object_definition,
 )
 
+from api.fastpath.variable_coercion import Into
+
 Convert = Callable[[Any, InputContext], Any]
 Build = Callable[[type, Mapping[str, Any], InputContext], Any]
 
@@ -36,22 +44,55 @@ class _Unsupported(Exception):
     """A type this module leaves to strawberry's generic conversion."""
 
 
-def install(definitions: Iterable[StrawberryObjectDefinition], config: StrawberryConfig, scalars: Any) -> int:
+# The builders `install` has set, so that a later call (another schema in the same process) knows them.
+_installed: WeakSet[Callable[..., Any]] = WeakSet()
+
+
+def install(
+    definitions: Iterable[StrawberryObjectDefinition], config: StrawberryConfig, scalars: Any
+) -> dict[str, Into]:
     """Gives each input type of `definitions` a builder, where every field type is one this module handles.
 
-    Returns how many input types got one.
+    Returns how each input type that has one (given now or by an earlier call) is made from its fields' values,
+    by its GraphQL name.
     """
-    inputs = [d for d in definitions if d.is_input and d.from_input is None]
+    inputs = [d for d in definitions if d.is_input]
     builders: dict[type, Build] = {}
     for definition in inputs:
-        try:
-            _builder(definition, config, scalars, builders)
-        except _Unsupported:
-            continue
+        if definition.from_input is None:
+            try:
+                _builder(definition, config, scalars, builders)
+            except _Unsupported:
+                continue
+    made = {}
     for definition in inputs:
-        if definition.origin in builders:
+        if definition.from_input is None and definition.origin in builders:
             definition.from_input = builders[definition.origin]
-    return len(builders)
+            _installed.add(definition.from_input)
+        if definition.from_input in _installed:
+            made[config.name_converter.from_input_object(definition)] = _into(definition, config)
+    return made
+
+
+def _into(definition: StrawberryObjectDefinition, config: StrawberryConfig) -> Into:
+    """How the type is made from its fields' Python values by their Python names: as its builder makes it."""
+    implicit = _implicit(definition)
+    origin = definition.origin
+
+    def make(values: dict[str, Any]) -> Any:
+        return origin(**(implicit | values))
+
+    return Into({config.name_converter.from_field(field): field.python_name for field in definition.fields}, make)
+
+
+def _implicit(definition: StrawberryObjectDefinition) -> dict[str, None]:
+    """As strawberry does: a field without a default is None until the value says otherwise (graphql-core has
+    already refused values missing a non-null field)."""
+    return {
+        field.python_name: None
+        for field in definition.fields
+        if field.default_value is MISSING and field.default_factory is MISSING
+    }
 
 
 def _builder(
@@ -81,13 +122,7 @@ def _placeholder(cls: type, value: Mapping[str, Any], context: InputContext) -> 
 def _make_builder(
     definition: StrawberryObjectDefinition, config: StrawberryConfig, scalars: Any, builders: dict[type, Build]
 ) -> Build:
-    # As strawberry does: a field without a default is None until the value says otherwise (graphql-core has
-    # already refused values missing a non-null field).
-    implicit = {
-        field.python_name: None
-        for field in definition.fields
-        if field.default_value is MISSING and field.default_factory is MISSING
-    }
+    implicit = _implicit(definition)
     fields = [
         (
             config.name_converter.from_field(field),

@@ -15,7 +15,9 @@ hands anything but a plain value to `coerce_input_value` itself), leaves out the
 does not give (the resolver's default applies, which is the schema's), converts them with strawberry's
 `convert_arguments` (which uses the input builders), runs the command through `mutations.run_command` (a bulk
 command through `bulk.run_bulk`) or the read through its `root_queries` function, as the resolvers do, and
-completes the result with the plan.
+completes the result with the plan. An argument whose input objects all have builders is coerced straight into
+its Python value (`variable_coercion.Into`) and not converted again; a value that coercion declines goes
+graphql-core's way and is converted.
 
 Anything else takes graphql-core's path, which reports errors its usual way: a document of another shape
 (several fields, literals, defaults, directives, fragments the completion cannot compile, an input type that
@@ -27,7 +29,7 @@ again on graphql-core's path: a read has no effect to repeat; a command's result
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,7 +57,7 @@ from strawberry.types.field import StrawberryField
 
 from api.bounded_cache import BoundedCache
 from api.fastpath.plain_trees import CompletionFallback, plain_completion
-from api.fastpath.variable_coercion import Coerce, Declined, coercer
+from api.fastpath.variable_coercion import Coerce, Declined, Into, coercer
 from api.schema.bulk import BULK_MUTATIONS, run_bulk
 from api.schema.document_size import retained_bytes
 from api.schema.input_commands import COMMANDS
@@ -74,15 +76,19 @@ class _Argument:
     type: GraphQLInputType
     coerce: Coerce | None
     """Its values' coercion made once for the type (`variable_coercion`); None: graphql-core's for every value."""
+    python_name: str | None
+    """Set when `coerce` gives the argument's Python value (its input objects built): its name among the
+    resolver's arguments."""
 
-    def coerced(self, value: Any) -> Any:
-        """The value as graphql-core coerces it, or Undefined when graphql-core refuses it."""
+    def coerced(self, value: Any) -> tuple[Any, bool]:
+        """The value as graphql-core coerces it, or Undefined when graphql-core refuses it; and whether it is
+        the Python value already."""
         if self.coerce is not None:
             try:
-                return self.coerce(value)
+                return self.coerce(value), self.python_name is not None
             except Declined:
                 pass
-        return coerce_input_value(value, self.type)
+        return coerce_input_value(value, self.type), False
 
     @property
     def required(self) -> bool:
@@ -108,12 +114,14 @@ class RootPlan:
     async def run(self, variables: dict[str, Any] | None, context: Any) -> ExecutionResult | None:
         """The field's result; None when the request needs graphql-core's path (nothing run, or a read to run
         again there)."""
-        coerced = self._coerced(variables or {})
-        if coerced is None:
+        arguments = self._coerced(variables or {})
+        if arguments is None:
             return None
+        coerced, built = arguments
         converter = self.converter
         try:
             kwargs = convert_arguments(coerced, self.strawberry_arguments, converter.scalar_registry, converter.config)
+            kwargs.update(built)
             return ExecutionResult({self.key: self.complete(await self._resolve(context, kwargs))})
         except Exception as error:
             if isinstance(error, CompletionFallback) and self.operation is OperationType.QUERY:
@@ -123,9 +131,11 @@ class RootPlan:
                 {self.key: None} if self.nullable else None, [located_error(error, [self.node], [self.key])]
             )
 
-    def _coerced(self, values: dict[str, Any]) -> dict[str, Any] | None:
-        """The arguments as graphql-core's `get_argument_values` gives them; None if it would refuse them."""
+    def _coerced(self, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """The arguments as graphql-core's `get_argument_values` gives them, but those coerced into their Python
+        values, which come apart by their Python names; None if graphql-core would refuse them."""
         coerced: dict[str, Any] = {}
+        built: dict[str, Any] = {}
         for argument in self.arguments:
             value = values.get(argument.variable)
             if value is None:
@@ -134,11 +144,14 @@ class RootPlan:
                 if argument.variable in values:
                     coerced[argument.name] = None
                 continue
-            coerced_value = argument.coerced(value)
+            coerced_value, is_built = argument.coerced(value)
             if coerced_value is Undefined:
                 return None
-            coerced[argument.name] = coerced_value
-        return coerced
+            if is_built:
+                built[argument.python_name] = coerced_value  # type: ignore[index]
+            else:
+                coerced[argument.name] = coerced_value
+        return coerced, built
 
     async def _resolve(self, context: Any, kwargs: dict[str, Any]) -> Any:
         if self.operation is OperationType.QUERY:
@@ -153,10 +166,16 @@ class RootPlans:
     bounded by entries and by the bytes the documents keep alive, like the checked documents themselves."""
 
     def __init__(
-        self, schema: GraphQLSchema, converter: GraphQLCoreConverter, max_bytes: int, size: int = PLAN_CACHE_SIZE
+        self,
+        schema: GraphQLSchema,
+        converter: GraphQLCoreConverter,
+        into: Mapping[str, Into],
+        max_bytes: int,
+        size: int = PLAN_CACHE_SIZE,
     ) -> None:
         self._schema = schema
         self._converter = converter
+        self._into = into
         self.plans: BoundedCache[tuple[int, str | None], tuple[DocumentNode, RootPlan | None]] = BoundedCache(
             size, max_bytes
         )
@@ -191,7 +210,10 @@ class RootPlans:
             known = name in ROOT_QUERIES
         if not known:
             return None
-        arguments = self._arguments(operation, node)
+        field: StrawberryField = definition.extensions[GraphQLCoreConverter.DEFINITION_BACKREF]
+        names = self._converter.config.name_converter
+        python_names = {names.get_graphql_name(argument): argument.python_name for argument in field.arguments}
+        arguments = self._arguments(operation, node, python_names)
         if arguments is None:
             return None
         # an argument left out takes its default (bulk mutations' errorPolicy): the resolver's own, as strawberry
@@ -205,10 +227,11 @@ class RootPlans:
         complete = plain_completion(definition.type, [node], fragments)
         if complete is None:
             return None
-        field: StrawberryField = definition.extensions[GraphQLCoreConverter.DEFINITION_BACKREF]
         return RootPlan(kind, name, node, nullable, arguments, field.arguments, complete, self._converter)
 
-    def _arguments(self, operation: OperationDefinitionNode, node: FieldNode) -> list[_Argument] | None:
+    def _arguments(
+        self, operation: OperationDefinitionNode, node: FieldNode, python_names: dict[str, str]
+    ) -> list[_Argument] | None:
         """Each argument given as a whole variable, each variable used once, none with a default."""
         declared = {}
         for definition in operation.variable_definitions or ():
@@ -224,7 +247,12 @@ class RootPlans:
             type_ = declared.pop(value.name.value)
             if _nests_itself(type_):
                 return None
-            arguments.append(_Argument(argument.name.value, value.name.value, type_, coercer(type_)))  # type: ignore[arg-type]
+            name = argument.name.value
+            building = coercer(type_, self._into) if name in python_names else None  # type: ignore[arg-type]
+            if building is not None:
+                arguments.append(_Argument(name, value.name.value, type_, building, python_names[name]))  # type: ignore[arg-type]
+            else:
+                arguments.append(_Argument(name, value.name.value, type_, coercer(type_), None))  # type: ignore[arg-type]
         return None if declared else arguments
 
 

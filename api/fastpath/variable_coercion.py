@@ -13,11 +13,17 @@ Where graphql-core would do more than copy, check and fill in defaults (a single
 number given for an ID or a String, an Int given as a float) or would refuse the value, the coercer declines
 (`Declined`) and the plan hands the request to graphql-core, which coerces it or words the refusal. A type this
 module does not know (a oneOf input, an input object with its own out type) gets no coercer at all.
+
+Given how input objects are made (`Into`, from the input builders), a coercer also builds them as it coerces:
+each object's fields go by their Python names to its constructor, so a value comes out as strawberry's
+conversion of graphql-core's coercion would make it, in one walk instead of two. A type without one, or with a
+default that the objects would share (a list, an input object), gets no such coercer, nor does an enum.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -48,15 +54,28 @@ class _Unknown(Exception):
     """A type this module does not coerce."""
 
 
-def coercer(type_: GraphQLInputType) -> Coerce | None:
-    """The coercion of values of `type_`, made once; None when the type is one this module leaves to graphql-core."""
+@dataclass(frozen=True, slots=True)
+class Into:
+    """How an input object type's Python object is made: its fields' Python names by GraphQL name, and the
+    constructor taking the coerced values by those names (the fields left out take their defaults)."""
+
+    names: Mapping[str, str]
+    make: Callable[[dict[str, Any]], Any]
+
+
+_Objects = dict[str, Coerce]
+
+
+def coercer(type_: GraphQLInputType, into: Mapping[str, Into] | None = None) -> Coerce | None:
+    """The coercion of values of `type_`, made once; None when the type is one this module leaves to graphql-core.
+    With `into`, input objects come out built, and a type that has no entry in it gets no coercer."""
     try:
-        return _coercer(type_, {})
+        return _coercer(type_, ({}, into))
     except _Unknown:
         return None
 
 
-def _coercer(type_: GraphQLInputType, objects: dict[str, Coerce]) -> Coerce:
+def _coercer(type_: GraphQLInputType, objects: tuple[_Objects, Mapping[str, Into] | None]) -> Coerce:
     if isinstance(type_, GraphQLNonNull):
         inner = _coercer(type_.of_type, objects)
 
@@ -73,7 +92,7 @@ def _nullable(coerce: Coerce) -> Coerce:
     return lambda value: None if value is None else coerce(value)
 
 
-def _of_value(type_: GraphQLInputType, objects: dict[str, Coerce]) -> Coerce:
+def _of_value(type_: GraphQLInputType, objects: tuple[_Objects, Mapping[str, Into] | None]) -> Coerce:
     """How a non-null value of `type_` is coerced."""
     if isinstance(type_, GraphQLList):
         item = _coercer(type_.of_type, objects)
@@ -92,6 +111,8 @@ def _of_value(type_: GraphQLInputType, objects: dict[str, Coerce]) -> Coerce:
         return _boolean
     if type_ is GraphQLInt:
         return _integer
+    if isinstance(type_, GraphQLEnumType) and objects[1] is not None:
+        raise _Unknown  # strawberry's conversion makes its Python enum
     if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
         return _leaf(type_)
     raise _Unknown
@@ -128,12 +149,17 @@ def _leaf(type_: GraphQLScalarType | GraphQLEnumType) -> Coerce:
     return leaf
 
 
-def _input_object(type_: GraphQLInputObjectType, objects: dict[str, Coerce]) -> Coerce:
+def _input_object(type_: GraphQLInputObjectType, objects: tuple[_Objects, Mapping[str, Into] | None]) -> Coerce:
     if type_.is_one_of or type_.out_type is not GraphQLInputObjectType.out_type:
         raise _Unknown
-    made = objects.get(type_.name)
+    coercers, into = objects
+    made = coercers.get(type_.name)
     if made is not None:
         return made
+    built = None if into is None else into.get(type_.name)
+    if into is not None and built is None:
+        raise _Unknown
+    make = None if built is None else built.make
     fields: list[tuple[str, str, Coerce, bool, Any]] = []
 
     def coerce(value: Any) -> dict[str, Any]:
@@ -152,12 +178,20 @@ def _input_object(type_: GraphQLInputObjectType, objects: dict[str, Coerce]) -> 
                     coerced[out_name] = default
             else:
                 coerced[out_name] = field_coerce(item)
-        return coerced
+        return coerced if make is None else make(coerced)
 
-    objects[type_.name] = coerce  # before its fields: an input that nests itself finds it
+    coercers[type_.name] = coerce  # before its fields: an input that nests itself finds it
     for name, field in type_.fields.items():
         required = isinstance(field.type, GraphQLNonNull) and field.default_value is Undefined
         default = Undefined if required else coerce_default_value(field)
-        fields.append((name, field.out_name or name, _coercer(field.type, objects), required, default))
+        if built is not None and not _immutable(default):
+            raise _Unknown
+        out_name = field.out_name or name if built is None else built.names[name]
+        fields.append((name, out_name, _coercer(field.type, objects), required, default))
     known = frozenset(type_.fields)
     return coerce
+
+
+def _immutable(default: Any) -> bool:
+    """A default that objects can share: graphql-core hands every request the same default value."""
+    return default is Undefined or default is None or type(default) in (str, int, float, bool)

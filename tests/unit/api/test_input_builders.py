@@ -97,7 +97,8 @@ def test_an_input_that_nests_itself_gets_a_builder() -> None:
     schema = strawberry.Schema(query=Query)
     converter = schema.schema_converter
     definitions = [get_object_definition(Node, strict=True), get_object_definition(Tagged, strict=True)]
-    assert install(definitions, converter.config, converter.scalar_registry) == 1
+    assert len(install(definitions, converter.config, converter.scalar_registry)) == 1
+    assert install(definitions, converter.config, converter.scalar_registry).keys() == {"Node"}  # found again
     value = {"label": "root", "children": [{"label": "leaf", "children": None}, {"label": "other"}]}
     tree = convert_argument(value, Node, converter.scalar_registry, converter.config)
     assert tree == Node(label="root", children=[Node(label="leaf", children=None), Node(label="other")])

@@ -253,3 +253,13 @@ async def test_every_mutation_has_a_command_and_every_command_a_mutation(served:
     assert served.graphql.mutation_type is not None
     assert set(COMMANDS) | set(BULK_MUTATIONS) == set(served.graphql.mutation_type.fields)
     assert set(BULK_MUTATIONS.values()) <= set(COMMANDS)
+
+
+def test_a_second_served_schema_builds_its_inputs_as_the_first(served: ServedSchema) -> None:
+    """The input builders live on the types' definitions, which every schema of the process shares: a schema built
+    after the first must still be told how its inputs are made, or its plans would quietly convert twice."""
+    again = ServedSchema(Settings.model_validate({"fast_path": True}))
+    assert served.direct is not None
+    assert again.direct is not None
+    assert "CreateProductInput" in served.direct.into
+    assert again.direct.into.keys() == served.direct.into.keys()

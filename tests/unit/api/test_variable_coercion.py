@@ -8,12 +8,17 @@ import pytest
 from graphql import GraphQLInputObjectType, GraphQLInputType, GraphQLList, GraphQLNonNull, Undefined, coerce_input_value
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.arguments import convert_argument
 
 from api.fastpath.variable_coercion import Declined, coercer
 from api.schema.schema import ServedSchema
 from api.settings import Settings
 
-SCHEMA = ServedSchema(Settings.model_validate({"fast_path": True})).graphql
+SERVED = ServedSchema(Settings.model_validate({"fast_path": True}))
+SCHEMA = SERVED.graphql
+assert SERVED.direct is not None
+INTO = SERVED.direct.into
 
 
 def input_type(name: str) -> GraphQLInputType:
@@ -35,8 +40,8 @@ ROW = {
 }
 
 
-def coerced(type_: GraphQLInputType, value: Any) -> Any:
-    coerce = coercer(type_)
+def coerced(type_: GraphQLInputType, value: Any, *, building: bool = False) -> Any:
+    coerce = coercer(type_, INTO if building else None)
     assert coerce is not None
     try:
         return coerce(value)
@@ -95,3 +100,41 @@ def test_any_json_value_coerces_as_graphql_core_coerces_it_or_is_declined(value:
         reference = coerce_input_value(value, ROWS)
         assert reference is not Undefined
         assert ours == reference
+
+
+def converted(field: str, argument: str, value: Any) -> Any:
+    """What strawberry's conversion (with the installed builders) makes of graphql-core's coercion of `value`,
+    for the argument of a mutation field."""
+    assert SCHEMA.mutation_type is not None
+    definition = SCHEMA.mutation_type.fields[field]
+    (found,) = [
+        a for a in definition.extensions[GraphQLCoreConverter.DEFINITION_BACKREF].arguments if a.python_name == argument
+    ]
+    reference = coerce_input_value(
+        value, definition.args[SERVED.strawberry.config.name_converter.get_graphql_name(found)].type
+    )
+    assert reference is not Undefined
+    converter = SERVED.strawberry.schema_converter
+    return convert_argument(reference, found.type, converter.scalar_registry, converter.config)
+
+
+def test_input_objects_come_out_built_as_strawberry_converts_them() -> None:
+    rows = [ROW, {**ROW, "sku": "OAK-2", "variants": None, "attributes": [{"name": "colour", "value": "oak"}]}]
+    built = coerced(ROWS, rows, building=True)
+    assert built == converted("bulkCreateProducts", "inputs", rows)
+    assert built[0].price.amount == "12.50"
+    assert built[0].description is None
+    assert built[0].variants[0].options[0].value == "S"
+
+
+def test_a_building_coercer_leaves_enums_and_unbuilt_inputs_to_the_conversion() -> None:
+    assert coercer(input_type("BulkErrorPolicy"), INTO) is None
+    assert coercer(input_type("RegisterWebhookInput"), INTO) is None  # its events are enums: no builder
+
+
+@settings(max_examples=300, derandomize=True, database=None)
+@given(st.lists(ROW_VALUES, max_size=3) | JSON)
+def test_any_json_value_builds_what_the_conversion_builds_or_is_declined(value: Any) -> None:
+    ours = coerced(ROWS, value, building=True)
+    if ours is not Declined:
+        assert ours == converted("bulkCreateProducts", "inputs", value)
