@@ -249,10 +249,8 @@ class RootPlans:
                 return None
             name = argument.name.value
             building = coercer(type_, self._into) if name in python_names else None  # type: ignore[arg-type]
-            if building is not None:
-                arguments.append(_Argument(name, value.name.value, type_, building, python_names[name]))  # type: ignore[arg-type]
-            else:
-                arguments.append(_Argument(name, value.name.value, type_, coercer(type_), None))  # type: ignore[arg-type]
+            coerce, python_name = (building, python_names[name]) if building is not None else (coercer(type_), None)  # type: ignore[arg-type]
+            arguments.append(_Argument(name, value.name.value, type_, coerce, python_name))  # type: ignore[arg-type]
         return None if declared else arguments
 
 

@@ -63,21 +63,27 @@ class Into:
     make: Callable[[dict[str, Any]], Any]
 
 
-_Objects = dict[str, Coerce]
+@dataclass(frozen=True, slots=True)
+class _Making:
+    """What one `coercer` call shares down its types: the input objects' coercers made so far, by type name (an
+    input object met twice, or nesting itself, gets one), and how to build input objects (None: as dicts)."""
+
+    made: dict[str, Coerce]
+    into: Mapping[str, Into] | None
 
 
 def coercer(type_: GraphQLInputType, into: Mapping[str, Into] | None = None) -> Coerce | None:
     """The coercion of values of `type_`, made once; None when the type is one this module leaves to graphql-core.
     With `into`, input objects come out built, and a type that has no entry in it gets no coercer."""
     try:
-        return _coercer(type_, ({}, into))
+        return _coercer(type_, _Making({}, into))
     except _Unknown:
         return None
 
 
-def _coercer(type_: GraphQLInputType, objects: tuple[_Objects, Mapping[str, Into] | None]) -> Coerce:
+def _coercer(type_: GraphQLInputType, making: _Making) -> Coerce:
     if isinstance(type_, GraphQLNonNull):
-        inner = _coercer(type_.of_type, objects)
+        inner = _coercer(type_.of_type, making)
 
         def non_null(value: Any) -> Any:
             if value is None:
@@ -85,17 +91,17 @@ def _coercer(type_: GraphQLInputType, objects: tuple[_Objects, Mapping[str, Into
             return inner(value)
 
         return non_null
-    return _nullable(_of_value(type_, objects))
+    return _nullable(_of_value(type_, making))
 
 
 def _nullable(coerce: Coerce) -> Coerce:
     return lambda value: None if value is None else coerce(value)
 
 
-def _of_value(type_: GraphQLInputType, objects: tuple[_Objects, Mapping[str, Into] | None]) -> Coerce:
+def _of_value(type_: GraphQLInputType, making: _Making) -> Coerce:
     """How a non-null value of `type_` is coerced."""
     if isinstance(type_, GraphQLList):
-        item = _coercer(type_.of_type, objects)
+        item = _coercer(type_.of_type, making)
 
         def listed(value: Any) -> list[Any]:
             if type(value) is not list:  # graphql-core makes a single value a list of one
@@ -104,14 +110,14 @@ def _of_value(type_: GraphQLInputType, objects: tuple[_Objects, Mapping[str, Int
 
         return listed
     if isinstance(type_, GraphQLInputObjectType):
-        return _input_object(type_, objects)
+        return _input_object(type_, making)
     if type_ is GraphQLString or type_ is GraphQLID:
         return _text
     if type_ is GraphQLBoolean:
         return _boolean
     if type_ is GraphQLInt:
         return _integer
-    if isinstance(type_, GraphQLEnumType) and objects[1] is not None:
+    if isinstance(type_, GraphQLEnumType) and making.into is not None:
         raise _Unknown  # strawberry's conversion makes its Python enum
     if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
         return _leaf(type_)
@@ -149,11 +155,11 @@ def _leaf(type_: GraphQLScalarType | GraphQLEnumType) -> Coerce:
     return leaf
 
 
-def _input_object(type_: GraphQLInputObjectType, objects: tuple[_Objects, Mapping[str, Into] | None]) -> Coerce:
+def _input_object(type_: GraphQLInputObjectType, making: _Making) -> Coerce:
     if type_.is_one_of or type_.out_type is not GraphQLInputObjectType.out_type:
         raise _Unknown
-    coercers, into = objects
-    made = coercers.get(type_.name)
+    into = making.into
+    made = making.made.get(type_.name)
     if made is not None:
         return made
     built = None if into is None else into.get(type_.name)
@@ -180,14 +186,14 @@ def _input_object(type_: GraphQLInputObjectType, objects: tuple[_Objects, Mappin
                 coerced[out_name] = field_coerce(item)
         return coerced if make is None else make(coerced)
 
-    coercers[type_.name] = coerce  # before its fields: an input that nests itself finds it
+    making.made[type_.name] = coerce  # before its fields: an input that nests itself finds it
     for name, field in type_.fields.items():
         required = isinstance(field.type, GraphQLNonNull) and field.default_value is Undefined
         default = Undefined if required else coerce_default_value(field)
         if built is not None and not _immutable(default):
             raise _Unknown
         out_name = field.out_name or name if built is None else built.names[name]
-        fields.append((name, out_name, _coercer(field.type, objects), required, default))
+        fields.append((name, out_name, _coercer(field.type, making), required, default))
     known = frozenset(type_.fields)
     return coerce
 
