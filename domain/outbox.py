@@ -152,7 +152,7 @@ def _partitions(mask: int) -> frozenset[int] | None:
     """The partitions a token's mask names; None unless it names at least one, each below `MAX_PARTITIONS`."""
     if not 0 < mask < 1 << MAX_PARTITIONS:
         return None
-    return frozenset(p for p in range(MAX_PARTITIONS) if mask >> p & 1)
+    return frozenset(p for p in range(mask.bit_length()) if mask >> p & 1)
 
 
 START = OutboxPosition(0, 0)

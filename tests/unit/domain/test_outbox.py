@@ -3,6 +3,8 @@
 import zlib
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import String
 
 from domain.outbox import (
@@ -89,6 +91,12 @@ def test_a_token_names_the_partitions_its_command_wrote() -> None:
     assert token.text() == "c3.7.10.12.9"
     assert ConsistencyToken.parse("c3.7.10.12.9") == token
     assert token.partitions == frozenset({0, 3})
+
+
+@given(st.frozensets(st.integers(0, MAX_PARTITIONS - 1), min_size=1))
+def test_a_token_reads_back_every_set_of_partitions_it_can_name(partitions: frozenset[int]) -> None:
+    token = ConsistencyToken.of([OutboxPosition(7, 10)], partitions)
+    assert ConsistencyToken.parse(token.text()).partitions == partitions
 
 
 def test_an_older_token_names_no_partition_so_a_read_waits_for_every_one() -> None:
