@@ -83,7 +83,7 @@ def coercer(type_: GraphQLInputType, into: Mapping[str, Into] | None = None) -> 
 
 def _coercer(type_: GraphQLInputType, making: _Making) -> Coerce:
     if isinstance(type_, GraphQLNonNull):
-        inner = _coercer(type_.of_type, making)
+        inner = _of_value(type_.of_type, making)
 
         def non_null(value: Any) -> Any:
             if value is None:
@@ -101,10 +101,13 @@ def _nullable(coerce: Coerce) -> Coerce:
 def _of_value(type_: GraphQLInputType, making: _Making) -> Coerce:
     """How a non-null value of `type_` is coerced."""
     if isinstance(type_, GraphQLList):
-        item = _coercer(type_.of_type, making)
+        items_required = isinstance(type_.of_type, GraphQLNonNull)
+        item = _of_value(type_.of_type.of_type, making) if items_required else _coercer(type_.of_type, making)
 
         def listed(value: Any) -> list[Any]:
             if type(value) is not list:  # graphql-core makes a single value a list of one
+                raise Declined
+            if items_required and None in value:
                 raise Declined
             return [item(element) for element in value]
 
@@ -155,7 +158,21 @@ def _leaf(type_: GraphQLScalarType | GraphQLEnumType) -> Coerce:
     return leaf
 
 
+_INLINE_CHECKS: dict[GraphQLInputType, str] = {
+    GraphQLString: "type(item) is not str",
+    GraphQLID: "type(item) is not str",
+    GraphQLBoolean: "type(item) is not bool",
+    GraphQLInt: "type(item) is not int or not MIN_INT <= item <= MAX_INT",
+}
+"""What `_text`, `_boolean` and `_integer` decline, as a condition on `item`: an input object's fields of these
+types are checked in its own code instead of by a call each."""
+
+
 def _input_object(type_: GraphQLInputObjectType, making: _Making) -> Coerce:
+    """The coercion of an input object's values, compiled: one function whose statements check, copy and fill in
+    each field in turn (a bulk create's rows hold thirteen input objects each, and a loop over the fields calling
+    a coercer per field cost a fifth more of the coercion), declining exactly where `_coercer` of the field
+    would."""
     if type_.is_one_of or type_.out_type is not GraphQLInputObjectType.out_type:
         raise _Unknown
     into = making.into
@@ -165,37 +182,61 @@ def _input_object(type_: GraphQLInputObjectType, making: _Making) -> Coerce:
     built = None if into is None else into.get(type_.name)
     if into is not None and built is None:
         raise _Unknown
-    make = None if built is None else built.make
-    fields: list[tuple[str, str, Coerce, bool, Any]] = []
-
-    def coerce(value: Any) -> dict[str, Any]:
-        if type(value) is not dict:
-            raise Declined
-        for name in value:  # a field the type does not have
-            if name not in known:
-                raise Declined
-        coerced: dict[str, Any] = {}
-        for name, out_name, field_coerce, required, default in fields:
-            item = value.get(name, Undefined)
-            if item is Undefined:
-                if required:
-                    raise Declined
-                if default is not Undefined:
-                    coerced[out_name] = default
-            else:
-                coerced[out_name] = field_coerce(item)
-        return coerced if make is None else make(coerced)
-
-    making.made[type_.name] = coerce  # before its fields: an input that nests itself finds it
-    for name, field in type_.fields.items():
+    namespace: dict[str, Any] = {
+        "Declined": Declined,
+        "Undefined": Undefined,
+        "MIN_INT": GRAPHQL_MIN_INT,
+        "MAX_INT": GRAPHQL_MAX_INT,
+        "KNOWN": frozenset(type_.fields),
+        "make": None if built is None else built.make,
+    }
+    lines = [
+        "def coerce(value):",
+        "    if type(value) is not dict or not value.keys() <= KNOWN:",  # not an object, or a field it lacks
+        "        raise Declined",
+        "    get = value.get",
+        "    out = {}",
+    ]
+    called: dict[str, Callable[[], Coerce]] = {}  # made once this type's coercer is known: it may nest itself
+    for number, (name, field) in enumerate(type_.fields.items()):
         required = isinstance(field.type, GraphQLNonNull) and field.default_value is Undefined
         default = Undefined if required else coerce_default_value(field)
         if built is not None and not _immutable(default):
             raise _Unknown
         out_name = field.out_name or name if built is None else built.names[name]
-        fields.append((name, out_name, _coercer(field.type, making), required, default))
-    known = frozenset(type_.fields)
+        lines += [f"    item = get({name!r}, Undefined)", "    if item is Undefined:"]
+        if required:
+            lines.append("        raise Declined")
+        elif default is not Undefined:
+            namespace[f"default_{number}"] = default
+            lines.append(f"        out[{out_name!r}] = default_{number}")
+        else:
+            lines.append("        pass")
+        lines += ["    else:", *_field_value_lines(field.type, f"coerce_{number}", out_name, called, making)]
+    lines.append("    return out" if built is None else "    return make(out)")
+    exec(compile("\n".join(lines), f"<coercion of {type_.name}>", "exec"), namespace)
+    coerce: Coerce = namespace["coerce"]
+    making.made[type_.name] = coerce
+    namespace.update((name, make_coercer()) for name, make_coercer in called.items())
     return coerce
+
+
+def _field_value_lines(
+    type_: GraphQLInputType, name: str, out_name: str, called: dict[str, Callable[[], Coerce]], making: _Making
+) -> list[str]:
+    """The statements that check a field's given `item` and put its value in `out`: inline for String, ID, Int
+    and Boolean, else by calling the coercer `name` (put in `called`), a non-null one's null declined first."""
+    non_null = isinstance(type_, GraphQLNonNull)
+    named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+    inline = _INLINE_CHECKS.get(named)
+    if inline is not None:
+        check = inline if non_null else f"item is not None and ({inline})"
+        return [f"        if {check}:", "            raise Declined", f"        out[{out_name!r}] = item"]
+    if non_null:
+        called[name] = lambda: _of_value(named, making)
+        return ["        if item is None:", "            raise Declined", f"        out[{out_name!r}] = {name}(item)"]
+    called[name] = lambda: _coercer(type_, making)
+    return [f"        out[{out_name!r}] = {name}(item)"]
 
 
 def _immutable(default: Any) -> bool:

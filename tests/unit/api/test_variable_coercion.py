@@ -5,7 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from graphql import GraphQLInputObjectType, GraphQLInputType, GraphQLList, GraphQLNonNull, Undefined, coerce_input_value
+from graphql import (
+    GraphQLInputField,
+    GraphQLInputObjectType,
+    GraphQLInputType,
+    GraphQLInt,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLString,
+    Undefined,
+    coerce_input_value,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -138,3 +148,43 @@ def test_any_json_value_builds_what_the_conversion_builds_or_is_declined(value: 
     ours = coerced(ROWS, value, building=True)
     if ours is not Declined:
         assert ours == converted("bulkCreateProducts", "inputs", value)
+
+
+NODE: GraphQLInputObjectType = GraphQLInputObjectType(
+    "Node",
+    lambda: {
+        "name": GraphQLInputField(GraphQLNonNull(GraphQLString)),
+        "weight": GraphQLInputField(GraphQLInt, default_value=1),
+        "child": GraphQLInputField(NODE),
+        "children": GraphQLInputField(GraphQLList(GraphQLNonNull(NODE))),
+    },
+)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"name": "a"},
+        {"name": "a", "weight": None, "child": {"name": "b", "child": {"name": "c", "weight": 2**31 - 1}}},
+        {"name": "a", "children": [{"name": "b"}, {"name": "c", "children": []}]},
+    ],
+)
+def test_an_input_that_nests_itself_coerces_at_every_depth_as_graphql_core_does(value: dict[str, Any]) -> None:
+    reference = coerce_input_value(value, NODE)
+    assert reference is not Undefined
+    assert coerced(NODE, value) == reference
+    assert coerced(NODE, {"name": "x", "child": value}) == {"name": "x", "weight": 1, "child": reference}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"name": "a", "child": {"name": None}},
+        {"name": "a", "child": {"name": "b", "weight": 2**31}},
+        {"name": "a", "children": [None]},
+        {"name": "a", "child": {"name": "b", "colour": "red"}},
+    ],
+)
+def test_a_nested_value_graphql_core_refuses_is_declined_at_any_depth(value: dict[str, Any]) -> None:
+    assert coerce_input_value(value, NODE) is Undefined
+    assert coerced(NODE, value) is Declined
