@@ -66,3 +66,15 @@ def test_the_ab_comparison_runs_both_revisions_and_prints_their_ratio(elasticsea
     assert [line.split()[0] for line in lines[:2]] == ["base", "work"]
     assert all(line.count("median") == 1 and "ms CPU per command" in line for line in lines[:2])
     assert lines[2].startswith("work / base: ")
+
+
+def test_the_ab_comparison_of_bulk_requests_counts_rows(elasticsearch_url: str) -> None:
+    command = [sys.executable, "-m", "bench.ab", "--rounds", "1", "--burst", "3", "--concurrency", "1", "--bulk", "20"]
+    command += ["--elasticsearch-url", elasticsearch_url]
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+
+    assert finished.returncode == 0, finished.stdout[-2000:] + finished.stderr[-2000:]
+    lines = finished.stdout.splitlines()
+    assert all("bulkCreateProducts rows/s" in line and "ms CPU per row" in line for line in lines[:2])
+    assert lines[2].startswith("work / base: ")
+    assert "of the rows/s" in lines[2]
