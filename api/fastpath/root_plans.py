@@ -48,6 +48,7 @@ from graphql import (
     Undefined,
     VariableNode,
     coerce_input_value,
+    is_input_type,
     located_error,
     type_from_ast,
 )
@@ -176,6 +177,10 @@ class RootPlans:
         self._schema = schema
         self._converter = converter
         self._into = into
+        # Coercers depend on the type alone, and compiling one costs about a millisecond (a bulk mutation's
+        # inputs): made once per type, not once per document. Validated documents give a variable its argument's
+        # type or a stricter non-null form of it, so the schema bounds the keys.
+        self._coercers: dict[tuple[str, bool], Coerce | None] = {}
         self.plans: BoundedCache[tuple[int, str | None], tuple[DocumentNode, RootPlan | None]] = BoundedCache(
             size, max_bytes
         )
@@ -233,10 +238,10 @@ class RootPlans:
         self, operation: OperationDefinitionNode, node: FieldNode, python_names: dict[str, str]
     ) -> list[_Argument] | None:
         """Each argument given as a whole variable, each variable used once, none with a default."""
-        declared = {}
+        declared: dict[str, GraphQLInputType] = {}
         for definition in operation.variable_definitions or ():
             type_ = type_from_ast(self._schema, definition.type)
-            if definition.default_value is not None or definition.directives or type_ is None:
+            if definition.default_value is not None or definition.directives or not is_input_type(type_):
                 return None
             declared[definition.variable.name.value] = type_
         arguments = []
@@ -248,10 +253,22 @@ class RootPlans:
             if _nests_itself(type_):
                 return None
             name = argument.name.value
-            building = coercer(type_, self._into) if name in python_names else None  # type: ignore[arg-type]
-            coerce, python_name = (building, python_names[name]) if building is not None else (coercer(type_), None)  # type: ignore[arg-type]
-            arguments.append(_Argument(name, value.name.value, type_, coerce, python_name))  # type: ignore[arg-type]
+            building = self._coercer(type_, building=True) if name in python_names else None
+            coerce: Coerce | None
+            python_name: str | None
+            if building is not None:
+                coerce, python_name = building, python_names[name]
+            else:
+                coerce, python_name = self._coercer(type_), None
+            arguments.append(_Argument(name, value.name.value, type_, coerce, python_name))
         return None if declared else arguments
+
+    def _coercer(self, type_: GraphQLInputType, *, building: bool = False) -> Coerce | None:
+        """`variable_coercion.coercer` of the type, building input objects or not, made once."""
+        key = (str(type_), building)
+        if key not in self._coercers:
+            self._coercers[key] = coercer(type_, self._into if building else None)
+        return self._coercers[key]
 
 
 def _nests_itself(type_: Any, seen: frozenset[str] = frozenset()) -> bool:

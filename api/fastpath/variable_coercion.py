@@ -114,36 +114,13 @@ def _of_value(type_: GraphQLInputType, making: _Making) -> Coerce:
         return listed
     if isinstance(type_, GraphQLInputObjectType):
         return _input_object(type_, making)
-    if type_ is GraphQLString or type_ is GraphQLID:
-        return _text
-    if type_ is GraphQLBoolean:
-        return _boolean
-    if type_ is GraphQLInt:
-        return _integer
+    if (plain := _PLAIN_LEAVES.get(type_)) is not None:
+        return plain
     if isinstance(type_, GraphQLEnumType) and making.into is not None:
         raise _Unknown  # strawberry's conversion makes its Python enum
     if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
         return _leaf(type_)
     raise _Unknown
-
-
-def _text(value: Any) -> str:
-    """String and ID as graphql-core takes them without converting (an ID given as a number is converted)."""
-    if type(value) is not str:
-        raise Declined
-    return value
-
-
-def _boolean(value: Any) -> bool:
-    if type(value) is not bool:
-        raise Declined
-    return value
-
-
-def _integer(value: Any) -> int:
-    if type(value) is not int or not GRAPHQL_MIN_INT <= value <= GRAPHQL_MAX_INT:
-        raise Declined
-    return value
 
 
 def _leaf(type_: GraphQLScalarType | GraphQLEnumType) -> Coerce:
@@ -158,14 +135,31 @@ def _leaf(type_: GraphQLScalarType | GraphQLEnumType) -> Coerce:
     return leaf
 
 
-_INLINE_CHECKS: dict[GraphQLInputType, str] = {
-    GraphQLString: "type(item) is not str",
+_DECLINED_IF: dict[GraphQLInputType, str] = {
+    GraphQLString: "type(item) is not str",  # graphql-core converts an ID given as a number: its path decides
     GraphQLID: "type(item) is not str",
     GraphQLBoolean: "type(item) is not bool",
     GraphQLInt: "type(item) is not int or not MIN_INT <= item <= MAX_INT",
 }
-"""What `_text`, `_boolean` and `_integer` decline, as a condition on `item`: an input object's fields of these
-types are checked in its own code instead of by a call each."""
+"""When a String, ID, Boolean or Int value is not one graphql-core takes as it stands, as a condition on `item`:
+checked by the leaf coercers below and, inline, by an input object's own code for its fields of these types."""
+
+_NAMESPACE = {"Declined": Declined, "Undefined": Undefined, "MIN_INT": GRAPHQL_MIN_INT, "MAX_INT": GRAPHQL_MAX_INT}
+"""What the compiled coercers' code refers to."""
+
+
+def _compiled(lines: list[str], label: str, namespace: dict[str, Any]) -> Coerce:
+    """The function `coerce` that `lines` define, compiled in `namespace` (which the caller may fill in later)."""
+    exec(compile("\n".join(lines), f"<coercion of {label}>", "exec"), namespace)
+    coerce: Coerce = namespace["coerce"]
+    return coerce
+
+
+_PLAIN_LEAVES = {
+    type_: _compiled(["def coerce(item):", f"    if {declined}:", "        raise Declined", "    return item"],
+                     str(type_), {**_NAMESPACE})
+    for type_, declined in _DECLINED_IF.items()
+}  # fmt: skip
 
 
 def _input_object(type_: GraphQLInputObjectType, making: _Making) -> Coerce:
@@ -182,14 +176,7 @@ def _input_object(type_: GraphQLInputObjectType, making: _Making) -> Coerce:
     built = None if into is None else into.get(type_.name)
     if into is not None and built is None:
         raise _Unknown
-    namespace: dict[str, Any] = {
-        "Declined": Declined,
-        "Undefined": Undefined,
-        "MIN_INT": GRAPHQL_MIN_INT,
-        "MAX_INT": GRAPHQL_MAX_INT,
-        "KNOWN": frozenset(type_.fields),
-        "make": None if built is None else built.make,
-    }
+    namespace = {**_NAMESPACE, "KNOWN": frozenset(type_.fields), "make": None if built is None else built.make}
     lines = [
         "def coerce(value):",
         "    if type(value) is not dict or not value.keys() <= KNOWN:",  # not an object, or a field it lacks
@@ -214,8 +201,7 @@ def _input_object(type_: GraphQLInputObjectType, making: _Making) -> Coerce:
             lines.append("        pass")
         lines += ["    else:", *_field_value_lines(field.type, f"coerce_{number}", out_name, called, making)]
     lines.append("    return out" if built is None else "    return make(out)")
-    exec(compile("\n".join(lines), f"<coercion of {type_.name}>", "exec"), namespace)
-    coerce: Coerce = namespace["coerce"]
+    coerce = _compiled(lines, type_.name, namespace)
     making.made[type_.name] = coerce
     namespace.update((name, make_coercer()) for name, make_coercer in called.items())
     return coerce
@@ -226,11 +212,11 @@ def _field_value_lines(
 ) -> list[str]:
     """The statements that check a field's given `item` and put its value in `out`: inline for String, ID, Int
     and Boolean, else by calling the coercer `name` (put in `called`), a non-null one's null declined first."""
-    non_null = isinstance(type_, GraphQLNonNull)
     named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
-    inline = _INLINE_CHECKS.get(named)
-    if inline is not None:
-        check = inline if non_null else f"item is not None and ({inline})"
+    non_null = named is not type_
+    declined = _DECLINED_IF.get(named)
+    if declined is not None:
+        check = declined if non_null else f"item is not None and ({declined})"
         return [f"        if {check}:", "            raise Declined", f"        out[{out_name!r}] = item"]
     if non_null:
         called[name] = lambda: _of_value(named, making)

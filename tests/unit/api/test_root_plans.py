@@ -18,7 +18,7 @@ from domain.bus import CommandContext
 from domain.model import commands
 from domain.model.errors import ErrorCode, Problem, ValidationFailed
 from domain.ports import Outcome
-from tests.unit.api.both_paths import assert_same, graphql_core_answer, planned
+from tests.unit.api.both_paths import assert_same, direct, graphql_core_answer, planned
 from tests.unit.api.fakes import FakeBackends
 
 SCOPES = ("catalog:write", "inventory:write", "orders:write")
@@ -263,3 +263,20 @@ def test_a_second_served_schema_builds_its_inputs_as_the_first(served: ServedSch
     assert again.direct is not None
     assert "CreateProductInput" in served.direct.into
     assert again.direct.into.keys() == served.direct.into.keys()
+
+
+def test_plans_of_different_documents_share_their_arguments_coercers(served: ServedSchema) -> None:
+    """A coercer depends on its type only, and compiling one costs about a millisecond: made once, not per plan."""
+
+    def plan_of(query: str) -> Any:
+        checked = served.protection.check(served.graphql, query)
+        assert checked.document is not None
+        (operation,) = checked.document.definitions
+        return direct(served).roots.plan(checked.document, operation)  # type: ignore[arg-type]
+
+    bulk = "mutation {name}($rows: [CreateProductInput!]!) {{ bulkCreateProducts(inputs: $rows) {{ {fields} }} }}"
+    first = plan_of(bulk.format(name="A", fields="ok"))
+    second = plan_of(bulk.format(name="B", fields="written rows { index }"))
+    assert first is not second
+    assert first.arguments[0].coerce is not None
+    assert first.arguments[0].coerce is second.arguments[0].coerce
